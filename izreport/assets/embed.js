@@ -1,0 +1,18 @@
+// Turn each static chart into an interactive Vega view; the static SVG stays if this fails.
+(function () {
+  if (typeof vegaEmbed !== "function") { return; }
+  document.querySelectorAll(".iz-chart[data-iz-spec]").forEach(function (el) {
+    var spec = JSON.parse(document.getElementById(el.getAttribute("data-iz-spec")).textContent);
+    var live = document.createElement("div");
+    live.className = "iz-live";
+    el.appendChild(live);
+    vegaEmbed(live, spec, { renderer: "svg", actions: false }).then(function () {
+      var still = el.querySelector(".iz-static");
+      if (still) { still.remove(); }
+      el.setAttribute("data-iz-drawn", "true");
+    }).catch(function (err) {
+      live.remove();
+      el.setAttribute("data-iz-error", String(err));
+    });
+  });
+})();

@@ -1,0 +1,181 @@
+"""nbconvert exporters for executed report notebooks: intranet HTML, print HTML and PDF.
+
+Registered as nbconvert entry points, so ``jupyter nbconvert --to izreport`` (HTML) and
+``--to izreport_pdf`` work as users expect; :mod:`izreport.render` uses the same classes
+in-process. The pages load nothing from outside: the Vega bundle is inlined once per page
+and the PDF embeds the project's fonts.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from nbconvert.exporters import Exporter, TemplateExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+from traitlets import default
+
+import izreport
+from izreport.charts import FONTS_DIR
+
+_HERE = Path(__file__).parent
+TEMPLATES_DIR = _HERE / "templates"
+ASSETS_DIR = _HERE / "assets"
+#: Cells with this tag are for analysts (notes, scratch work) and never reach a reader.
+HIDDEN_TAG = "hide"
+
+
+def _asset(name: str) -> str:
+    return (ASSETS_DIR / name).read_text(encoding="utf-8")
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "izreport"
+
+
+@cache
+def vega_bundle() -> str:
+    """vega + vega-lite + vega-embed as one script, built by vl-convert and cached on disk.
+
+    Building it takes about a second, so it is done once per vl-convert version.
+    """
+    import vl_convert as vlc
+
+    path = _cache_dir() / f"vega-bundle-{vlc.__version__}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vlc.javascript_bundle()
+    if "</script" in bundle.lower():
+        raise RuntimeError("the Vega bundle cannot be inlined: it contains '</script'")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(bundle, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs the rebuild next time
+    return bundle
+
+
+def _title(nb: Any) -> str:
+    """The report's own title (set by its title block), else the notebook's."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            title = output.get("metadata", {}).get("izreport", {}).get("title")
+            if title:
+                return str(title)
+    return str(nb.metadata.get("izreport", {}).get("title") or "Báo cáo")
+
+
+def markdown_to_html(source: str) -> str:
+    """Markdown cells as HTML, without the "¶" anchor links meant for notebook authors."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    renderer = IPythonRenderer(escape=False, exclude_anchor_links=True,
+                               allow_harmful_protocols=False)
+    return MarkdownWithMath(renderer=renderer).render(source)
+
+
+class _ReportExporter(TemplateExporter):
+    """Common set-up: project templates, no code or prompts, analyst cells removed."""
+
+    output_mimetype = "text/html"
+    _css_files: tuple[str, ...] = ()
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".html"
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self) -> list[str]:
+        return [str(TEMPLATES_DIR)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self) -> bool:
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self) -> bool:
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self) -> bool:
+        return True
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG}, enabled=True), enabled=True)
+
+    def default_filters(self) -> Any:
+        yield from super().default_filters()
+        yield ("markdown2html", markdown_to_html)
+
+    def _izreport_resources(self, nb: Any) -> dict[str, Any]:
+        css = "\n".join(_asset(name) for name in self._css_files)
+        return {"version": izreport.__version__, "title": _title(nb), "css": css}
+
+    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+                           ) -> tuple[str, dict[str, Any]]:
+        resources = dict(resources or {})
+        resources["izreport"] = self._izreport_resources(nb)
+        return super().from_notebook_node(nb, resources, **kw)
+
+
+class ReportHTMLExporter(_ReportExporter):
+    """The intranet page: one self-contained file with interactive charts, works offline."""
+
+    export_from_notebook = "izreport HTML"
+    _css_files = ("common.css", "screen.css")
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "izreport"
+
+    def _izreport_resources(self, nb: Any) -> dict[str, Any]:
+        return super()._izreport_resources(nb) | {
+            "vega_js": vega_bundle(), "embed_js": _asset("embed.js")}
+
+
+class PrintHTMLExporter(_ReportExporter):
+    """The print version of the same page: static SVG charts and A4 page rules."""
+
+    export_from_notebook = "izreport print HTML"
+    _css_files = ("common.css", "print.css")
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "izreport_print"
+
+
+class ReportPDFExporter(Exporter):
+    """A4 PDF made by WeasyPrint from the print version, with the project fonts embedded."""
+
+    export_from_notebook = "izreport PDF"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".pdf"
+
+    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+                           ) -> tuple[bytes, dict[str, Any]]:
+        html, resources = PrintHTMLExporter(config=self.config).from_notebook_node(
+            nb, resources, **kw)
+        resources["output_extension"] = ".pdf"
+        return html_to_pdf(html), resources
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out a print page as PDF; fonts resolve against the package's font folder."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    document = HTML(string=html, base_url=str(FONTS_DIR) + os.sep)
+    return document.write_pdf(font_config=fonts, uncompressed_pdf=False)

@@ -1,0 +1,207 @@
+"""Indicators and how they aggregate: totals, plan ratios, comparisons, breakdowns.
+
+Every figure a report prints comes from here, so the notebook, the narrative and the
+tests agree by construction. Definitions (see ``data/README.md``):
+
+- flows (production, revenue, export, import, budget) add up over enterprises and months;
+- workers are the head count in the last month of the period;
+- average income is weighted by workers over every enterprise-month of the period;
+- enterprises are those with at least one report in the period.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from izreport.data import Dataset
+from izreport.periods import Period
+
+Aggregation = Literal["sum", "last", "weighted", "count"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One reported quantity: its Vietnamese label, unit code and aggregation rule."""
+
+    key: str
+    label: str
+    unit: str
+    how: Aggregation
+    decimals: int
+
+
+INDICATORS: dict[str, Indicator] = {
+    i.key: i
+    for i in (
+        Indicator("production_value", "Giá trị sản xuất công nghiệp (giá so sánh 2010)",
+                  "bn_vnd", "sum", 0),
+        Indicator("revenue", "Doanh thu", "bn_vnd", "sum", 0),
+        Indicator("export_value", "Giá trị xuất khẩu", "musd", "sum", 1),
+        Indicator("import_value", "Giá trị nhập khẩu", "musd", "sum", 1),
+        Indicator("budget_paid", "Nộp ngân sách nhà nước", "bn_vnd", "sum", 0),
+        Indicator("workers", "Lao động", "persons", "last", 0),
+        Indicator("avg_income", "Thu nhập bình quân", "mvnd_per_person_month", "weighted", 1),
+        Indicator("enterprises", "Doanh nghiệp hoạt động", "count", "count", 0),
+    )
+}
+FLOWS = tuple(k for k, i in INDICATORS.items() if i.how == "sum")
+
+
+def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = None
+              ) -> pd.DataFrame:
+    """Every indicator for report rows of one period, overall (one row) or per group."""
+    keys = [by] if isinstance(by, str) else list(by or [])
+    work = rows.assign(
+        _income_x_workers=rows["avg_income"] * rows["workers"],
+        _end_workers=rows["workers"].where(rows["month"] == period.last_month, 0),
+        _end_female=rows["female_workers"].where(rows["month"] == period.last_month, 0),
+        _end_foreign=rows["foreign_workers"].where(rows["month"] == period.last_month, 0),
+        _one=1,
+    )
+    spec = {k: (k, "sum") for k in FLOWS} | {
+        "workers": ("_end_workers", "sum"),
+        "female_workers": ("_end_female", "sum"),
+        "foreign_workers": ("_end_foreign", "sum"),
+        "_iw": ("_income_x_workers", "sum"),
+        "_w": ("workers", "sum"),
+        "enterprises": ("enterprise_id", "nunique"),
+    }
+    if keys:
+        out = work.groupby(keys, observed=True, sort=True).agg(**spec)
+    else:
+        out = work.assign(_all=0).groupby("_all").agg(**spec).reset_index(drop=True)
+    out["avg_income"] = (out["_iw"] / out["_w"]).where(out["_w"] > 0)
+    return out.drop(columns=["_iw", "_w"])
+
+
+def totals(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str, float] | None:
+    """All indicators of one scope and period; None when the data do not cover the period."""
+    if not covers(ds, period):
+        return None
+    frame = aggregate(ds.select(period.months, zone_id), period)
+    if frame.empty:
+        return {k: 0.0 for k in INDICATORS} | {"female_workers": 0.0, "foreign_workers": 0.0}
+    return {k: float(v) for k, v in frame.iloc[0].items()}
+
+
+def covers(ds: Dataset, period: Period) -> bool:
+    """Whether every month of the period lies within the data."""
+    first, last = ds.months
+    return first <= period.first_month and period.last_month <= last
+
+
+def plan_target(ds: Dataset, year: int, indicator: str, scope: str = "province"
+                ) -> float | None:
+    """The annual plan target of one indicator, or None when no plan was set."""
+    plans = ds.plans
+    hit = plans[(plans["year"] == year) & (plans["indicator"] == indicator)
+                & (plans["scope"] == scope)]
+    return float(hit["target"].iloc[0]) if len(hit) else None
+
+
+def ratio(value: float | None, base: float | None) -> float | None:
+    """value / base, or None when either is missing or the base is zero."""
+    if value is None or base is None or base == 0 or math.isnan(base) or math.isnan(value):
+        return None
+    return value / base
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One indicator of a report: the period's value and what it is compared with."""
+
+    indicator: Indicator
+    actual: float
+    plan: float | None
+    same_period: float | None
+
+    @property
+    def of_plan(self) -> float | None:
+        """Share of the annual plan reached (0.4626 = 46,26%)."""
+        return ratio(self.actual, self.plan)
+
+    @property
+    def vs_same_period(self) -> float | None:
+        """Ratio to the same period of the previous year (1.151 = 115,1%)."""
+        return ratio(self.actual, self.same_period)
+
+
+def kpis(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str, Kpi]:
+    """The headline indicators of a report with plan and same-period comparisons."""
+    now = totals(ds, period, zone_id)
+    if now is None:
+        raise ValueError(f"period {period} is outside the data")
+    before = totals(ds, period.same_period_last_year(), zone_id)
+    scope = zone_id or "province"
+    return {
+        key: Kpi(
+            indicator=ind,
+            actual=now[key],
+            plan=plan_target(ds, period.year, key, scope) if ind.how == "sum" else None,
+            same_period=before[key] if before is not None else None,
+        )
+        for key, ind in INDICATORS.items()
+    }
+
+
+def breakdown(ds: Dataset, period: Period, by: str, zone_id: str | None = None
+              ) -> pd.DataFrame:
+    """Indicators per zone, ownership (FDI/DDI) or sector, largest production first."""
+    frame = aggregate(ds.select(period.months, zone_id), period, by=by).reset_index()
+    if by == "zone_id":
+        names = ds.zones.set_index("zone_id")["name"]
+        frame.insert(1, "zone", frame["zone_id"].map(names))
+    return frame.sort_values("production_value", ascending=False, kind="stable"
+                             ).reset_index(drop=True)
+
+
+def monthly(ds: Dataset, period: Period, indicator: str, zone_id: str | None = None
+            ) -> pd.DataFrame:
+    """One indicator month by month for the year to the period's end and the year before.
+
+    Columns: ``year``, ``month_no`` (1-12), ``month`` ('YYYY-MM'), ``value``.
+    Months outside the data are left out.
+    """
+    frames = []
+    for p in (period.ytd(), period.ytd().same_period_last_year()):
+        rows = ds.select(p.months, zone_id)
+        for month in p.months:
+            if not covers(ds, Period.parse(month)):
+                continue
+            one = Period.parse(month)
+            value = aggregate(rows[rows["month"] == month], one)[indicator]
+            frames.append({"year": one.year, "month_no": one.first, "month": month,
+                           "value": float(value.iloc[0]) if len(value) else 0.0})
+    return pd.DataFrame(frames, columns=["year", "month_no", "month", "value"])
+
+
+def top_enterprises(ds: Dataset, period: Period, indicator: str = "export_value", n: int = 10,
+                    zone_id: str | None = None) -> pd.DataFrame:
+    """The n enterprises with the largest value of a flow indicator, with their share."""
+    rows = ds.select(period.months, zone_id)
+    total = float(rows[indicator].sum())
+    grouped = (rows.groupby("enterprise_id", sort=True)
+               .agg(name=("name", "first"), zone_id=("zone_id", "first"),
+                    ownership=("ownership", "first"), country=("investor_country", "first"),
+                    value=(indicator, "sum"))
+               .reset_index())
+    top = grouped.sort_values(["value", "enterprise_id"], ascending=[False, True]).head(n)
+    top = top.assign(share=top["value"] / total if total else float("nan"))
+    names = ds.zones.set_index("zone_id")["name"]
+    return top.assign(zone=top["zone_id"].map(names)).reset_index(drop=True)
+
+
+def occupancy(ds: Dataset, month: str, zone_id: str | None = None) -> pd.DataFrame:
+    """Leased industrial land and occupancy rate (leased / industrial land) per zone."""
+    land = ds.zone_land[ds.zone_land["month"] == month][["zone_id", "leased_ha"]]
+    zones = ds.zones[ds.zones["kind"] == "KCN"][
+        ["zone_id", "name", "total_area_ha", "industrial_land_ha", "status"]]
+    out = zones.merge(land, on="zone_id", how="inner")
+    if zone_id is not None:
+        out = out[out["zone_id"] == zone_id]
+    out = out.assign(occupancy=out["leased_ha"] / out["industrial_land_ha"])
+    return out.reset_index(drop=True)

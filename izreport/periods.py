@@ -1,0 +1,237 @@
+"""Reporting periods: contiguous month ranges within one calendar year.
+
+Boards report by month, quarter, half-year, nine months and year, and compare each figure with
+the same period last year, the previous period and the year to date. A single ``Period`` type with
+a canonical text code keeps those comparisons, file names and notebook parameters consistent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from izreport.errors import IzReportError
+from izreport.formatting import roman
+
+__all__ = ["Period", "PeriodError", "PeriodKind", "month_range"]
+
+PeriodKind = Literal["month", "quarter", "half", "9m", "year", "range"]
+
+_ACCEPTED = (
+    "2021-06 (tháng / month), 2021-Q2 (quý / quarter), 2021-H1 hoặc 2021-H2 (6 tháng / half), "
+    "2021-9M (9 tháng / nine months), 2021 (năm / year), "
+    "2021-01..2021-05 (các tháng trong cùng một năm / month range within one year)"
+)
+
+_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(\d{4})"), "year"),
+    (_MONTH_RE, "month"),
+    (re.compile(r"(\d{4})-Q(\d)", re.IGNORECASE), "quarter"),
+    (re.compile(r"(\d{4})-H(\d)", re.IGNORECASE), "half"),
+    (re.compile(r"(\d{4})-9M", re.IGNORECASE), "9m"),
+    (re.compile(r"(\d{4})-(\d{2})\s*\.\.\s*(\d{4})-(\d{2})"), "range"),
+)
+
+
+class PeriodError(IzReportError, ValueError):
+    """A reporting period that cannot be parsed or does not fit in one calendar year."""
+
+
+def _error(given: object, reason: str | None = None) -> PeriodError:
+    """Build an error that names the input, the reason and the accepted forms."""
+    detail = f" ({reason})" if reason else ""
+    return PeriodError(f"Kỳ báo cáo không hợp lệ: {given!r}{detail}. Dạng hợp lệ: {_ACCEPTED}.")
+
+
+def _parse_month(text: str) -> tuple[int, int]:
+    """Split a strict ``YYYY-MM`` code into (year, month)."""
+    match = _MONTH_RE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise _error(text, "tháng phải có dạng YYYY-MM")
+    year, month = int(match[1]), int(match[2])
+    if not 1 <= month <= 12:
+        raise _error(text, "tháng phải từ 01 đến 12")
+    return year, month
+
+
+def _invalid_reason(year: int, first: int, last: int) -> str | None:
+    """Why these fields cannot form a period, or None if they can."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (year, first, last)):
+        return "năm và tháng phải là số nguyên"
+    if not 1000 <= year <= 9999:
+        return "năm phải có 4 chữ số"
+    if not (1 <= first <= 12 and 1 <= last <= 12):
+        return "tháng phải từ 1 đến 12"
+    if first > last:
+        return "tháng đầu không được sau tháng cuối"
+    return None
+
+
+def _code(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """Months ``first``..``last`` (inclusive, 1-12) of ``year``; sorts by year, then months."""
+
+    year: int
+    first: int
+    last: int
+
+    def __post_init__(self) -> None:
+        reason = _invalid_reason(self.year, self.first, self.last)
+        if reason:
+            raise _error((self.year, self.first, self.last), reason)
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Read a period code such as ``2021-06``, ``2021-Q2``, ``2021-H1`` or ``2021``."""
+        if not isinstance(text, str):
+            raise _error(text)
+        for pattern, form in _FORMS:
+            match = pattern.fullmatch(text.strip())
+            if match is not None:
+                return cls._from_match(text, form, [int(g) for g in match.groups()])
+        raise _error(text)
+
+    @classmethod
+    def _from_match(cls, text: str, form: str, parts: list[int]) -> Period:
+        year = parts[0]
+        if form == "year":
+            return cls._checked(text, year, 1, 12)
+        if form == "9m":
+            return cls._checked(text, year, 1, 9)
+        if form == "month":
+            return cls._checked(text, year, parts[1], parts[1])
+        if form == "quarter":
+            if not 1 <= parts[1] <= 4:
+                raise _error(text, "quý phải từ 1 đến 4")
+            return cls._checked(text, year, 3 * parts[1] - 2, 3 * parts[1])
+        if form == "half":
+            if parts[1] not in (1, 2):
+                raise _error(text, "nửa năm phải là H1 hoặc H2")
+            return cls._checked(text, year, 6 * parts[1] - 5, 6 * parts[1])
+        _, first, last_year, last = parts
+        if last_year != year:
+            raise _error(text, "khoảng tháng phải nằm trong cùng một năm")
+        return cls._checked(text, year, first, last)
+
+    @classmethod
+    def _checked(cls, text: str, year: int, first: int, last: int) -> Period:
+        """Construct, reporting a problem against the user's original text."""
+        reason = _invalid_reason(year, first, last)
+        if reason:
+            raise _error(text, reason)
+        return cls(year, first, last)
+
+    @property
+    def kind(self) -> PeriodKind:
+        """The named period these months form; anything unnamed is a ``range``."""
+        first, last = self.first, self.last
+        if first == last:
+            return "month"
+        if (first, last) == (1, 12):
+            return "year"
+        if (first, last) == (1, 9):
+            return "9m"
+        if (first, last) in ((1, 6), (7, 12)):
+            return "half"
+        if first % 3 == 1 and last == first + 2:
+            return "quarter"
+        return "range"
+
+    def __str__(self) -> str:
+        kind = self.kind
+        if kind == "month":
+            return self.first_month
+        if kind == "quarter":
+            return f"{self.year}-Q{self.last // 3}"
+        if kind == "half":
+            return f"{self.year}-H{self.last // 6}"
+        if kind == "9m":
+            return f"{self.year}-9M"
+        if kind == "year":
+            return f"{self.year}"
+        return f"{self.first_month}..{self.last_month}"
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        """Every month as ``YYYY-MM``, in order."""
+        return tuple(_code(self.year, m) for m in range(self.first, self.last + 1))
+
+    @property
+    def first_month(self) -> str:
+        return _code(self.year, self.first)
+
+    @property
+    def last_month(self) -> str:
+        return _code(self.year, self.last)
+
+    def contains(self, month: str) -> bool:
+        """Whether a ``YYYY-MM`` month falls in this period."""
+        year, m = _parse_month(month)
+        return year == self.year and self.first <= m <= self.last
+
+    def ytd(self) -> Period:
+        """January to the last month of this period (lũy kế từ đầu năm)."""
+        return Period(self.year, 1, self.last)
+
+    def same_period_last_year(self) -> Period:
+        """The same months one year earlier (cùng kỳ năm trước)."""
+        return Period(self.year - 1, self.first, self.last)
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one (kỳ trước)."""
+        kind, year, first = self.kind, self.year, self.first
+        if kind == "month":
+            return Period(year - 1, 12, 12) if first == 1 else Period(year, first - 1, first - 1)
+        if kind == "quarter":
+            return Period(year - 1, 10, 12) if first == 1 else Period(year, first - 3, first - 1)
+        if kind == "half":
+            return Period(year - 1, 7, 12) if first == 1 else Period(year, 1, 6)
+        if kind in ("year", "9m"):
+            return self.same_period_last_year()
+        length = self.last - self.first + 1
+        if self.first - length < 1:
+            raise PeriodError(
+                f"Không có kỳ liền trước cho {str(self)!r}: {length} tháng liền trước "
+                f"không nằm trọn trong năm {year} (previous range would cross the year)."
+            )
+        return Period(year, self.first - length, self.first - 1)
+
+    @property
+    def short_label_vi(self) -> str:
+        """Vietnamese wording without the year, e.g. ``quý II`` or ``6 tháng đầu năm``."""
+        kind = self.kind
+        if kind == "month":
+            return f"tháng {self.first}"
+        if kind == "quarter":
+            return f"quý {roman(self.last // 3)}"
+        if kind == "half":
+            return "6 tháng đầu năm" if self.first == 1 else "6 tháng cuối năm"
+        if kind == "9m":
+            return "9 tháng"
+        if kind == "year":
+            return "năm"
+        if self.first == 1:
+            return f"{self.last} tháng đầu năm"
+        return f"từ tháng {self.first} đến tháng {self.last}"
+
+    @property
+    def label_vi(self) -> str:
+        """Vietnamese wording for titles and sentences, e.g. ``quý II năm 2021``."""
+        short = self.short_label_vi
+        return f"{short} {self.year}" if short.endswith("năm") else f"{short} năm {self.year}"
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Inclusive ``YYYY-MM`` months from ``first`` to ``last``; unlike ``Period`` may span years."""
+    start, end = _parse_month(first), _parse_month(last)
+    if start > end:
+        raise _error(f"{first}..{last}", "tháng đầu không được sau tháng cuối")
+    index = start[0] * 12 + start[1] - 1
+    stop = end[0] * 12 + end[1] - 1
+    return [_code(i // 12, i % 12 + 1) for i in range(index, stop + 1)]
