@@ -81,6 +81,11 @@ def to_svg(spec: dict[str, Any]) -> str:
                                time_format_locale=VI_TIME_LOCALE)
 
 
+def warm_up() -> None:
+    """Start vl-convert's engine with the project fonts, so the first chart is not slower."""
+    to_svg({"data": {"values": [{"v": 1}]}, "mark": "bar", "encoding": {"x": {"field": "v"}}})
+
+
 def _spec_json(spec: dict[str, Any]) -> str:
     """Spec as JSON that is safe inside a <script> element (no '</' sequence)."""
     text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -97,8 +102,13 @@ class Figure:
 
     @property
     def spec(self) -> dict[str, Any]:
+        """The Vega-Lite spec with the project theme.
+
+        Schema validation (~50 ms a chart) is left to the test suite, which validates
+        every chart the report builders make.
+        """
         use_theme()
-        return self.chart.properties(description=self.alt_text).to_dict()
+        return self.chart.properties(description=self.alt_text).to_dict(validate=False)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None
                           ) -> tuple[dict[str, str], dict[str, Any]]:

@@ -9,6 +9,7 @@ failed run is kept under ``failed/`` for diagnosis.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -35,6 +36,61 @@ class RenderResult:
     params: dict[str, Any]
     files: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
+
+
+#: Run silently in the kernel while the parent imports its exporters: the libraries the
+#: report cells import, and vl-convert's JavaScript engine (its first chart costs ~0.3 s).
+_WARM_UP = "import izreport.report\nimport izreport.charts\nizreport.charts.warm_up()\n"
+
+
+class _WarmKernel(threading.Thread):
+    """Start the notebook's kernel early and import the report's libraries in it.
+
+    papermill then executes the notebook on this kernel (``km=``), so kernel start-up and
+    imports overlap with the parent's own imports. The warm-up runs with
+    ``silent=True``: it leaves no output and no execution count in the notebook.
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str]) -> None:
+        super().__init__(daemon=True, name="izreport-kernel")
+        from jupyter_client.manager import KernelManager
+
+        self.km = KernelManager(kernel_name=kernel_name)
+        self.cwd = cwd
+        self.env = env
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.km.start_kernel(cwd=str(self.cwd), env=self.env)
+            kc = self.km.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+                msg_id = kc.execute(_WARM_UP, silent=True, store_history=False)
+                while True:
+                    reply = kc.get_shell_msg(timeout=120)
+                    if reply["parent_header"].get("msg_id") == msg_id:
+                        break
+            finally:
+                kc.stop_channels()
+        except BaseException as exc:  # papermill starts its own kernel instead
+            self.error = exc
+
+    def manager(self) -> Any:
+        """The started kernel's manager, or None if the early start failed."""
+        self.join()
+        return self.km if self.error is None and self.km.has_kernel else None
+
+    def shutdown(self) -> None:
+        self.join()
+        if self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+
+
+def _kernel_name(notebook: Path) -> str:
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    return str(meta.get("kernelspec", {}).get("name") or "python3")
 
 
 class _Prefetch(threading.Thread):
@@ -69,6 +125,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
     out.mkdir(parents=True, exist_ok=True)
     stem = spec.stem(values)
 
+    kernel = _start_kernel(spec.path, data)
     prefetch = _Prefetch()
     prefetch.start()
     with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
@@ -76,7 +133,11 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
         executed = tmp / f"{stem}.ipynb"
         say(f"executing {spec.notebook}")
         start = time.perf_counter()
-        _execute(spec.path, executed, values, data, out / "failed" / f"{stem}.ipynb")
+        try:
+            _execute(spec.path, executed, values, kernel.manager(),
+                     out / "failed" / f"{stem}.ipynb")
+        finally:
+            kernel.shutdown()
         timings["execute"] = time.perf_counter() - start
 
         prefetch.join()
@@ -115,18 +176,26 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return wanted
 
 
-def _execute(notebook: Path, executed: Path, values: dict[str, Any], data: Path | None,
+def _start_kernel(notebook: Path, data: Path | None) -> _WarmKernel:
+    """Start the kernel now, with the data folder in its environment."""
+    env = dict(os.environ)
+    if data is not None:
+        env[DATA_ENV] = str(data.resolve())
+    kernel = _WarmKernel(_kernel_name(notebook), notebook.parent, env)
+    kernel.start()
+    return kernel
+
+
+def _execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
              failed_copy: Path) -> None:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    env_backup = os.environ.get(DATA_ENV)
-    if data is not None:
-        os.environ[DATA_ENV] = str(data.resolve())  # the kernel inherits it
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=values,
                             progress_bar=False, log_output=False, report_mode=False,
-                            cwd=str(notebook.parent))
+                            cwd=str(notebook.parent), km=km,
+                            request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
         failed_copy.parent.mkdir(parents=True, exist_ok=True)
         if executed.exists():
@@ -134,12 +203,6 @@ def _execute(notebook: Path, executed: Path, values: dict[str, Any], data: Path 
         raise RenderError(
             f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
             f"(executed notebook kept at {failed_copy})") from exc
-    finally:
-        if data is not None:
-            if env_backup is None:
-                os.environ.pop(DATA_ENV, None)
-            else:
-                os.environ[DATA_ENV] = env_backup
 
 
 def _publish(path: Path, out: Path) -> Path:

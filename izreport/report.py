@@ -138,7 +138,7 @@ def monthly_chart(ctx: ReportContext, indicator: str = "production_value") -> ch
     """This year's months beside the same months of last year."""
     ind = metrics.INDICATORS[indicator]
     frame = metrics.monthly(ctx.data, ctx.period, indicator, ctx.zone_id)
-    label = f"{ind.label} ({UNITS[ind.unit]})"
+    label = UNITS[ind.unit]
     this, last = ctx.period.year, ctx.period.year - 1
     caption = ctx.numbering.figure(f"{ind.label} theo tháng, năm {this} so với năm {last}")
     alt_text = _series_alt(frame, ind.unit)

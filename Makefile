@@ -1,0 +1,56 @@
+# izreport: `make report` renders the default report, `make test` runs the tests.
+# Both create or refresh .venv from the pinned requirements first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PERIOD ?= 2021-H1
+# Debian packages: WeasyPrint's text stack (present on Debian 12, installed if missing);
+# the tests also open pages in headless Chromium and read PDFs with poppler.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0
+TEST_DEBS := chromium poppler-utils
+
+.PHONY: report test lint bench lock sample clean help
+
+help:
+	@echo "make report   render the $(PERIOD) half-year report into outputs/"
+	@echo "make test     lint and run the test suite"
+	@echo "make bench    run the rendering benchmark"
+	@echo "make sample   regenerate the synthetic sample data in data/"
+	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
+
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	@scripts/system-packages.sh $(RUNTIME_DEBS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	@scripts/system-packages.sh $(TEST_DEBS)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+report: $(VENV)/.runtime
+	$(BIN)/izreport render half-year --period $(PERIOD) --out outputs
+
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_render.py
+
+sample: $(VENV)/.runtime
+	$(BIN)/izreport sample --out data
+
+lock: $(VENV)/.dev
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links -o requirements-dev.txt pyproject.toml
+
+clean:
+	rm -rf outputs/*.html outputs/*.pdf outputs/*.ipynb outputs/failed

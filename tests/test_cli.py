@@ -1,0 +1,59 @@
+"""The command line: parameters checked before execution, messages that name them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from izreport.cli import _report_params, app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--period", "2021-H1", "--bogus", "1"], ["unknown parameter 'bogus'"]),
+    (["--period", "2021-H1", "--zone", "7"], ["parameter 'zone'", "unknown zone '7'"]),
+    (["--period", "2021-13"], ["parameter 'period'", "2021-13"]),
+    (["--period"], ["parameter 'period' has no value"]),
+    (["--to", "docx"], ["unknown output format", "docx"]),
+])
+def test_bad_arguments_fail_before_execution(tmp_path: Path, args: list[str],
+                                             words: list[str]) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", "half-year", "--out", str(out), *args])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    for word in words:
+        assert word in text
+    assert not out.exists()  # nothing written, no kernel started
+
+
+def test_unknown_report(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["render", "weekly", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown report 'weekly'" in result.output
+
+
+def test_params_lists_the_declared_parameters() -> None:
+    result = runner.invoke(app, ["params", "half-year"])
+    assert result.exit_code == 0
+    assert "period" in result.output and "zone" in result.output and "2021-H1" in result.output
+
+
+def test_render_prints_the_files_it_wrote(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["render", "half-year", "--period", "2021-H1", "--to", "html",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert str(tmp_path / "half-year_2021-H1.html") in result.output.replace("\n", "")
+    assert (tmp_path / "half-year_2021-H1.html").is_file()
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    (["--period", "2021-H1"], {"period": "2021-H1"}),
+    (["--period=2021", "--zone", "Hòa Xá"], {"period": "2021", "zone": "Hòa Xá"}),
+    (["-p", "period", "2021-H2"], {"period": "2021-H2"}),
+])
+def test_parameter_words(words: list[str], expected: dict[str, str]) -> None:
+    assert _report_params(words) == expected

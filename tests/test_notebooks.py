@@ -1,0 +1,43 @@
+"""Every notebook runs under plain papermill, and is committed clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(notebook: Path) -> None:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+    tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_runs_under_the_papermill_cli(notebook: Path, tmp_path: Path) -> None:
+    out = tmp_path / notebook.name
+    papermill = Path(sys.executable).with_name("papermill")
+    env = dict(os.environ, IZREPORT_DATA=str(ROOT / "data"))
+    done = subprocess.run([str(papermill), str(notebook), str(out), "-p", "period", "2021-H1",
+                           "--no-progress-bar"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    html = "".join("".join(o.get("data", {}).get("text/html", ""))
+                   for c in nb["cells"] for o in c.get("outputs", []))
+    assert "6 tháng đầu năm 2021" in html and "46,26%" in html

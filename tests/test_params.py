@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from izreport.errors import ParameterError
+from izreport.params import get_report, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+HALF = get_report("half-year")
+
+
+def test_defaults_and_canonical_values() -> None:
+    assert validate(HALF, {}) == {"period": "2021-H1", "zone": None}
+    assert validate(HALF, {"period": "2021-h2", "zone": "hoa xa"}) == {
+        "period": "2021-H2", "zone": "Hòa Xá"}
+    assert validate(HALF, {"period": "2021"})["period"] == "2021"
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    ({"bogus": "1"}, ["unknown parameter 'bogus'", "period", "zone"]),
+    ({"period": "2021-13"}, ["'period'", "2021-13"]),
+    ({"period": "2021-06"}, ["'period'", "month", "2021-H1"]),
+    ({"period": "2031-H1"}, ["'period'", "outside the data"]),
+    ({"zone": "7"}, ["'zone'", "unknown zone '7'", "Hòa Xá"]),
+    ({"zone": 7}, ["'zone'", "zone name"]),
+])
+def test_bad_parameters_are_named(raw: dict[str, object], words: list[str]) -> None:
+    with pytest.raises(ParameterError) as err:
+        validate(HALF, raw)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_unknown_report_lists_reports() -> None:
+    with pytest.raises(ParameterError, match="half-year"):
+        get_report("quarterly")
+
+
+def test_output_stem_is_stable_ascii() -> None:
+    assert HALF.stem({"period": "2021-H1", "zone": None}) == "half-year_2021-H1"
+    assert HALF.stem({"period": "2021", "zone": "Hòa Xá"}) == "half-year_2021_hoaxa"
+    assert HALF.path.is_file()

@@ -1,0 +1,59 @@
+"""Set-up promises: pinned environment in step, CI calls make test, README quick start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pins(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    return {n.lower().replace("_", "-"): v
+            for n, v in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M)}
+
+
+def test_environment_yml_matches_the_pinned_requirements() -> None:
+    pins = _pins(ROOT / "requirements-dev.txt")
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert "conda-forge" in env["channels"]
+    checked = 0
+    for dep in env["dependencies"]:
+        specs = dep["pip"] if isinstance(dep, dict) else [dep]
+        for spec in specs:
+            match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*==?\s*(\S+)", spec)
+            if not match or match.group(1) == "python":
+                continue
+            name, version = match.group(1).lower(), match.group(2)
+            assert pins.get(name) == version, f"{name}: environment.yml {version}, pinned {pins.get(name)}"
+            checked += 1
+    direct = {"pandas", "altair", "papermill", "nbconvert", "weasyprint", "vl-convert-python"}
+    assert checked >= len(direct)
+    named = {re.split(r"[=<>]", d if isinstance(d, str) else "")[0] for d in env["dependencies"]}
+    named |= {re.split(r"[=<>]", s)[0] for d in env["dependencies"] if isinstance(d, dict)
+              for s in d["pip"]}
+    assert direct <= named
+
+
+def test_runtime_pins_are_exact() -> None:
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith((" ", "#")):
+            assert "==" in line, line
+
+
+def test_ci_runs_make_test_and_readme_starts_with_the_two_commands() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme[: readme.index("make test") + 20]
+    assert "make report" in quick
+    assert "synthetic" in readme.lower()
+
+
+def test_fonts_are_shipped_with_their_licence() -> None:
+    fonts = ROOT / "izreport" / "fonts"
+    assert (fonts / "LICENSE-OFL.txt").is_file()
+    assert {p.name for p in fonts.glob("LiberationSerif-*.ttf")} >= {
+        "LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf", "LiberationSerif-Italic.ttf"}
