@@ -41,3 +41,16 @@ def test_runs_under_the_papermill_cli(notebook: Path, tmp_path: Path) -> None:
     html = "".join("".join(o.get("data", {}).get("text/html", ""))
                    for c in nb["cells"] for o in c.get("outputs", []))
     assert "6 tháng đầu năm 2021" in html and "46,26%" in html
+
+
+def test_exporters_are_registered_with_nbconvert(rendered, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`jupyter nbconvert --to izreport` gives the very page `izreport render` wrote."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    for fmt, ext in (("izreport", ".html"), ("izreport_pdf", ".pdf")):
+        done = subprocess.run([str(jupyter), "nbconvert", "--to", fmt, str(rendered.files["ipynb"]),
+                               "--output", str(tmp_path / "page")], capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert (tmp_path / f"page{ext}").stat().st_size > 10_000
+    page = (tmp_path / "page.html").read_bytes()
+    assert page == rendered.files["html"].read_bytes()
