@@ -115,15 +115,15 @@ COUNTRIES = {
 
 # Published figures (reference) and the values chosen to reproduce them at their precision.
 PLANS = {  # year -> production, revenue (bn VND), export, import (mUSD), budget (bn VND)
-    2017: (16500, 18500, 590, 360, 270),
-    2018: (18790, 21200, 650, 410, 300),
-    2019: (21000, 24000, 760, 460, 340),
-    2020: (23500, 27000, 850, 520, 370),
-    2021: (25940, 30000, 1000, 600, 420),
-    2022: (28000, 34000, 1050, 660, 460),
-    2023: (32000, 40000, 1250, 780, 520),
-    2024: (37000, 47000, 1450, 900, 600),
-    2025: (42000, 54000, 1650, 1020, 680),
+    2017: (16500, 19000, 590, 360, 270),
+    2018: (18790, 22500, 650, 410, 300),
+    2019: (21000, 25500, 760, 460, 340),
+    2020: (23500, 28500, 850, 520, 370),
+    2021: (25940, 31000, 1000, 600, 420),
+    2022: (28000, 36000, 1050, 660, 460),
+    2023: (32000, 42000, 1250, 780, 520),
+    2024: (37000, 48500, 1450, 900, 600),
+    2025: (42000, 55000, 1650, 1020, 680),
 }
 PRODUCTION_2018 = 19300.0  # "19 nghìn tỷ" = 102.7 % of plan 18790
 PRODUCTION_2017 = 16768.0  # 19300 / 16768 = 115.1 %
@@ -151,11 +151,14 @@ EXITS_BEFORE_2021, EXITS_AFTER_2021 = 14, 8
 
 VN_NAMES = ("Minh Phát", "Thành Đạt", "Hưng Thịnh", "An Phú", "Phúc Lộc", "Thiên Ân",
             "Hoàng Long", "Việt Tiến", "Đại Thành", "Bảo Ngọc", "Tân Hòa", "Kim Sơn",
-            "Trường Giang", "Quang Minh", "Hải Đăng", "Nam Phong", "Đức Tín", "Thái Bình Dương", "Vạn Xuân", "Hồng Phúc",
+            "Trường Giang", "Quang Minh", "Hải Đăng", "Nam Phong", "Đức Tín", "Thái Bình Dương",
+            "Vạn Xuân", "Hồng Phúc",
             "Sao Mai", "Phú Gia", "Lạc Hồng", "Bình An", "Nhật Quang", "Thịnh Vượng", "Gia Khang")
-VN_TRADES = {"10": "Thực phẩm", "13": "Dệt", "14": "May", "15": "Da giầy", "16": "Gỗ",
-             "17": "Bao bì", "22": "Nhựa", "25": "Cơ khí", "26": "Điện tử", "27": "Thiết bị điện",
-             "28": "Chế tạo máy", "31": "Nội thất", "32": "Sản xuất hàng tiêu dùng"}
+VN_TRADES = {"10": ("Thực phẩm",), "13": ("Dệt", "Sợi", "Dệt nhuộm"),
+             "14": ("May", "May mặc", "Thời trang"), "15": ("Da giầy", "Túi xách"),
+             "16": ("Gỗ",), "17": ("Bao bì",), "22": ("Nhựa",), "25": ("Cơ khí", "Kết cấu thép"),
+             "26": ("Điện tử",), "27": ("Thiết bị điện",), "28": ("Chế tạo máy",),
+             "31": ("Nội thất",), "32": ("Sản xuất hàng tiêu dùng",)}
 EN_HEADS = ("Sun", "Blue", "Silver", "Pine", "River", "Cloud", "Jade", "Maple", "Coral", "Amber",
             "North", "Bright", "Lotus", "Crane", "Orchid", "Star")
 EN_TAILS = ("wave", "crest", "field", "stone", "leaf", "ridge", "bay", "peak", "line", "brook",
@@ -282,21 +285,24 @@ def _names(rng: np.random.Generator, firms: pd.DataFrame) -> list[str]:
     names: list[str] = []
     used: set[str] = set()  # distinctive part, so no two firms differ only by legal form
     for vsic, ownership in zip(firms["vsic"], firms["ownership"], strict=True):
-        while True:
+        for _ in range(1000):
             if ownership == "FDI":
                 core = f"{rng.choice(EN_HEADS)}{rng.choice(EN_TAILS)} {EN_TRADES[vsic]}"
                 name = f"Công ty TNHH {core} Việt Nam"
             else:
-                core = f"{VN_TRADES[vsic]} {rng.choice(VN_NAMES)}"
+                core = f"{rng.choice(VN_TRADES[vsic])} {rng.choice(VN_NAMES)}"
                 form = "Công ty Cổ phần" if rng.random() < 0.35 else "Công ty TNHH"
                 name = f"{form} {core}"
             if core not in used:
                 break
+        else:
+            raise RuntimeError(f"ran out of fictional names for VSIC {vsic}")
         used.add(core)
         names.append(name)
-    mech = [i for i, (v, o) in enumerate(zip(firms["vsic"], firms["ownership"], strict=True))
-            if v == "25" and o == "DDI"]
-    names[mech[0]] = AMPERSAND_NAME
+    mechanics = (firms["vsic"] == "25") & (firms["ownership"] == "DDI")
+    if not mechanics.any():
+        raise RuntimeError("no domestic mechanical firm to carry the ampersand name")
+    names[int(np.flatnonzero(mechanics.to_numpy())[0])] = AMPERSAND_NAME
     return names
 
 
@@ -309,15 +315,15 @@ def _monthly_reports(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFr
     sec = firms["vsic"].map(SECTORS)
     fdi = (firms["ownership"] == "FDI").to_numpy()
     workers0 = np.array([s[2] for s in sec]) * rng.lognormal(0, 0.75, n) * np.where(fdi, 1.6, 1)
-    productivity = np.array([s[4] for s in sec]) * rng.lognormal(0, 0.3, n) * np.where(fdi, 1.2, 1)
+    productivity = np.array([s[4] for s in sec]) * rng.lognormal(0, 0.3, n) * np.where(fdi, 1.5, 1)
     growth = rng.normal(0.06, 0.04, n)  # yearly real growth of each firm
     staff_growth = rng.normal(0.025, 0.02, n)
     lo, hi = np.array([s[3][0] for s in sec]), np.array([s[3][1] for s in sec])
     female_share = lo + (hi - lo) * rng.random(n)
     foreign_rate = np.where(fdi, rng.uniform(0.003, 0.015, n), 0.0)
     income0 = rng.lognormal(np.log(4.6), 0.08, n) * np.where(fdi, 1.05, 1.0)
-    rev_ratio = rng.uniform(1.06, 1.14, n)
-    export_share = np.where(fdi, rng.uniform(0.75, 0.95, n), rng.uniform(0.05, 0.45, n))
+    rev_ratio = rng.uniform(1.12, 1.24, n)
+    export_share = np.where(fdi, rng.uniform(0.72, 0.92, n), rng.uniform(0.05, 0.40, n))
     import_ratio = np.where(fdi, rng.uniform(0.50, 0.80, n), rng.uniform(0.15, 0.50, n))
     budget_rate = rng.lognormal(np.log(0.015), 0.4, n) * np.where(fdi, 0.8, 1.2)
 
@@ -338,7 +344,7 @@ def _monthly_reports(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFr
     staff_season = np.ones(N_MONTHS)
     for tet in TET.values():
         staff_season[_date_index(tet)] = 0.985
-    staff_season[[38, 39, 40]] = (0.97, 0.93, 0.96)
+    staff_season[[38, 39, 40]] = (0.97, 0.93, 0.96)  # 2020-03..05: COVID-19 lay-offs
     staff = (workers0[idx] * (1 + staff_growth[idx]) ** years * hiring * wind_down
              * staff_season[month] * rng.lognormal(0, 0.01, k))
     staff = _calibrate_workers(staff, month, firms["zone_id"].to_numpy()[idx])
@@ -346,11 +352,11 @@ def _monthly_reports(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFr
     output = (staff * productivity[idx] * (1 + growth[idx]) ** years * ramp ** 0.5 * season
               * rng.lognormal(0, 0.07, k))
     production = _calibrate_sum(output, month, PRODUCTION_TARGETS, 3)
-    price = 1.02**years  # current prices drift away from 2010 constant prices
+    price = 1.013**years  # current prices drift away from 2010 constant prices
     revenue = production * rev_ratio[idx] * price * rng.lognormal(0, 0.03, k)
     fx = 22.7 + 0.33 * years  # bn VND per mUSD
     export_raw = revenue * export_share[idx] / fx * rng.lognormal(0, 0.06, k)
-    export = _calibrate_sum(export_raw, month, EXPORT_TARGETS, 3)
+    export = _calibrate_sum(export_raw, month, EXPORT_TARGETS, 3, cap=0.95 * revenue / fx)
     imports = export * import_ratio[idx] * rng.lognormal(0, 0.08, k)
     budget = _calibrate_sum(production * budget_rate[idx] * rng.lognormal(0, 0.15, k), month,
                             BUDGET_TARGETS, 3)
@@ -399,21 +405,30 @@ def _fit_factors(
 ) -> np.ndarray:
     """Fixed-point fit of the smooth factor curve so that each group's measure hits its target."""
     factors = np.ones(len(groups))
-    for _ in range(200):
+    for _ in range(500):
         values = measure(_smooth_factor(groups, factors))
         factors *= np.array(targets) / np.array(values)
     return _smooth_factor(groups, factors)
 
 
 def _calibrate_sum(
-    values: np.ndarray, month: np.ndarray, targets: Sequence[tuple[range, float]], decimals: int
+    values: np.ndarray,
+    month: np.ndarray,
+    targets: Sequence[tuple[range, float]],
+    decimals: int,
+    cap: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scale a flow indicator so group sums equal the targets, round, and put the rounding residue
-    on the largest row of each group."""
+    on the largest row of each group. ``cap`` bounds each row (exports cannot exceed revenue)."""
     groups, goals = [g for g, _ in targets], [t for _, t in targets]
     masks = [(month >= g.start) & (month < g.stop) for g in groups]
-    curve = _fit_factors(groups, goals, lambda f: [(values * f[month])[m].sum() for m in masks])
-    out = np.round(values * curve[month], decimals)
+    limit = np.full(len(values), np.inf) if cap is None else cap
+
+    def scaled(f: np.ndarray) -> np.ndarray:
+        return np.minimum(values * f[month], limit)
+
+    curve = _fit_factors(groups, goals, lambda f: [scaled(f)[m].sum() for m in masks])
+    out = np.round(scaled(curve), decimals)
     for mask, goal in zip(masks, goals, strict=True):
         rows = np.flatnonzero(mask)
         top = rows[np.argmax(out[rows])]

@@ -28,7 +28,8 @@ def test_environment_yml_matches_the_pinned_requirements() -> None:
             if not match or match.group(1) == "python":
                 continue
             name, version = match.group(1).lower(), match.group(2)
-            assert pins.get(name) == version, f"{name}: environment.yml {version}, pinned {pins.get(name)}"
+            pinned = pins.get(name)
+            assert pinned == version, f"{name}: environment.yml {version}, pinned {pinned}"
             checked += 1
     direct = {"pandas", "altair", "papermill", "nbconvert", "weasyprint", "vl-convert-python"}
     assert checked >= len(direct)

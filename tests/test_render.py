@@ -38,7 +38,8 @@ def test_executed_notebook_keeps_parameters_and_has_no_errors(rendered: RenderRe
 def test_html_states_the_figures_in_vietnamese_style(html_text: str) -> None:
     for figure in FIGURES_2021_H1:
         assert f">{figure}<" in html_text, figure
-    assert "Giá trị sản xuất công nghiệp đạt 12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm" in html_text
+    lead = "Giá trị sản xuất công nghiệp đạt 12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm"
+    assert lead in html_text
     assert "6 tháng đầu năm 2021" in html_text
 
 
@@ -95,7 +96,7 @@ def test_pdf_is_a4_with_embedded_fonts(rendered: RenderResult) -> None:
 
 
 def test_pdf_text_has_the_figures_with_diacritics(pdf_text: str) -> None:
-    flat = " ".join(pdf_text.split())
+    flat = " ".join(pdf_text.split()).replace("/ ", "/")  # lines may break after a slash
     assert "Tình hình hoạt động các khu công nghiệp tỉnh Nam Định" in flat
     assert "12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm (25.940 tỷ đồng)" in flat
     assert "450 triệu USD, bằng 45% kế hoạch năm (1 tỷ USD)" in flat

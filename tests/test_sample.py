@@ -219,7 +219,7 @@ def test_reports_within_enterprise_and_zone_lifetimes(reports: pd.DataFrame) -> 
 
 
 def test_values_are_plausible(reports: pd.DataFrame) -> None:
-    numeric = SUMS + ["workers", "female_workers", "foreign_workers", "avg_income"]
+    numeric = [*SUMS, "workers", "female_workers", "foreign_workers", "avg_income"]
     assert (reports[numeric] >= 0).all().all()
     assert (reports["female_workers"] <= reports["workers"]).all()
     assert (reports["foreign_workers"] <= reports["workers"]).all()
