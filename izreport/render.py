@@ -55,7 +55,10 @@ class _WarmKernel(threading.Thread):
         super().__init__(daemon=True, name="izreport-kernel")
         from jupyter_client.manager import KernelManager
 
-        self.km = KernelManager(kernel_name=kernel_name)
+        # local sockets instead of TCP ports: nothing listens on the network
+        self._sockets = tempfile.mkdtemp(prefix="izk-")
+        self.km = KernelManager(kernel_name=kernel_name, transport="ipc",
+                                ip=os.path.join(self._sockets, "kernel"))
         self.cwd = cwd
         self.env = env
         self.error: BaseException | None = None
@@ -86,6 +89,8 @@ class _WarmKernel(threading.Thread):
         self.join()
         if self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
+        self.km.cleanup_resources()
+        shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 def _kernel_name(notebook: Path) -> str:
