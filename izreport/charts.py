@@ -3,7 +3,8 @@
 A chart is shown as a :class:`Figure`, whose display bundle carries both an HTML
 fragment (the static SVG, upgraded to an interactive Vega view on the intranet page)
 and the bare SVG (for the printed PDF). The Vega JavaScript itself is never put in a
-chart: the page template inlines it once.
+chart: the page template inlines it once. In JupyterLab, :mod:`izreport.notebook_display`
+brings the same bundle into the page once per kernel session.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+
+from izreport import notebook_display
 
 FONTS_DIR = Path(__file__).parent / "fonts"
 FONT = "Liberation Sans"
@@ -123,6 +126,7 @@ class Figure:
             f'<script type="application/json" id="{key}">{spec_json}</script>'
             f"<figcaption>{escape(self.caption)}</figcaption></figure>"
         )
+        html = notebook_display.live_html(html)
         meta = {"izreport": {"caption": self.caption, "alt": self.alt_text}}
         return {"text/html": html, "image/svg+xml": svg}, meta
 
@@ -153,13 +157,14 @@ def monthly_vs_last_year(frame: pd.DataFrame, title: str, unit_label: str) -> al
 
 
 def bars_by_group(frame: pd.DataFrame, category: str, value: str, title: str,
-                  unit_label: str) -> alt.Chart:
+                  unit_label: str, domain_max: float | None = None) -> alt.Chart:
     """Horizontal bars, largest first, labelled with their values."""
     data = frame[[category, value]].rename(columns={category: "group", value: "value"})
     order = data.sort_values("value", ascending=False)["group"].tolist()
+    scale = alt.Scale(domain=[0, domain_max]) if domain_max else alt.Undefined
     base = alt.Chart(data, title=title).encode(
         y=alt.Y("group:N", title=None, sort=order),
-        x=alt.X("value:Q", title=unit_label, axis=alt.Axis(format=",.0f")),
+        x=alt.X("value:Q", title=unit_label, axis=alt.Axis(format=",.0f"), scale=scale),
         tooltip=[alt.Tooltip("group:N", title=""),
                  alt.Tooltip("value:Q", title=unit_label, format=",.1f")],
     )

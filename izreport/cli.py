@@ -12,8 +12,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from izreport.errors import IzReportError, ParameterError, RenderError
+from izreport.params import BARE_FLAG
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reports of the Industrial Zones Management Board.")
@@ -22,7 +24,11 @@ _out = Console()
 
 
 def _report_params(words: list[str]) -> dict[str, Any]:
-    """Collect report parameters given as --name value, --name=value or -p name value."""
+    """Collect report parameters given as --name value, --name=value or -p name value.
+
+    A bare ``--name`` gets BARE_FLAG; the report's declaration decides whether that means
+    True (a boolean such as --final) or a missing value.
+    """
     params: dict[str, Any] = {}
     i = 0
     while i < len(words):
@@ -37,17 +43,17 @@ def _report_params(words: list[str]) -> dict[str, Any]:
             raise ParameterError(f"unexpected argument {word!r}; give parameters as --name value")
         name, eq, value = word[2:].partition("=")
         if not eq:
-            if i + 1 >= len(words) or words[i + 1].startswith("--"):
-                raise ParameterError(f"parameter '{name}' has no value")
-            value = words[i + 1]
-            i += 1
+            # a bare flag (--final) has no value; the report's declaration decides
+            has_value = i + 1 < len(words) and not words[i + 1].startswith("--")
+            value = words[i + 1] if has_value else BARE_FLAG
+            i += 1 if has_value else 0
         params[name.replace("-", "_")] = value
         i += 1
     return params
 
 
 def _fail(exc: IzReportError) -> None:
-    _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    _err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1 if isinstance(exc, RenderError) else 2)
 
 
@@ -58,20 +64,39 @@ def render(
     to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf",
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    all_zones: Annotated[bool, typer.Option(
+        "--all-zones", help="Also render one report per zone operating in the period.")] = False,
 ) -> None:
     """Render a report. Report parameters follow as options: --period 2021-H1 --zone "Hòa Xá"."""
     from izreport.render import render as do_render
+    from izreport.render import zone_runs
 
     try:
         params = _report_params(list(ctx.args))
-        with _err.status(f"Rendering {report}…", spinner="dots") as status:
-            result = do_render(report, params, out, formats=to.split(","), data_dir=data,
-                               progress=lambda msg: status.update(f"{report}: {msg}…"))
+        runs = zone_runs(report, params, data) if all_zones else [params]
     except IzReportError as exc:
         _fail(exc)
         return
-    for fmt, path in result.files.items():
-        _out.print(f"{fmt:5} {path}", highlight=False)
+    failures = []
+    for run in runs:
+        name = f"{report} {' '.join(str(v) for v in run.values() if v)}"
+        try:
+            with _err.status(f"Rendering {name}…", spinner="dots") as status:
+                result = do_render(report, run, out, formats=to.split(","), data_dir=data,
+                                   progress=lambda msg, n=name: status.update(f"{n}: {msg}…"))
+        except IzReportError as exc:
+            if len(runs) == 1:
+                _fail(exc)
+            failures.append(name)
+            _err.print(f"[bold red]failed:[/] {escape(name)}: {escape(str(exc))}",
+                       highlight=False, soft_wrap=True)
+            continue
+        for fmt, path in result.files.items():
+            _out.print(f"{fmt:5} {path}", highlight=False, markup=False)
+    if failures:
+        _err.print(f"[bold red]{len(failures)} of {len(runs)} reports failed:[/] "
+                   + escape("; ".join(failures)), highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -85,7 +110,7 @@ def sample(
     from izreport.sample import generate
 
     for path in generate(out, seed=seed):
-        _out.print(str(path), highlight=False)
+        _out.print(str(path), highlight=False, markup=False)
 
 
 @app.command()
@@ -105,6 +130,49 @@ def params(report: Annotated[str, typer.Argument(help="Report name.")]) -> None:
         kind = getattr(f.annotation, "__name__", None) or str(f.annotation)
         table.add_row(name, kind, repr(f.default), f.description or "")
     _out.print(table)
+
+
+@app.command()
+def template(
+    period: Annotated[str, typer.Option("--period", help="Month, YYYY-MM.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Workbook to write (default bao-cao-PERIOD.xlsx).")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+) -> None:
+    """Write the blank monthly workbook sent to enterprises, one row per enterprise expected."""
+    from izreport.data import default_data_dir
+    from izreport.ingest import write_template
+
+    try:
+        path = write_template(period, data or default_data_dir(),
+                              out or Path(f"bao-cao-{period}.xlsx"))
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    _out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Submissions: .xlsx or .csv files.")],
+    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    month: Annotated[str | None, typer.Option(
+        "--month", help="Expected month (YYYY-MM) of every file.")] = None,
+) -> None:
+    """Validate submissions and add them to monthly_reports.csv: all files or nothing."""
+    from izreport.data import default_data_dir
+    from izreport.ingest import ingest as do_ingest
+
+    try:
+        result = do_ingest(files, data or default_data_dir(), month=month)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    for f in result.files:
+        blank = f", {f.blank} blank rows (not reported)" if f.blank else ""
+        _out.print(f"{f.path.name}: {f.month}, {f.added} added, {f.replaced} replaced, "
+                   f"{f.unchanged} unchanged{blank}", highlight=False)
+    _out.print(result.summary(), highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,11 +1,18 @@
-"""The board's identity, read from ``izreport.toml`` (or the file named by IZREPORT_CONFIG)."""
+"""The board's identity and official-form settings, read from ``izreport.toml``.
+
+``IZREPORT_CONFIG`` names another file. Everything a reader sees about who issues a report
+(province, agency, signer, recipients, number pattern, multi-year targets) comes from
+here, because provinces and boards get renamed and merged.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from izreport.errors import DataError
 
@@ -14,7 +21,7 @@ CONFIG_ENV = "IZREPORT_CONFIG"
 
 @dataclass(frozen=True)
 class Board:
-    """Names printed on every report; configuration because provinces and boards get renamed."""
+    """Names printed on every report."""
 
     province: str
     parent_agency: str
@@ -22,6 +29,54 @@ class Board:
     short_name: str
     abbreviation: str
     place: str
+    number_pattern: str
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signature block: authority line, title and the signer's name."""
+
+    authority: str
+    title: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """'Nơi nhận': recipients, then the archive line."""
+
+    list: tuple[str, ...]
+    archive: str
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The province's multi-year investment targets."""
+
+    period: str
+    first_year: int
+    last_year: int
+    source: str
+    total_bn_vnd: float
+    fdi_musd: float
+    domestic_bn_vnd: float
+
+
+@dataclass(frozen=True)
+class Config:
+    """All of ``izreport.toml``."""
+
+    path: Path
+    board: Board
+    signature: Signature
+    recipients: Recipients
+    targets: Targets
+
+    def document_number(self, number: int | None) -> str:
+        """'05/BC-BQLCKCN'; blank number (to be filled when issued) when None."""
+        shown = f"{number:02d}" if number is not None else "\u2002" * 5
+        return self.board.number_pattern.format(number=shown,
+                                                abbreviation=self.board.abbreviation)
 
 
 def config_path() -> Path:
@@ -30,15 +85,44 @@ def config_path() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[1] / "izreport.toml"
 
 
-def load_board(path: Path | None = None) -> Board:
-    """Read the [board] table; a missing key is an error naming the file and the key."""
+def _section(path: Path, doc: dict[str, Any], name: str, cls: type) -> Any:
+    table = doc.get(name)
+    if not isinstance(table, dict):
+        raise DataError(f"{path}: missing table [{name}]")
+    values = {}
+    for f in fields(cls):
+        if f.name not in table or table[f.name] in ("", None, []):
+            raise DataError(f"{path}: [{name}] is missing '{f.name}'")
+        value = table[f.name]
+        values[f.name] = tuple(str(v) for v in value) if isinstance(value, list) else value
+    return cls(**values)
+
+
+@cache
+def _load(path: Path, mtime: float) -> Config:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
+    return Config(
+        path=path,
+        board=_section(path, doc, "board", Board),
+        signature=_section(path, doc, "signature", Signature),
+        recipients=_section(path, doc, "recipients", Recipients),
+        targets=_section(path, doc, "targets", Targets),
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and check the configuration; a missing key names the file, table and key."""
     path = path or config_path()
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("board", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"{path}: cannot read board configuration: {exc}") from exc
-    names = [f.name for f in fields(Board)]
-    missing = [n for n in names if not str(table.get(n, "")).strip()]
-    if missing:
-        raise DataError(f"{path}: [board] is missing {', '.join(missing)}")
-    return Board(**{n: str(table[n]) for n in names})
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
+    return _load(path, mtime)
+
+
+def load_board(path: Path | None = None) -> Board:
+    """Just the [board] table."""
+    return load_config(path).board

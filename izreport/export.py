@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from nbconvert.exporters import Exporter, TemplateExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import default
 
 import izreport
 from izreport.charts import FONTS_DIR
+from izreport.notebook_display import strip_live
 
 _HERE = Path(__file__).parent
 TEMPLATES_DIR = _HERE / "templates"
@@ -62,14 +63,18 @@ def vega_bundle() -> str:
     return bundle
 
 
-def _title(nb: Any) -> str:
-    """The report's own title (set by its title block), else the notebook's."""
+def _outline(nb: Any) -> dict[str, Any]:
+    """What the report's blocks declared in their output metadata: title, draft, sections."""
+    title, draft, sections = None, False, []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            title = output.get("metadata", {}).get("izreport", {}).get("title")
-            if title:
-                return str(title)
-    return str(nb.metadata.get("izreport", {}).get("title") or "Báo cáo")
+            meta = output.get("metadata", {}).get("izreport", {})
+            title = title or meta.get("title")
+            draft = draft or bool(meta.get("draft"))
+            if meta.get("section"):
+                sections.append({"id": meta["section"], "title": meta.get("section_title", "")})
+    return {"title": str(title or nb.metadata.get("izreport", {}).get("title") or "Báo cáo"),
+            "draft": draft, "sections": sections}
 
 
 def markdown_to_html(source: str) -> str:
@@ -79,6 +84,14 @@ def markdown_to_html(source: str) -> str:
     renderer = IPythonRenderer(escape=False, exclude_anchor_links=True,
                                allow_harmful_protocols=False)
     return MarkdownWithMath(renderer=renderer).render(source)
+
+
+class LiveOutputRemover(Preprocessor):
+    """Drop what only a live JupyterLab session needs: the Vega bundle output and the
+    per-chart scripts (a notebook run in JupyterLab exports like one run by papermill)."""
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return strip_live(nb), resources
 
 
 class _ReportExporter(TemplateExporter):
@@ -109,6 +122,7 @@ class _ReportExporter(TemplateExporter):
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
+        self.register_preprocessor(LiveOutputRemover(enabled=True), enabled=True)
         self.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG}, enabled=True), enabled=True)
 
@@ -116,14 +130,16 @@ class _ReportExporter(TemplateExporter):
         yield from super().default_filters()
         yield ("markdown2html", markdown_to_html)
 
-    def _izreport_resources(self, nb: Any) -> dict[str, Any]:
+    def _izreport_resources(self, nb: Any, resources: dict[str, Any]) -> dict[str, Any]:
         css = "\n".join(_asset(name) for name in self._css_files)
-        return {"version": izreport.__version__, "title": _title(nb), "css": css}
+        stem = resources.get("metadata", {}).get("name") or "report"
+        return {"version": izreport.__version__, "css": css, "pdf": f"{stem}.pdf",
+                **_outline(nb)}
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
                            ) -> tuple[str, dict[str, Any]]:
         resources = dict(resources or {})
-        resources["izreport"] = self._izreport_resources(nb)
+        resources["izreport"] = self._izreport_resources(nb, resources)
         return super().from_notebook_node(nb, resources, **kw)
 
 
@@ -137,8 +153,8 @@ class ReportHTMLExporter(_ReportExporter):
     def _template_name_default(self) -> str:
         return "izreport"
 
-    def _izreport_resources(self, nb: Any) -> dict[str, Any]:
-        return super()._izreport_resources(nb) | {
+    def _izreport_resources(self, nb: Any, resources: dict[str, Any]) -> dict[str, Any]:
+        return super()._izreport_resources(nb, resources) | {
             "vega_js": vega_bundle(), "embed_js": _asset("embed.js")}
 
 

@@ -205,3 +205,29 @@ def occupancy(ds: Dataset, month: str, zone_id: str | None = None) -> pd.DataFra
         out = out[out["zone_id"] == zone_id]
     out = out.assign(occupancy=out["leased_ha"] / out["industrial_land_ha"])
     return out.reset_index(drop=True)
+
+
+def reconcile(ds: Dataset, period: Period, tolerance: float = 1e-6) -> None:
+    """Zones must add up to the province, and FDI plus DDI to the total.
+
+    A row whose zone is not in zones.csv, or whose ownership is neither FDI nor DDI, would
+    otherwise vanish from a breakdown while staying in the total: fail with the numbers.
+    """
+    from izreport.errors import ReconciliationError
+
+    total = totals(ds, period)
+    if total is None:
+        return
+    known_zones = set(ds.zones["zone_id"])
+    problems = []
+    for by, known in (("zone_id", known_zones), ("ownership", {"FDI", "DDI"})):
+        parts = aggregate(ds.select(period.months), period, by=by)
+        parts = parts[parts.index.isin(known)]
+        for key in (*FLOWS, "workers", "enterprises"):
+            got, want = float(parts[key].sum()), total[key]
+            if abs(got - want) > tolerance * max(1.0, abs(want)):
+                label = "zones" if by == "zone_id" else "FDI + DDI"
+                problems.append(f"{key}: {label} add up to {got:,.3f}, province total is "
+                                f"{want:,.3f}")
+    if problems:
+        raise ReconciliationError(f"{period}: totals do not reconcile: " + "; ".join(problems))

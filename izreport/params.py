@@ -9,6 +9,7 @@ checked against the model and against the data (zone names, months covered) firs
 from __future__ import annotations
 
 import csv
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from izreport.data import _fold, default_data_dir
 from izreport.errors import ParameterError, ScopeError
 from izreport.periods import Period
+from izreport.texts import read_texts
 
+#: The value of an option given with no value on the command line (``--final``).
+BARE_FLAG = object()
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -30,6 +34,10 @@ class HalfYearParams(BaseModel):
 
     period: str = Field("2021-H1", description="Kỳ báo cáo: 2021-H1, 2021-H2 hoặc 2021")
     zone: str | None = Field(None, description="Khu công nghiệp (tên hoặc mã); bỏ trống: toàn tỉnh")
+    final: bool = Field(False, description="Bản chính thức: từ chối nếu còn mục chưa viết")
+    number: int | None = Field(None, ge=1, le=9999, description="Số văn bản khi ban hành")
+    issued: datetime.date | None = Field(
+        None, description="Ngày ban hành (YYYY-MM-DD); mặc định ngày 05 tháng sau kỳ báo cáo")
 
     @field_validator("period")
     @classmethod
@@ -46,6 +54,18 @@ class HalfYearParams(BaseModel):
         if value is not None and not isinstance(value, str):
             raise ValueError(f"expected a zone name such as 'Hòa Xá', got {value!r}")
         return value or None
+
+    def check_texts(self, zone_id: str | None) -> None:
+        """A final report needs every hand-written section (reports/<period>.md)."""
+        if not self.final:
+            return
+        texts = read_texts(self.period, zone_id)
+        if zone_id is not None and not texts.path.is_file():
+            return
+        if texts.missing:
+            raise ParameterError(
+                f"parameter 'final': {texts.path.name} still lacks: {'; '.join(texts.missing)} "
+                "(render without --final for a draft marked DỰ THẢO)")
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,14 @@ def get_report(name: str) -> ReportSpec:
 def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = None
              ) -> dict[str, Any]:
     """Typed, checked parameter values, or a ParameterError naming each bad parameter."""
+    raw = dict(raw)
+    for name, value in list(raw.items()):
+        if value is BARE_FLAG:
+            field = report.params.model_fields.get(name)
+            if field is not None and field.annotation is bool:
+                raw[name] = True
+            elif field is not None:
+                raise ParameterError(f"parameter '{name}' has no value")
     try:
         model = report.params(**raw)
     except ValidationError as exc:
@@ -102,13 +130,20 @@ def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = No
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 problems.append(f"parameter '{name}': {msg}")
         raise ParameterError("; ".join(problems)) from None
-    values = model.model_dump()
-    _check_against_data(values, data_dir or default_data_dir())
+    values = model.model_dump(mode="json")
+    zone_id = _check_against_data(values, data_dir or default_data_dir())
+    checker = getattr(model, "check_texts", None)
+    if checker is not None:
+        checker(zone_id)
     return values
 
 
-def _check_against_data(values: dict[str, Any], folder: Path) -> None:
-    """Zone exists and the period is covered, read cheaply (no pandas in the parent)."""
+def _check_against_data(values: dict[str, Any], folder: Path) -> str | None:
+    """Zone exists and the period is covered, read cheaply (no pandas in the parent).
+
+    Returns the zone's id (None for the province).
+    """
+    zone_id = None
     try:
         if values.get("zone"):
             with open(folder / "zones.csv", encoding="utf-8", newline="") as fh:
@@ -120,6 +155,7 @@ def _check_against_data(values: dict[str, Any], folder: Path) -> None:
                 raise ParameterError(f"parameter 'zone': unknown zone {values['zone']!r}; "
                                      f"zones: {known}")
             values["zone"] = match[0]["name"]
+            zone_id = match[0]["zone_id"]
         if values.get("period"):
             first, last = _months_covered(folder / "monthly_reports.csv")
             period = Period.parse(values["period"])
@@ -128,6 +164,7 @@ def _check_against_data(values: dict[str, Any], folder: Path) -> None:
                                      f"which covers {first}..{last}")
     except OSError as exc:
         raise ScopeError(f"cannot read the data folder {folder}: {exc}") from exc
+    return zone_id
 
 
 def _months_covered(path: Path) -> tuple[str, str]:

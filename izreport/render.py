@@ -22,6 +22,7 @@ from typing import Any
 
 from izreport.data import DATA_ENV
 from izreport.errors import RenderError
+from izreport.notebook_display import RENDER_ENV
 from izreport.params import get_report, validate
 
 FORMATS = ("html", "pdf")
@@ -158,7 +159,8 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
         for fmt in wanted:
             say(f"writing {fmt.upper()}")
             start = time.perf_counter()
-            body, _ = exporters[fmt]().from_notebook_node(nb)
+            body, _ = exporters[fmt]().from_notebook_node(
+                nb, resources={"metadata": {"name": stem}})
             target = tmp / f"{stem}.{fmt}"
             if isinstance(body, str):
                 target.write_text(body, encoding="utf-8")
@@ -168,6 +170,20 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             timings[fmt] = time.perf_counter() - start
         files = {fmt: _publish(path, out) for fmt, path in written.items()}
     return RenderResult(report=spec.name, params=values, files=files, timings=timings)
+
+
+def zone_runs(report: str, params: Mapping[str, Any], data_dir: Path | str | None = None
+              ) -> list[dict[str, Any]]:
+    """Parameters for the province report and one report per zone operating in the period."""
+    from izreport.data import load
+    from izreport.periods import Period
+
+    spec = get_report(report)
+    data = Path(data_dir) if data_dir is not None else None
+    values = validate(spec, {k: v for k, v in params.items() if k != "zone"}, data)
+    zones = load(data).operating_zones(Period.parse(values["period"]))
+    province = {k: v for k, v in params.items() if k != "zone"}
+    return [province, *(dict(province, zone=z.name) for z in zones)]
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -182,8 +198,13 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 
 
 def _start_kernel(notebook: Path, data: Path | None) -> _WarmKernel:
-    """Start the kernel now, with the data folder in its environment."""
+    """Start the kernel now, with the data folder in its environment.
+
+    ``IZREPORT_RENDER=1`` tells the charts that the page template inlines the Vega bundle,
+    also when ``izreport render`` runs from a notebook (whose kernel has a Jupyter session).
+    """
     env = dict(os.environ)
+    env[RENDER_ENV] = "1"
     if data is not None:
         env[DATA_ENV] = str(data.resolve())
     kernel = _WarmKernel(_kernel_name(notebook), notebook.parent, env)

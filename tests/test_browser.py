@@ -36,7 +36,7 @@ def dump_dom(page: Path, profile: Path) -> str:
 def test_charts_draw_offline(rendered: RenderResult, tmp_path: Path) -> None:
     dom = dump_dom(rendered.files["html"], tmp_path / "profile")
     charts = dom.count('class="iz-chart"')
-    assert charts == 3
+    assert charts == 4  # occupancy, two monthly series, production by zone
     assert dom.count('data-iz-drawn="true"') == charts
     assert 'data-iz-error="' not in dom
     # vega drew its own SVG (class "marks") in place of the static one

@@ -12,9 +12,12 @@ HALF = get_report("half-year")
 
 
 def test_defaults_and_canonical_values() -> None:
-    assert validate(HALF, {}) == {"period": "2021-H1", "zone": None}
-    assert validate(HALF, {"period": "2021-h2", "zone": "hoa xa"}) == {
-        "period": "2021-H2", "zone": "Hòa Xá"}
+    assert validate(HALF, {}) == {"period": "2021-H1", "zone": None, "final": False,
+                                  "number": None, "issued": None}
+    got = validate(HALF, {"period": "2021-h2", "zone": "hoa xa", "number": "5",
+                          "issued": "2022-01-05"})
+    assert got == {"period": "2021-H2", "zone": "Hòa Xá", "final": False, "number": 5,
+                   "issued": "2022-01-05"}
     assert validate(HALF, {"period": "2021"})["period"] == "2021"
 
 

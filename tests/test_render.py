@@ -30,7 +30,8 @@ def test_render_writes_notebook_html_and_pdf(rendered: RenderResult) -> None:
 
 def test_executed_notebook_keeps_parameters_and_has_no_errors(rendered: RenderResult) -> None:
     nb = json.loads(rendered.files["ipynb"].read_text(encoding="utf-8"))
-    assert nb["metadata"]["papermill"]["parameters"] == {"period": "2021-H1", "zone": None}
+    assert nb["metadata"]["papermill"]["parameters"] == {
+        "period": "2021-H1", "zone": None, "final": False, "number": None, "issued": None}
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert not [o for o in outputs if o["output_type"] == "error"]
 
@@ -44,7 +45,7 @@ def test_html_states_the_figures_in_vietnamese_style(html_text: str) -> None:
 
 
 def test_html_shows_no_code(html_text: str) -> None:
-    assert "rp.open_report" not in html_text and "import " not in html_text.split("<script>")[0]
+    assert "rp.open_report" not in html_text and "ctx" not in html_text.split("<script>")[0]
     assert "In&nbsp;[" not in html_text and "jp-InputArea" not in html_text
 
 
@@ -57,8 +58,8 @@ def test_html_loads_nothing_from_outside(html_text: str) -> None:
 
 def test_vega_bundle_is_inlined_once_and_charts_carry_only_specs(html_text: str) -> None:
     assert html_text.count("window.vegaEmbed=") == 1
-    assert html_text.count('class="iz-chart"') == 3
-    assert html_text.count('type="application/json"') == 3
+    assert html_text.count('class="iz-chart"') == 4
+    assert html_text.count('type="application/json"') == 4
 
 
 def test_html_is_valid_html5_and_accessible(html_text: str) -> None:
@@ -66,9 +67,9 @@ def test_html_is_valid_html5_and_accessible(html_text: str) -> None:
     doc = parser.parse(html_text)  # raises on any parse error
     assert html_text.startswith("<!DOCTYPE html>")
     assert doc.get("lang") == "vi"
-    assert doc.find("head/title").text.startswith("Tình hình hoạt động")
-    tables = doc.findall(".//table")
-    assert len(tables) == 2
+    assert doc.find("head/title").text.startswith("Báo cáo tình hình hoạt động")
+    tables = doc.findall(".//table[@class='iz-table']")
+    assert len(tables) >= 12
     for table in tables:
         assert table.find("caption") is not None
         assert table.findall("thead/tr/th") and all(
@@ -97,7 +98,7 @@ def test_pdf_is_a4_with_embedded_fonts(rendered: RenderResult) -> None:
 
 def test_pdf_text_has_the_figures_with_diacritics(pdf_text: str) -> None:
     flat = " ".join(pdf_text.split()).replace("/ ", "/")  # lines may break after a slash
-    assert "Tình hình hoạt động các khu công nghiệp tỉnh Nam Định" in flat
+    assert "Tình hình hoạt động của các khu công nghiệp tỉnh Nam Định" in flat
     assert "12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm (25.940 tỷ đồng)" in flat
     assert "450 triệu USD, bằng 45% kế hoạch năm (1 tỷ USD)" in flat
     assert "6,3 triệu đồng/người/tháng" in flat
@@ -119,7 +120,7 @@ def test_zone_report(tmp_path: Path) -> None:
                     formats=["html"], data_dir=DATA)
     html = result.files["html"].read_text(encoding="utf-8")
     assert result.files["html"].name == "half-year_2021-H1_hoaxa.html"
-    assert "Tình hình hoạt động Khu công nghiệp Hòa Xá 6 tháng đầu năm 2021" in html
+    assert "Tình hình hoạt động của Khu công nghiệp Hòa Xá 6 tháng đầu năm 2021" in html
 
 
 def test_bad_period_is_refused_before_anything_is_written(tmp_path: Path) -> None:

@@ -12,13 +12,15 @@ def ctx() -> rp.ReportContext:
 
 
 def test_narrative_reads_like_the_source_article(ctx: rp.ReportContext) -> None:
-    text = rp.narrative(ctx).html
+    text = rp.production_text(ctx).html
     assert ("Giá trị sản xuất công nghiệp đạt 12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm "
             "(25.940 tỷ đồng)") in text
     assert "giá trị xuất khẩu đạt 450 triệu USD, bằng 45% kế hoạch năm (1 tỷ USD)" in text
     assert "nộp ngân sách Nhà nước đạt 200 tỷ đồng" in text
-    assert "thu nhập bình quân đạt 6,3 triệu đồng/người/tháng" in text
     assert "150 doanh nghiệp" in text
+    labour = rp.labour_text(ctx).html
+    assert "Thu nhập bình quân của người lao động đạt 6,3 triệu đồng/người/tháng" in labour
+    assert "tạo việc làm cho 45.500 lao động" in labour
     assert "6 tháng đầu năm 2021" in text
     assert "so với cùng kỳ" in text
 
@@ -47,13 +49,14 @@ def test_zone_report_scope(ctx: rp.ReportContext) -> None:
     zone = rp.open_report("2021-H1", "hoa xa")
     assert zone.scope_vi == "Khu công nghiệp Hòa Xá"
     assert zone.kpis["production_value"].actual < ctx.kpis["production_value"].actual
-    assert "Khu công nghiệp Hòa Xá" in rp.title(zone).html
+    assert "Khu công nghiệp Hòa Xá" in rp.header(zone).html
 
 
 def test_title_travels_in_output_metadata(ctx: rp.ReportContext) -> None:
-    data, meta = rp.title(ctx)._repr_mimebundle_()
-    assert meta["izreport"]["title"].startswith("Tình hình hoạt động các khu công nghiệp")
-    assert "<h1>" in data["text/html"]
+    data, meta = rp.header(ctx)._repr_mimebundle_()
+    assert meta["izreport"]["title"] == (
+        "Báo cáo tình hình hoạt động của các khu công nghiệp tỉnh Nam Định 6 tháng đầu năm 2021")
+    assert '<h1 class="iz-title">' in data["text/html"]
 
 
 def test_figure_bundle_carries_html_svg_and_text_alternative(ctx: rp.ReportContext) -> None:

@@ -1,8 +1,12 @@
 // Turn each static chart into an interactive Vega view; the static SVG stays if this fails.
+// Safe to run more than once (JupyterLab runs it after each chart): charts already being
+// drawn are skipped.
 (function () {
   if (typeof vegaEmbed !== "function") { return; }
   document.querySelectorAll(".iz-chart[data-iz-spec]").forEach(function (el) {
-    var spec = JSON.parse(document.getElementById(el.getAttribute("data-iz-spec")).textContent);
+    var source = document.getElementById(el.getAttribute("data-iz-spec"));
+    if (!source || el.querySelector(".iz-live")) { return; }
+    var spec = JSON.parse(source.textContent);
     var live = document.createElement("div");
     live.className = "iz-live";
     el.appendChild(live);

@@ -1,0 +1,972 @@
+"""Ingesting a month's submissions (the board's Excel workbook or CSV) into monthly_reports.csv.
+
+Enterprises send their monthly figures in the workbook made by :func:`write_template` or as
+CSV. :func:`ingest` reads every given file, validates all of them with a pandera schema
+(every problem listed at once, each naming file, sheet, row, column, value and rule) and
+writes only if all are valid: one bad file must not leave the table half updated. Writes are
+atomic (temporary file in the same folder, fsync, ``os.replace``) and each file ingested adds
+one line to ``ingest_log.jsonl``, also when it changed nothing, so the log shows every
+submission the board processed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from izreport import data
+from izreport.errors import DataError, ParameterError, ScopeError
+from izreport.submissions import FIGURES, expected_enterprises
+
+COUNTS = ("workers", "female_workers", "foreign_workers")
+REPORT_COLUMNS = ("month", "enterprise_id", *FIGURES)
+#: Decimals written to monthly_reports.csv (as the sample generator writes them).
+DECIMALS = {"production_value": 3, "revenue": 3, "export_value": 3, "import_value": 3,
+            "budget_paid": 3, "workers": 0, "female_workers": 0, "foreign_workers": 0,
+            "avg_income": 2}
+#: Plausibility bounds, stated in the messages and in the template's instructions.
+INCOME_RANGE = (1.0, 100.0)          # triệu đồng/người/tháng
+MAX_PRODUCTION_PER_WORKER = 2.0      # tỷ đồng per worker per month (sample max ≈ 0.42)
+LOG_NAME = "ingest_log.jsonl"
+SHEET = "Báo cáo"
+GUIDE_SHEET = "Hướng dẫn"
+
+_MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+#: (column name in CSV / API, Vietnamese header in the workbook, extra accepted names)
+_HEADERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("enterprise_id", "Mã DN", ("ma doanh nghiep",)),
+    ("name", "Tên doanh nghiệp", ()),
+    ("zone", "Khu công nghiệp", ("zone_id", "kcn")),
+    ("month", "Tháng", ("ky bao cao",)),
+    ("production_value", "Giá trị SXCN (tỷ đồng, giá SS 2010)", ()),
+    ("revenue", "Doanh thu (tỷ đồng)", ()),
+    ("export_value", "Xuất khẩu (triệu USD)", ()),
+    ("import_value", "Nhập khẩu (triệu USD)", ()),
+    ("budget_paid", "Nộp ngân sách (tỷ đồng)", ()),
+    ("workers", "Lao động (người)", ()),
+    ("female_workers", "Lao động nữ (người)", ()),
+    ("foreign_workers", "Lao động nước ngoài (người)", ()),
+    ("avg_income", "Thu nhập bình quân (triệu đồng/người/tháng)", ()),
+)
+_LABELS = {name: label for name, label, _ in _HEADERS}
+_REQUIRED = ("month", "enterprise_id", *FIGURES)
+_PERIOD_LABEL = "Kỳ báo cáo (tháng):"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class SubmissionError(DataError):
+    """Submissions that cannot be ingested; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the submissions, "
+                         "nothing written:\n" + "\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What one submission file contributed."""
+
+    path: Path
+    sha256: str
+    month: str
+    rows: int
+    added: int
+    replaced: int
+    unchanged: int
+    blank: int          # template rows with no figures: enterprises that have not reported
+    fmt: str            # how the file was read, e.g. "csv ';' decimal comma"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Totals of one ingest run, and per file."""
+
+    files: tuple[FileResult, ...]
+
+    @property
+    def added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @property
+    def replaced(self) -> int:
+        return sum(f.replaced for f in self.files)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(f.unchanged for f in self.files)
+
+    def summary(self) -> str:
+        return f"{self.added} added, {self.replaced} replaced, {self.unchanged} unchanged"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Sheet:
+    """One submission file read into cells, before any validation."""
+
+    path: Path
+    where: str                              # "f.xlsx, sheet 'Báo cáo'" or "f.csv"
+    unit: str                               # "row" (spreadsheet) or "line" (CSV)
+    fmt: str
+    headers: dict[str, str] = field(default_factory=dict)   # field -> header as written
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    month: str | None = None                # declared month (workbook's period cell)
+    month_source: str = ""
+    blank: int = 0
+    problems: list[str] = field(default_factory=list)
+    cells: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def add(self, row: int, column: str, value: object, rule: str) -> None:
+        """A problem in one cell, named as the user sees it (header as written in the file)."""
+        header = self.headers.get(column, column)
+        named = f"'{header}'" + (f" ({column})" if header != column else "")
+        order = list(_LABELS).index(column) if column in _LABELS else len(_LABELS)
+        self.cells.append((row, order, f"{self.where}, {self.unit} {row}, column {named}: "
+                                       f"value {_show(value)}: {rule}"))
+
+    def all_problems(self) -> list[str]:
+        """File-level problems first, then cell problems in reading order."""
+        return self.problems + [text for _, _, text in sorted(self.cells)]
+
+
+def _fold(text: str) -> str:
+    """Header key: case, accents, spacing and the '(unit)' part ignored."""
+    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(text.replace("_", " ").split())
+
+
+def _header_keys() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for name, label, extra in _HEADERS:
+        for key in (name, label, label.split("(")[0], *extra):
+            keys[_fold(key)] = name
+    return keys
+
+
+_KEYS = _header_keys()
+
+
+def _show(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "(empty)"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return repr(str(value)) if isinstance(value, str) else str(value)
+
+
+def _map_headers(sheet: _Sheet, cells: list[object]) -> dict[int, str]:
+    """Column position -> field; unknown columns are ignored, duplicated ones are problems."""
+    positions: dict[int, str] = {}
+    for pos, cell in enumerate(cells):
+        if cell is None or str(cell).strip() == "":
+            continue
+        name = _KEYS.get(_fold(str(cell)))
+        if name is None:
+            continue
+        if name in sheet.headers:
+            sheet.problems.append(f"{sheet.where}: columns '{sheet.headers[name]}' and '{cell}' "
+                                  f"both give {name}")
+            continue
+        sheet.headers[name] = str(cell).strip()
+        positions[pos] = name
+    return positions
+
+
+def _read_csv(path: Path) -> _Sheet:
+    sheet = _Sheet(path, path.name, "line", "csv")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        sheet.problems.append(f"{sheet.where}: not UTF-8 text (byte {exc.start}); save it as "
+                              "'CSV UTF-8'")
+        return sheet
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    sheet.fmt = f"csv {delimiter!r}"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    positions: dict[int, str] | None = None
+    width = 0
+    for record in reader:
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue
+        if positions is None:
+            positions, width = _map_headers(sheet, record), len(record)
+            continue
+        if len(record) != width:
+            hint = (" (a decimal comma in a comma-separated file? use ';' between columns or "
+                    "quote the value)" if delimiter == "," and len(record) > width else "")
+            sheet.problems.append(f"{sheet.where}, line {line}: {len(record)} fields but the "
+                                  f"header has {width}{hint}")
+            continue
+        sheet.rows.append((line, {name: record[pos].strip() or None
+                                  for pos, name in positions.items()}))
+    if positions is None:
+        sheet.problems.append(f"{sheet.where}: empty file (no header line)")
+    return sheet
+
+
+def _read_xlsx(path: Path) -> _Sheet:
+    from openpyxl import load_workbook
+
+    sheet = _Sheet(path, path.name, "row", "xlsx")
+    try:
+        book = load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        sheet.problems.append(f"{sheet.where}: cannot be opened as an Excel workbook: {exc}")
+        return sheet
+    if SHEET in book.sheetnames:
+        ws = book[SHEET]
+    elif len(book.sheetnames) == 1:
+        ws = book.worksheets[0]
+    else:
+        sheet.problems.append(f"{sheet.where}: no sheet '{SHEET}' (sheets: "
+                              f"{', '.join(book.sheetnames)})")
+        return sheet
+    sheet.where = f"{path.name}, sheet '{ws.title}'"
+    header_row = None
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 20)):
+        texts = [_fold(c.value) if isinstance(c.value, str) else "" for c in row]
+        if _fold(_PERIOD_LABEL) in texts:
+            idx = texts.index(_fold(_PERIOD_LABEL))
+            cell = next((c for c in row[idx + 1:] if c.value not in (None, "")), None)
+            if cell is not None:
+                sheet.month, sheet.month_source = _month_text(cell.value), f"cell {cell.coordinate}"
+        if any(_KEYS.get(t) == "enterprise_id" for t in texts):
+            header_row = row[0].row
+            positions = _map_headers(sheet, [c.value for c in row])
+            break
+    if header_row is None:
+        sheet.problems.append(f"{sheet.where}: no header row with 'Mã DN' or 'enterprise_id' "
+                              "in the first 20 rows")
+        return sheet
+    for row in ws.iter_rows(min_row=header_row + 1):
+        values = {name: row[pos].value if pos < len(row) else None
+                  for pos, name in positions.items()}
+        values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+        if all(v is None for v in values.values()):
+            continue
+        if all(values.get(f) is None for f in FIGURES):
+            sheet.blank += 1        # a prefilled template row: not reported (yet)
+            continue
+        if "month" in values:
+            values["month"] = _month_text(values["month"])
+        sheet.rows.append((row[0].row, values))
+    return sheet
+
+
+def _month_text(value: object) -> object:
+    """Excel turns '2025-07' into a date and people write '07/2025': give 'YYYY-MM'."""
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d{1,2})[/.-](\d{4})", value.strip())
+        if match:
+            return f"{match.group(2)}-{int(match.group(1)):02d}"
+    return value
+
+
+# --------------------------------------------------------------------------- numbers
+
+_NUM = {
+    "int": re.compile(r"[+-]?\d+"),
+    "dot?": re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}"),
+    "comma?": re.compile(r"[+-]?[1-9]\d{0,2},\d{3}"),
+    "dot": re.compile(r"[+-]?\d+\.\d+|[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?"),
+    "comma": re.compile(r"[+-]?\d+,\d+|[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?"),
+}
+_CONVENTION = {"dot": "decimal point '.' (1234.5)", "comma": "decimal comma ',' (1.234,5)"}
+
+
+def _kind(text: str) -> str | None:
+    for kind, pattern in _NUM.items():
+        if pattern.fullmatch(text):
+            return kind
+    return None
+
+
+def _to_float(text: str, convention: str) -> float:
+    if convention == "comma":
+        return float(text.replace(".", "").replace(",", "."))
+    return float(text.replace(",", ""))
+
+
+def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
+    """Turn text figures into floats with the file's decimal convention, found from its values.
+
+    A value such as '4.56' or '0,119' shows the convention; '1.234' alone does not (1.234 or
+    1234?). Ambiguous values are rejected when nothing in the file tells, never guessed, and a
+    file mixing both conventions is rejected. Returns the cells already reported.
+    """
+    seen: dict[str, tuple[int, str, str]] = {}
+    ambiguous: list[tuple[int, str, str]] = []
+    for row, values in sheet.rows:
+        for name in FIGURES:
+            value = values.get(name)
+            if isinstance(value, str):
+                text = value.replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+                values[name] = text
+                kind = _kind(text)
+                if kind in ("dot", "comma"):
+                    seen.setdefault(kind, (row, name, value))
+                elif kind in ("dot?", "comma?"):
+                    ambiguous.append((row, name, value))
+    bad: set[tuple[int, str]] = set()
+    if len(seen) == 2:
+        (r1, c1, v1), (r2, c2, v2) = seen["dot"], seen["comma"]
+        sheet.problems.append(
+            f"{sheet.where}: mixed number formats: {sheet.unit} {r1}, column {c1} {v1!r} uses "
+            f"the {_CONVENTION['dot']} but {sheet.unit} {r2}, column {c2} {v2!r} uses the "
+            f"{_CONVENTION['comma']}; use one convention in the whole file")
+        return {(row, name) for row, _ in sheet.rows for name in FIGURES}
+    convention = next(iter(seen), None)
+    if sheet.fmt.startswith("csv"):
+        sheet.fmt += f", {_CONVENTION[convention]}" if convention else ", whole numbers"
+    if convention is None:
+        for row, name, value in ambiguous:
+            sep = "." if "." in value else ","
+            sheet.add(
+                row, name, value,
+                f"ambiguous number format: '{sep}' may be a decimal separator "
+                f"({_to_float(value, 'dot' if sep == '.' else 'comma')}) or a thousands "
+                f"separator ({_to_float(value, 'comma' if sep == '.' else 'dot'):.0f}) and no "
+                "other value in the file shows which; write decimals such as 4.50 (with ',' "
+                "between columns) or 4,50 (with ';' between columns)")
+            bad.add((row, name))
+        convention = "dot"
+    for row, values in sheet.rows:
+        for name in FIGURES:
+            value = values.get(name)
+            if isinstance(value, str) and (row, name) not in bad and _kind(value):
+                values[name] = _to_float(value, convention)
+    return bad
+
+
+# --------------------------------------------------------------------------- validation
+
+def _rules() -> dict[str, tuple[str, str]]:
+    """Check key -> (column blamed, rule text formatted with the row's fields)."""
+    rules = {f"min_{n}": (n, "must not be negative") for n in FIGURES}
+    rules |= {f"whole_{n}": (n, "must be a whole number of people") for n in COUNTS}
+    rules |= {
+        "min_workers": ("workers", "must be at least 1: an operating enterprise has workers "
+                                   "(no negatives)"),
+        "income_range": ("avg_income", f"implausible income: must be between "
+                         f"{INCOME_RANGE[0]:g} and {INCOME_RANGE[1]:g} triệu đồng/người/tháng"),
+        "female_le_workers": ("female_workers", "female workers must not exceed workers "
+                              "({workers:.0f})"),
+        "foreign_le_workers": ("foreign_workers", "foreign workers must not exceed workers "
+                               "({workers:.0f})"),
+        "productivity": ("production_value", "implausible productivity: {_per_worker:.2f} tỷ "
+                         "đồng per worker ({workers:.0f} workers) exceeds the bound of "
+                         f"{MAX_PRODUCTION_PER_WORKER:g} tỷ đồng per worker per month"),
+        "known": ("enterprise_id", "unknown enterprise: not in enterprises.csv"),
+        "operating": ("enterprise_id", "enterprise not operating in {month}: it reports from "
+                      "{_start} to {_end}"),
+        "zone": ("zone", "zone does not match the enterprise's zone in enterprises.csv: "
+                 "{_zone}"),
+        "unique": ("enterprise_id", "duplicate enterprise-month ({enterprise_id}, {month}): "
+                   "already given on {_unit} {_first}"),
+        "same_month": ("month", "month differs from the file's month {_file_month} "
+                       "({_month_source})"),
+    }
+    return rules
+
+
+_RULES = _rules()
+
+
+def _schemas(ds: data.Dataset, file_month: str) -> tuple[Any, Any]:
+    """Types schema (required, numbers, month format), then the rules schema."""
+    import pandera.pandas as pa
+
+    types = pa.DataFrameSchema({
+        "month": pa.Column(str, pa.Check.str_matches(_MONTH_RE.pattern, error="month_format")),
+        "enterprise_id": pa.Column(str),
+        **{n: pa.Column("float64", coerce=True) for n in FIGURES},
+    })
+    known = set(ds.enterprises["enterprise_id"])
+
+    def wide(key: str, ok: Callable[[pd.DataFrame], pd.Series]) -> Any:
+        return pa.Check(ok, name=key, error=key)
+
+    checks = [
+        wide("female_le_workers", lambda d: ~(d["female_workers"] > d["workers"])),
+        wide("foreign_le_workers", lambda d: ~(d["foreign_workers"] > d["workers"])),
+        wide("productivity", lambda d: ~(d["_per_worker"] > MAX_PRODUCTION_PER_WORKER)),
+        wide("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)),
+        wide("zone", lambda d: d["_zone_ok"].astype(bool)),
+        wide("unique", lambda d: d["_first"].isna()),
+    ]
+    columns: dict[str, Any] = {
+        n: pa.Column("float64", pa.Check.ge(0, error=f"min_{n}"), nullable=True)
+        for n in FIGURES
+    }
+    for n in COUNTS:
+        columns[n] = pa.Column("float64", [
+            pa.Check.ge(1 if n == "workers" else 0, error=f"min_{n}"),
+            pa.Check(lambda s: s == np.floor(s), error=f"whole_{n}")], nullable=True)
+    columns["avg_income"] = pa.Column("float64", pa.Check.in_range(
+        *INCOME_RANGE, error="income_range"), nullable=True)
+    columns["month"] = pa.Column(object, pa.Check.isin([file_month], error="same_month"),
+                                 nullable=True)
+    columns["enterprise_id"] = pa.Column(object, pa.Check.isin(known, error="known"),
+                                         nullable=True)
+    return types, pa.DataFrameSchema(columns, checks=checks)
+
+
+def _failures(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    from pandera.errors import SchemaErrors
+
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        return exc.failure_cases
+    return pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+
+
+def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
+    """Typed rows of one sheet (index = row number); problems are added to the sheet."""
+    bad = _parse_numbers(sheet)
+    if sheet.problems and not sheet.rows:
+        return pd.DataFrame()
+    raw = pd.DataFrame([v for _, v in sheet.rows], index=[r for r, _ in sheet.rows],
+                       columns=[n for n, _, _ in _HEADERS if n in sheet.headers], dtype=object)
+    for name in raw.columns:
+        if name in ("month", "enterprise_id", "zone", "name"):
+            raw[name] = raw[name].map(lambda v: v if v is None else str(v).strip())
+    first_month = next((v for v in raw.get("month", []) if isinstance(v, str)), None)
+    file_month = sheet.month or first_month or ""
+    if sheet.month is None:
+        sheet.month_source = "its first row" if first_month else "none"
+    elif not _MONTH_RE.fullmatch(str(sheet.month)):
+        sheet.problems.append(f"{sheet.where}, {sheet.month_source}: value {_show(sheet.month)}: "
+                              "the report month must be written YYYY-MM")
+    sheet.month = file_month
+    types, rules = _schemas(ds, file_month)
+    done = set(bad)
+    missing = [n for n in _REQUIRED if n not in raw.columns]
+    for name in missing:
+        sheet.problems.append(f"{sheet.where}: required column '{name}' ({_LABELS[name]}) "
+                              "missing")
+    if missing:
+        return pd.DataFrame()
+    for item in _failures(types, raw).itertuples():
+        if item.index is None or pd.isna(item.index):
+            continue
+        row, col = int(item.index), str(item.column)
+        if (row, col) in done:
+            continue
+        done.add((row, col))
+        rule = ("value missing (required)" if item.check == "not_nullable" else
+                "the month must be written YYYY-MM" if col == "month" else
+                "must be text" if col == "enterprise_id" else "not a number")
+        sheet.add(row, col, raw.at[row, col], rule)
+    typed = raw.copy()
+    for name in FIGURES:
+        typed[name] = pd.to_numeric(typed[name].where(
+            [(r, name) not in done for r in typed.index]), errors="coerce").astype("float64")
+    for name in ("month", "enterprise_id"):
+        typed[name] = typed[name].where([(r, name) not in done for r in typed.index])
+    typed = _with_context(typed, ds, sheet)
+    failures = _failures(rules, typed)
+    for item in failures.drop_duplicates(["index", "check"]).itertuples():
+        if item.index is None or pd.isna(item.index):
+            continue
+        row = int(item.index)
+        column, template = _RULES[str(item.check)]
+        if (row, column) in done:
+            continue
+        done.add((row, column))
+        context = {k: v for k, v in typed.loc[row].items()}
+        sheet.add(row, column, raw.at[row, column] if column in raw else None,
+                  template.format(**context))
+    return typed[list(REPORT_COLUMNS)]
+
+
+def _with_context(frame: pd.DataFrame, ds: data.Dataset, sheet: _Sheet) -> pd.DataFrame:
+    """Columns the rules need: enterprise span and zone, first row of a duplicate, ratios."""
+    ent = ds.enterprises.set_index("enterprise_id")
+    zones = ds.zones.set_index("zone_id")["name"]
+    ids = frame["enterprise_id"]
+    out = frame.copy()
+    out["_start"] = ids.map(ent["start_month"]).astype(object)
+    out["_end"] = ids.map(ent["end_month"]).fillna("").replace("", "now").astype(object)
+    end = ids.map(ent["end_month"]).fillna("")
+    out["_operating"] = [
+        bool(s) and isinstance(m, str) and s <= m and (not e or e >= m)
+        for s, e, m in zip(out["_start"].fillna(""), end, frame["month"], strict=True)]
+    zone_id = ids.map(ent["zone_id"])
+    out["_zone"] = [f"{zones.get(z, z)} ({z})" if isinstance(z, str) else ""
+                    for z in zone_id]
+    given = frame["zone"] if "zone" in frame else pd.Series(None, index=frame.index)
+    out["_zone_ok"] = [
+        not isinstance(g, str) or not isinstance(z, str)
+        or _fold(g) in (_fold(z), _fold(zones.get(z, z)))
+        for g, z in zip(given, zone_id, strict=True)]
+    first: dict[tuple[str, str], int] = {}
+    firsts: list[int | None] = []
+    for mon, ent, row in zip(frame["month"], ids, frame.index, strict=True):
+        key = (mon, ent)
+        known = isinstance(mon, str) and isinstance(ent, str) and key in first
+        firsts.append(first[key] if known else None)
+        first.setdefault(key, row)
+    out["_first"] = pd.Series(firsts, index=frame.index, dtype=object)
+    out["_per_worker"] = frame["production_value"] / frame["workers"].where(frame["workers"] > 0)
+    out["_unit"] = sheet.unit
+    out["_file_month"] = sheet.month
+    out["_month_source"] = sheet.month_source
+    return out
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def _format(name: str, value: float) -> str:
+    decimals = DECIMALS[name]
+    return f"{value:.{decimals}f}"
+
+
+def _next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def ingest(paths: list[Path], data_dir: Path, month: str | None = None) -> IngestResult:
+    """Validate every file, then add or replace their rows in monthly_reports.csv.
+
+    All or nothing: a single problem in any file raises :class:`SubmissionError` listing every
+    problem and nothing is written. ``month``, when given, is the month every file must be.
+    """
+    ds = data.load(data_dir)
+    problems: list[str] = []
+    sheets: list[tuple[_Sheet, pd.DataFrame, str]] = []
+    for path in map(Path, paths):
+        if not path.is_file():
+            problems.append(f"{path}: file not found")
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            problems.append(f"{path.name}: unsupported file type '{suffix}' (give .xlsx or .csv)")
+            continue
+        sheet = _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
+        frame = _validate(sheet, ds) if sheet.rows or not sheet.problems else pd.DataFrame()
+        if month and sheet.month and sheet.month != month:
+            sheet.problems.append(f"{sheet.where}: the file is for {sheet.month}, expected "
+                                  f"{month}")
+        if not sheet.rows and not sheet.all_problems():
+            sheet.problems.append(f"{sheet.where}: no report rows (every row is blank)")
+        problems += sheet.all_problems()
+        sheets.append((sheet, frame, hashlib.sha256(path.read_bytes()).hexdigest()))
+    problems += _across_files(sheets, ds)
+    if problems:
+        raise SubmissionError(problems)
+    return _write(sheets, data_dir)
+
+
+def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Dataset
+                  ) -> list[str]:
+    """Problems between files: the same enterprise-month twice, a month skipped."""
+    problems: list[str] = []
+    seen: dict[tuple[str, str], str] = {}
+    for sheet, frame, _ in sheets:
+        for row, (mon, ent) in zip(frame.index, zip(frame.get("month", []),
+                                   frame.get("enterprise_id", []), strict=True), strict=True):
+            where = f"{sheet.where}, {sheet.unit} {row}"
+            if (mon, ent) in seen and not seen[(mon, ent)].startswith(sheet.where + ","):
+                problems.append(f"{where}, column 'enterprise_id': value {ent!r}: "
+                                f"{ent} {mon} is also in {seen[(mon, ent)]}; "
+                                "give each enterprise-month once")
+            seen.setdefault((mon, ent), where)
+    last = ds.months[1]
+    for mon in sorted({s.month for s, _, _ in sheets if s.month}):
+        if mon > _next_month(last):
+            names = ", ".join(s.where for s, _, _ in sheets if s.month == mon)
+            problems.append(f"{names}: month {mon} would leave a gap: the data end at {last}; "
+                            f"ingest {_next_month(last)} first")
+        last = max(last, mon)
+    return problems
+
+
+def _write(sheets: list[tuple[_Sheet, pd.DataFrame, str]], data_dir: Path) -> IngestResult:
+    table = data_dir / "monthly_reports.csv"
+    current = pd.read_csv(table, dtype=str, keep_default_na=False)
+    header = list(current.columns)
+    rows = {(r[0], r[1]): list(r) for r in current.itertuples(index=False, name=None)}
+    order = list(rows)
+    results: list[FileResult] = []
+    changed = False
+    for sheet, frame, digest in sheets:
+        added = replaced = unchanged = 0
+        for rec in frame.itertuples(index=False):
+            new = [rec.month, rec.enterprise_id,
+                   *(_format(n, float(getattr(rec, n))) for n in FIGURES)]
+            values = dict(zip(REPORT_COLUMNS, new, strict=True))
+            line = [values.get(col, "") for col in header]
+            key = (rec.month, rec.enterprise_id)
+            old = rows.get(key)
+            if old is None:
+                added += 1
+                order.append(key)
+            elif [_same(c, o) for c, o in zip(header, old, strict=True)] != \
+                    [_same(c, n) for c, n in zip(header, line, strict=True)]:
+                replaced += 1
+            else:
+                unchanged += 1
+                continue
+            rows[key] = line
+        changed |= bool(added or replaced)
+        results.append(FileResult(sheet.path, digest, sheet.month or "", len(frame), added,
+                                  replaced, unchanged, sheet.blank, sheet.fmt))
+    if changed:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows[k] for k in sorted(order))
+        _atomic_write(table, buf.getvalue().encode("utf-8"))
+    log = data_dir / LOG_NAME
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    lines = "".join(json.dumps({
+        "file": r.path.name, "sha256": r.sha256, "time": now, "month": r.month,
+        "rows": r.rows, "added": r.added, "replaced": r.replaced, "unchanged": r.unchanged,
+        "blank": r.blank, "format": r.fmt}, ensure_ascii=False) + "\n" for r in results)
+    previous = log.read_bytes() if log.exists() else b""
+    _atomic_write(log, previous + lines.encode("utf-8"))
+    return IngestResult(tuple(results))
+
+
+def _same(column: str, text: str) -> str:
+    """Canonical text of a stored value, so '5.1' and '5.10' compare equal."""
+    if column in DECIMALS and text != "":
+        return _format(column, float(text))
+    return text
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    """Write next to the target, fsync, then rename over it: readers never see half a file."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+# --------------------------------------------------------------------------- template
+
+
+_GUIDE = (
+    "HƯỚNG DẪN ĐIỀN BÁO CÁO THÁNG",
+    "",
+    "1. Mỗi doanh nghiệp một dòng. Không sửa các cột Mã DN, Tên doanh nghiệp, Khu công nghiệp, "
+    "Tháng và ô Kỳ báo cáo.",
+    "2. Điền đủ 9 chỉ tiêu từ cột Giá trị SXCN đến Thu nhập bình quân; dòng để trống toàn bộ "
+    "số liệu được coi là doanh nghiệp chưa báo cáo.",
+    "3. Đơn vị: giá trị SXCN, doanh thu, nộp ngân sách: tỷ đồng (giá trị SXCN theo giá so sánh "
+    "2010); xuất khẩu, nhập khẩu: triệu USD; lao động: người; thu nhập bình quân: triệu "
+    "đồng/người/tháng.",
+    "4. Số liệu không được âm; số lao động là số nguyên, ít nhất 1 người.",
+    "5. Lao động nữ và lao động nước ngoài không vượt quá tổng số lao động.",
+    f"6. Thu nhập bình quân từ {INCOME_RANGE[0]:g} đến {INCOME_RANGE[1]:g} triệu "
+    "đồng/người/tháng.",
+    f"7. Giá trị SXCN bình quân một lao động không quá {MAX_PRODUCTION_PER_WORKER:g} tỷ "
+    "đồng/người/tháng.",
+    "8. Nhập số trực tiếp vào ô (dạng số), không nhập chữ hay đơn vị.",
+    "9. Nếu gửi file CSV (UTF-8): hoặc dấu phẩy ngăn cột và dấu chấm thập phân (1234.5), "
+    "hoặc dấu chấm phẩy ngăn cột và dấu phẩy thập phân (1.234,5). Số như 1.234 không rõ "
+    "nghĩa nếu cả file không có số thập phân nào khác: sẽ bị từ chối.",
+    "10. Báo cáo bổ sung hoặc đính chính của cùng tháng sẽ thay thế số liệu đã nộp.",
+)
+
+
+def write_template(period: str, data_dir: Path, out: Path) -> Path:
+    """Write the blank workbook for a month, one prefilled row per enterprise expected.
+
+    The same data and period give the same bytes (fixed workbook dates, fixed zip times), so
+    templates can be compared or committed.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if not _MONTH_RE.fullmatch(period or ""):
+        raise ParameterError(f"period {period!r} is not a month written YYYY-MM")
+    ds = data.load(data_dir)
+    rows = expected_enterprises(ds, period)
+    if rows.empty:
+        raise ScopeError(f"no enterprise is operating in {period} (the data cover "
+                         f"{ds.months[0]}..{ds.months[1]})")
+    out = Path(out)
+    if out.is_dir():
+        out = out / f"bao-cao-{period}.xlsx"
+    book = Workbook()
+    ws = book.active
+    ws.title = SHEET
+    ws["A1"] = f"BÁO CÁO TÌNH HÌNH SẢN XUẤT KINH DOANH THÁNG {period[5:]}/{period[:4]}"
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"], ws["B2"] = _PERIOD_LABEL, period
+    ws["B2"].number_format = "@"
+    ws["B2"].font = Font(bold=True)
+    header_row = 3
+    for col, (_, label, _) in enumerate(_HEADERS, start=1):
+        cell = ws.cell(header_row, col, label)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, rec in enumerate(rows.itertuples(index=False), start=header_row + 1):
+        for col, value in enumerate((rec.enterprise_id, rec.name, rec.zone, period), start=1):
+            ws.cell(i, col, value).number_format = "@"
+    last = header_row + len(rows)
+    amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                             error="Số liệu không được âm", showErrorMessage=True)
+    counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                            error="Số người là số nguyên không âm", showErrorMessage=True)
+    amounts.add(f"E{header_row + 1}:I{last}")
+    amounts.add(f"M{header_row + 1}:M{last}")
+    counts.add(f"J{header_row + 1}:L{last}")
+    ws.add_data_validation(amounts)
+    ws.add_data_validation(counts)
+    widths = (9, 44, 18, 9, 16, 12, 12, 12, 13, 11, 11, 13, 18)
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[ws.cell(1, col).column_letter].width = width
+    ws.row_dimensions[header_row].height = 48
+    ws.freeze_panes = ws.cell(header_row + 1, 3)
+    guide = book.create_sheet(GUIDE_SHEET)
+    for i, text in enumerate(_GUIDE, start=1):
+        guide.cell(i, 1, text).font = Font(bold=(i == 1))
+    guide.column_dimensions["A"].width = 120
+    stamp = dt.datetime(int(period[:4]), int(period[5:]), 1)
+    book.properties.creator = "izreport"
+    book.properties.created = stamp
+    buf = io.BytesIO()
+    book.save(buf)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out, _stable_zip(buf.getvalue(), stamp))
+    return out
+
+
+def _stable_zip(payload: bytes, stamp: dt.datetime) -> bytes:
+    """openpyxl stamps the save time in docProps/core.xml and the zip: fix both."""
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    src = zipfile.ZipFile(io.BytesIO(payload))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + iso.encode(), body)
+            dst.writestr(zipfile.ZipInfo(info.filename, _FIXED_TIME), body,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- sample files
+
+#: Enterprises left out of the sample workbook: positions in the month's expected list.
+_SAMPLE_MISSING = (10, 50, 90, 130, 170)
+_SAMPLE_SUPPLEMENT = (20, 60, 100, 140)
+
+
+def write_samples(data_dir: Path, out: Path, month: str = "2025-07") -> list[Path]:
+    """Write the sample submissions for a month: two clean files and broken ones for tests.
+
+    Figures continue each enterprise's trend of the year so far (last month times its average
+    monthly growth, capped at ±3 %); no randomness, so the files are reproducible.
+    """
+    ds = data.load(data_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = _projected(ds, month)
+    ids = list(rows["enterprise_id"])
+    biggest = str(rows.loc[rows["workers"].idxmax(), "enterprise_id"])
+    missing = {ids[i] for i in _SAMPLE_MISSING if i < len(ids)}
+    extra = [ids[i] for i in _SAMPLE_SUPPLEMENT if i < len(ids)] + [biggest]
+    extra = [e for e in dict.fromkeys(extra) if e not in missing]
+    by_id = rows.set_index("enterprise_id")
+    written = []
+
+    book = out / f"bao-cao-{month}.xlsx"
+    filled = by_id.drop(index=sorted(missing | set(extra)))
+    written.append(_filled_workbook(data_dir, month, book, filled))
+    written.append(_write_text(out / f"bo-sung-{month}.csv",
+                               _csv_text(by_id.loc[extra], vietnamese=True)))
+
+    some = by_id.loc[sorted(missing)[:3]]
+    fault: dict[str, pd.DataFrame] = {}
+    neg = some.copy()
+    neg.iloc[1, neg.columns.get_loc("export_value")] = -neg.iloc[1]["export_value"]
+    fault["loi-so-am.csv"] = neg
+    fault["loi-trung-lap.csv"] = pd.concat([some, some.iloc[[0]]])
+    unknown = some.copy()
+    unknown.index = [some.index[0], "DN9999", some.index[2]]
+    fault["loi-doanh-nghiep.csv"] = unknown
+    female = some.copy()
+    female.iloc[2, female.columns.get_loc("female_workers")] = female.iloc[2]["workers"] + 25
+    fault["loi-lao-dong-nu.csv"] = female
+    income = some.copy()
+    income.iloc[0, income.columns.get_loc("avg_income")] = 150.0
+    fault["loi-thu-nhap.csv"] = income
+    output = some.copy()
+    output.iloc[1, output.columns.get_loc("production_value")] = 2500.0
+    fault["loi-nang-suat.csv"] = output
+    ended = ds.enterprises[ds.enterprises["end_month"].fillna("") != ""]
+    gone = some.copy()
+    gone.index = [some.index[0], str(ended["enterprise_id"].iloc[0]), some.index[2]]
+    fault["loi-ngung-hoat-dong.csv"] = gone
+    for name, frame in fault.items():
+        written.append(_write_text(out / name, _csv_text(frame)))
+    written.append(_write_text(out / "loi-cot.csv",
+                               _csv_text(some.drop(columns=["female_workers"]))))
+    written.append(_write_text(out / "loi-dinh-dang.csv", _ambiguous_csv(by_id, month)))
+    written.append(_write_text(out / "loi-tron-quy-uoc.csv",
+                               _csv_text(some, vietnamese=True).replace(
+                                   _vi(float(some.iloc[2]["avg_income"]), 2),
+                                   f"{float(some.iloc[2]['avg_income']):.2f}", 1)))
+    wrong = by_id.loc[sorted(missing)[:3]].copy()
+    written.append(_filled_workbook(data_dir, month, out / "loi-thang.xlsx", wrong,
+                                    month_of={str(wrong.index[1]): _next_month(month)}))
+    written.append(_plain_workbook(out / "loi-khu.xlsx", ds, wrong))
+    return written
+
+
+def _projected(ds: data.Dataset, month: str) -> pd.DataFrame:
+    """Every expected enterprise's figures for the month, continuing its trend of the year."""
+    reports = ds.monthly_reports
+    year = reports[(reports["month"] >= f"{month[:4]}-01") & (reports["month"] < month)]
+    rows = []
+    for ent in expected_enterprises(ds, month)["enterprise_id"]:
+        hist = year[year["enterprise_id"] == ent].sort_values("month")
+        if hist.empty:
+            continue
+        first, last, steps = hist.iloc[0], hist.iloc[-1], max(len(hist) - 1, 1)
+
+        def grow(name: str, first: pd.Series = first, last: pd.Series = last,
+                 steps: int = steps) -> float:
+            a, b = float(first[name]), float(last[name])
+            rate = (b / a) ** (1 / steps) if a > 0 and b > 0 else 1.0
+            return b * min(max(rate, 0.97), 1.03)
+
+        workers = round(grow("workers"))
+        row = {n: round(grow(n), DECIMALS[n]) for n in FIGURES if n not in COUNTS}
+        row |= {"enterprise_id": ent, "month": month, "workers": workers,
+                "female_workers": round(workers * last["female_workers"] / last["workers"]),
+                "foreign_workers": int(last["foreign_workers"])}
+        rows.append(row)
+    return pd.DataFrame(rows)[list(REPORT_COLUMNS)]
+
+
+def _vi(value: float, decimals: int) -> str:
+    """'1.234,5' style: '.' groups thousands, ',' marks decimals."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _csv_text(frame: pd.DataFrame, vietnamese: bool = False) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";" if vietnamese else ",", lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    for ent, rec in frame.iterrows():
+        cells = [_vi(float(rec[n]), DECIMALS[n]) if vietnamese else _format(n, float(rec[n]))
+                 for n in FIGURES if n in rec.index]
+        writer.writerow([rec["month"], ent, *cells])
+    text = buf.getvalue()
+    if len(frame.columns) < len(REPORT_COLUMNS) - 1:        # a dropped column: drop the header
+        missing = [n for n in FIGURES if n not in frame.columns]
+        head, rest = text.split("\n", 1)
+        text = ",".join(c for c in head.split(",") if c not in missing) + "\n" + rest
+    return text
+
+
+def _ambiguous_csv(by_id: pd.DataFrame, month: str) -> str:
+    """Every figure written '12.345': decimal point or thousands separator, nothing tells."""
+    amounts = ["production_value", "revenue", "export_value", "import_value", "budget_paid"]
+    big = by_id[(by_id[amounts] >= 1).all(axis=1) & (by_id[amounts] < 1000).all(axis=1)]
+    lines = [";".join(REPORT_COLUMNS)]
+    for ent, rec in big.head(2).iterrows():
+        cells = [f"{float(rec[n]):.3f}" for n in amounts]
+        cells += [str(int(rec[n])) for n in COUNTS] + [f"{float(rec['avg_income']):.3f}"]
+        lines.append(";".join([month, str(ent), *cells]))
+    return "\n".join(lines) + "\n"
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def _filled_workbook(data_dir: Path, month: str, path: Path, filled: pd.DataFrame,
+                     month_of: dict[str, str] | None = None) -> Path:
+    """The month's template with the given enterprises' figures typed in (others blank)."""
+    from openpyxl import load_workbook
+
+    write_template(month, data_dir, path)
+    book = load_workbook(path)
+    ws = book[SHEET]
+    columns = {name: i for i, (name, _, _) in enumerate(_HEADERS, start=1)}
+    for row in ws.iter_rows(min_row=4):
+        ent = row[0].value
+        if ent in filled.index:
+            rec = filled.loc[ent]
+            for name in FIGURES:
+                value = float(rec[name])
+                ws.cell(row[0].row, columns[name],
+                        int(value) if name in COUNTS else round(value, DECIMALS[name]))
+            if month_of and ent in month_of:
+                ws.cell(row[0].row, columns["month"], month_of[ent])
+    return _save_stable(book, path, month)
+
+
+def _plain_workbook(path: Path, ds: data.Dataset, rows: pd.DataFrame) -> Path:
+    """A workbook with the CSV column names and a zone_id column; one zone is wrong."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = SHEET
+    ws.append(["zone_id", *REPORT_COLUMNS])
+    zones = ds.enterprises.set_index("enterprise_id")["zone_id"]
+    for i, (ent, rec) in enumerate(rows.iterrows()):
+        zone = str(zones[ent])
+        if i == 1:
+            zone = "my-trung" if zone != "my-trung" else "hoa-xa"
+        ws.append([zone, rec["month"], ent, *(float(rec[n]) for n in FIGURES)])
+    return _save_stable(book, path, str(rows["month"].iloc[0]))
+
+
+def _save_stable(book: Any, path: Path, month: str) -> Path:
+    stamp = dt.datetime(int(month[:4]), int(month[5:]), 1)
+    book.properties.created = stamp
+    buf = io.BytesIO()
+    book.save(buf)
+    path.write_bytes(_stable_zip(buf.getvalue(), stamp))
+    return path

@@ -1,0 +1,162 @@
+"""Sentences drafted from the figures, in the phrasing of the board's published reports.
+
+"Giá trị sản xuất công nghiệp đạt 12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm (25.940 tỷ
+đồng), tăng 15,1% so với cùng kỳ". The sentence builders are pure functions of numbers,
+unit-tested for growth, decline, no change, a missing plan or base and zero values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from izreport import investment as inv
+from izreport import metrics
+from izreport.formatting import change_phrase, number, percent, plan_phrase, quantity
+
+if TYPE_CHECKING:
+    from izreport.report import ReportContext
+
+
+def _round_ratio(ratio: float, decimals: int) -> float:
+    return round(ratio * 100, decimals)
+
+
+def compare_clause(ratio: float | None, what: str = "so với cùng kỳ") -> str:
+    """'tăng 15,1% so với cùng kỳ' / 'giảm 2% …' / 'bằng cùng kỳ'; '' without a base."""
+    if ratio is None:
+        return ""
+    phrase = change_phrase(ratio)
+    if phrase == "không thay đổi":
+        return "bằng cùng kỳ" if what == "so với cùng kỳ" else f"không thay đổi {what}"
+    return f"{phrase} {what}"
+
+
+def flow_sentence(label: str, actual: float, unit: str, plan: float | None = None,
+                  same_period: float | None = None) -> str:
+    """One indicator: value, share of the annual plan, change against the same period.
+
+    A zero value reads "chưa phát sinh"; a plan or base that is missing or zero leaves
+    its clause out rather than printing a meaningless percentage.
+    """
+    if actual == 0:
+        head = f"{label} chưa phát sinh"
+    else:
+        head = f"{label} đạt {quantity(actual, unit, prose=True)}"
+    parts = [head]
+    of_plan = metrics.ratio(actual, plan)
+    if of_plan is not None and actual != 0:
+        # as published: "(25.940 tỷ đồng)" in full, "(1 tỷ USD)" in the larger unit
+        shown = quantity(plan, unit, prose=unit != "bn_vnd")
+        parts.append(f"{plan_phrase(of_plan)} ({shown})")
+    clause = compare_clause(metrics.ratio(actual, same_period))
+    if clause:
+        parts.append(clause)
+    return ", ".join(parts)
+
+
+def _capital(value: float, ownership: str) -> str:
+    return quantity(value, inv.CAPITAL_UNIT[ownership], 2 if ownership == "FDI" else 1)
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def production(ctx: ReportContext) -> list[str]:
+    """The production and business paragraph."""
+    k = ctx.kpis
+    labels = (("production_value", "giá trị sản xuất công nghiệp"),
+              ("revenue", "doanh thu"), ("export_value", "giá trị xuất khẩu"),
+              ("import_value", "giá trị nhập khẩu"), ("budget_paid", "nộp ngân sách Nhà nước"))
+    clauses = [flow_sentence(label, k[key].actual, k[key].indicator.unit, k[key].plan,
+                             k[key].same_period) for key, label in labels]
+    first = (f"Trong {ctx.period.label_vi}, hoạt động sản xuất kinh doanh của "
+             f"{number(k['enterprises'].actual)} doanh nghiệp trong {ctx.scope_vi} "
+             f"cơ bản ổn định.")
+    return [first + " " + _sentence("; ".join(clauses))]
+
+
+def labour(ctx: ReportContext) -> list[str]:
+    """Workers and income."""
+    k = ctx.kpis
+    totals = metrics.totals(ctx.data, ctx.period, ctx.zone_id) or {}
+    workers = k["workers"]
+    sentence = (f"Đến tháng {ctx.period.last}/{ctx.period.year}, {ctx.scope_vi} tạo việc làm "
+                f"cho {number(workers.actual)} lao động")
+    clause = compare_clause(workers.vs_same_period)
+    if clause:
+        sentence += f", {clause}"
+    female, foreign = totals.get("female_workers", 0), totals.get("foreign_workers", 0)
+    if workers.actual:
+        sentence += (f"; trong đó lao động nữ {number(female)} người "
+                     f"({percent(female / workers.actual, 1)}), lao động nước ngoài "
+                     f"{number(foreign)} người")
+    income = k["avg_income"]
+    second = (f"Thu nhập bình quân của người lao động đạt "
+              f"{quantity(income.actual, 'mvnd_per_person_month')}")
+    clause = compare_clause(income.vs_same_period)
+    if clause:
+        second += f", {clause}"
+    return [_sentence(sentence), _sentence(second)]
+
+
+def investment_sentences(flows: dict[tuple[str, str], tuple[int, float]], label: str) -> list[str]:
+    """Certificates of the period: new projects, capital adjustments, revocations."""
+    def both(kind: str) -> str:
+        parts = []
+        for own, who in (("FDI", "dự án FDI"), ("DDI", "dự án trong nước")):
+            count, capital = flows[(kind, own)]
+            if count:
+                parts.append(f"{number(count)} {who} ({_capital(capital, own)})")
+        return " và ".join(parts)
+
+    sentences = []
+    new = both("new")
+    sentences.append(f"Trong {label}, các khu công nghiệp cấp mới giấy chứng nhận đăng ký đầu tư "
+                     f"cho {new}" if new else
+                     f"Trong {label}, các khu công nghiệp chưa cấp mới dự án nào")
+    increase = both("increase")
+    if increase:
+        sentences.append(f"điều chỉnh tăng vốn cho {increase}")
+    decrease = both("decrease")
+    if decrease:
+        sentences.append(f"điều chỉnh giảm vốn {decrease}")
+    revoked = both("revoked")
+    if revoked:
+        sentences.append(f"thu hồi {revoked}")
+    return ["; ".join(sentences)]
+
+
+def investment(ctx: ReportContext) -> list[str]:
+    """Investment paragraph: the period's certificates, then the register to date."""
+    table = inv.flows(ctx.data, ctx.period, ctx.zone_id)
+    flows = {(r.kind, r.ownership): (int(r.projects), float(r.capital))
+             for r in table.itertuples(index=False)}
+    first = investment_sentences(flows, ctx.period.label_vi)[0]
+    if ctx.zone is not None:
+        first = first.replace("các khu công nghiệp", ctx.zone.title_vi, 1)
+    stock = inv.stock(ctx.data, ctx.last_day, ctx.zone_id)
+    second = (f"Lũy kế đến hết tháng {ctx.period.last}/{ctx.period.year}, {ctx.scope_vi} có "
+              f"{number(stock.projects['FDI'] + stock.projects['DDI'])} dự án còn hiệu lực, "
+              f"gồm {number(stock.projects['FDI'])} dự án FDI với tổng vốn đăng ký "
+              f"{_capital(stock.capital['FDI'], 'FDI')} và {number(stock.projects['DDI'])} dự án "
+              f"trong nước với tổng vốn đăng ký {_capital(stock.capital['DDI'], 'DDI')}")
+    return [_sentence(first), _sentence(second)]
+
+
+def situation(ctx: ReportContext) -> list[str]:
+    """A drafted 'Đặc điểm tình hình' that analysts may replace in the period's text file."""
+    zones = ctx.data.operating_zones(ctx.period)
+    k = ctx.kpis
+    own = metrics.breakdown(ctx.data, ctx.period, "ownership", ctx.zone_id).set_index(
+        "ownership")["enterprises"]
+    scope = (f"{number(len(zones))} khu công nghiệp đang hoạt động "
+             f"({', '.join(z.name for z in zones)})" if ctx.zone is None else ctx.zone.title_vi)
+    first = (f"Trong {ctx.period.label_vi}, trên địa bàn có {scope} với "
+             f"{number(k['enterprises'].actual)} doanh nghiệp hoạt động sản xuất kinh doanh, "
+             f"trong đó {number(own.get('FDI', 0))} doanh nghiệp có vốn đầu tư nước ngoài và "
+             f"{number(own.get('DDI', 0))} doanh nghiệp trong nước")
+    growth = k["production_value"].vs_same_period
+    second = ("Hoạt động sản xuất kinh doanh của các doanh nghiệp cơ bản ổn định"
+              + (f"; giá trị sản xuất công nghiệp {compare_clause(growth)}" if growth else ""))
+    return [_sentence(first), _sentence(second)]

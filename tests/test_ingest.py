@@ -1,0 +1,322 @@
+"""Monthly submissions: template, validation (all problems at once), all-or-nothing ingest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from izreport import data
+from izreport.cli import app
+from izreport.ingest import (
+    LOG_NAME,
+    SubmissionError,
+    ingest,
+    write_samples,
+    write_template,
+)
+from izreport.submissions import estimate_month, expected_enterprises, missing_enterprises
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBS = ROOT / "data" / "submissions" / "2025-07"
+BOOK = SUBS / "bao-cao-2025-07.xlsx"
+EXTRA = SUBS / "bo-sung-2025-07.csv"
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A writable copy of the sample tables (never the real data/)."""
+    target = tmp_path / "data"
+    target.mkdir()
+    for table in (ROOT / "data").glob("*.csv"):
+        shutil.copy2(table, target / table.name)
+    return target
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _problems(paths: list[Path], data_dir: Path) -> tuple[str, ...]:
+    with pytest.raises(SubmissionError) as info:
+        ingest(paths, data_dir)
+    return info.value.problems
+
+
+def test_clean_workbook_and_csv_are_added(data_dir: Path) -> None:
+    result = ingest([BOOK, EXTRA], data_dir)
+    assert [f.added for f in result.files] == [180, 5]
+    assert result.summary() == "185 added, 0 replaced, 0 unchanged"
+    assert result.files[0].blank == 10           # 5 missing + the 5 sent by CSV
+    assert "decimal comma" in result.files[1].fmt
+    ds = data.load(data_dir)
+    assert ds.months == ("2017-01", "2025-07")
+    july = ds.monthly_reports.set_index(["month", "enterprise_id"]).loc["2025-07"]
+    assert len(july) == 185
+    # '1.220' in the ';' CSV is 1220 workers, '1,009' is 1.009 triệu USD
+    extra = pd.read_csv(EXTRA, sep=";", dtype=str).set_index("enterprise_id")
+    for ent, rec in extra.iterrows():
+        assert july.loc[ent, "workers"] == int(rec["workers"].replace(".", ""))
+        assert july.loc[ent, "avg_income"] == pytest.approx(
+            float(rec["avg_income"].replace(",", ".")))
+    assert (july["workers"] > 999).any()
+    table = ds.monthly_reports
+    assert list(table["month"]) == sorted(table["month"])  # sort order kept
+    assert ds.reports["zone_id"].notna().all()
+
+
+def test_reingest_is_a_no_op(data_dir: Path) -> None:
+    ingest([BOOK, EXTRA], data_dir)
+    before = (data_dir / "monthly_reports.csv").read_bytes()
+    result = ingest([BOOK, EXTRA], data_dir)
+    assert result.summary() == "0 added, 0 replaced, 185 unchanged"
+    assert (data_dir / "monthly_reports.csv").read_bytes() == before
+
+
+def test_untouched_rows_keep_their_bytes(data_dir: Path) -> None:
+    before = (data_dir / "monthly_reports.csv").read_text(encoding="utf-8")
+    ingest([BOOK, EXTRA], data_dir)
+    after = (data_dir / "monthly_reports.csv").read_text(encoding="utf-8")
+    assert after.startswith(before)                   # 2025-07 sorts after every old row
+    assert not [p for p in data_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_corrected_resubmission_replaces_the_row(data_dir: Path, tmp_path: Path) -> None:
+    ingest([BOOK, EXTRA], data_dir)
+    lines = EXTRA.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(";")
+    cells[3] = "99,5"                                  # revenue
+    fixed = tmp_path / "dinh-chinh.csv"
+    fixed.write_text("\n".join([lines[0], ";".join(cells)]) + "\n", encoding="utf-8")
+    result = ingest([fixed], data_dir)
+    assert result.summary() == "0 added, 1 replaced, 0 unchanged"
+    rows = data.load(data_dir).monthly_reports
+    row = rows[(rows["month"] == "2025-07") & (rows["enterprise_id"] == cells[1])]
+    assert row["revenue"].tolist() == [99.5]
+    assert len(rows[rows["month"] == "2025-07"]) == 185
+
+
+def test_audit_log_has_one_line_per_file(data_dir: Path) -> None:
+    ingest([BOOK, EXTRA], data_dir)
+    ingest([EXTRA], data_dir)
+    lines = [json.loads(line) for line in
+             (data_dir / LOG_NAME).read_text(encoding="utf-8").splitlines()]
+    assert [(r["file"], r["added"], r["replaced"], r["unchanged"]) for r in lines] == [
+        (BOOK.name, 180, 0, 0), (EXTRA.name, 5, 0, 0), (EXTRA.name, 0, 0, 5)]
+    assert lines[1]["sha256"] == hashlib.sha256(EXTRA.read_bytes()).hexdigest()
+    assert all(r["month"] == "2025-07" and r["time"].endswith("Z") for r in lines)
+    assert pd.Timestamp(lines[0]["time"]).tzinfo is not None
+
+
+BROKEN = {
+    "loi-so-am.csv": "loi-so-am.csv, line 3, column 'export_value': value -1.163: "
+                     "must not be negative",
+    "loi-trung-lap.csv": "loi-trung-lap.csv, line 5, column 'enterprise_id': value 'DN0012': "
+                         "duplicate enterprise-month (DN0012, 2025-07): already given on line 2",
+    "loi-doanh-nghiep.csv": "loi-doanh-nghiep.csv, line 3, column 'enterprise_id': value "
+                            "'DN9999': unknown enterprise: not in enterprises.csv",
+    "loi-thang.xlsx": "loi-thang.xlsx, sheet 'Báo cáo', row 54, column 'Tháng' (month): value "
+                      "'2025-08': month differs from the file's month 2025-07 (cell B2)",
+    "loi-cot.csv": "loi-cot.csv: required column 'female_workers' (Lao động nữ (người)) missing",
+    "loi-lao-dong-nu.csv": "loi-lao-dong-nu.csv, line 4, column 'female_workers': value 561: "
+                           "female workers must not exceed workers (536)",
+    "loi-thu-nhap.csv": "loi-thu-nhap.csv, line 2, column 'avg_income': value 150: implausible "
+                        "income: must be between 1 and 100 triệu đồng/người/tháng",
+    "loi-nang-suat.csv": "loi-nang-suat.csv, line 3, column 'production_value': value 2500: "
+                         "implausible productivity: 6.48 tỷ đồng per worker (386 workers) "
+                         "exceeds the bound of 2 tỷ đồng per worker per month",
+    "loi-ngung-hoat-dong.csv": "loi-ngung-hoat-dong.csv, line 3, column 'enterprise_id': value "
+                               "'DN0011': enterprise not operating in 2025-07: it reports from "
+                               "2017-01 to 2020-02",
+    "loi-khu.xlsx": "loi-khu.xlsx, sheet 'Báo cáo', row 3, column 'zone_id' (zone): value "
+                    "'my-trung': zone does not match the enterprise's zone in enterprises.csv: "
+                    "Hòa Xá (hoa-xa)",
+    "loi-tron-quy-uoc.csv": "loi-tron-quy-uoc.csv: mixed number formats: line 4, column "
+                            "avg_income '7.41' uses the decimal point '.' (1234.5) but line 2, "
+                            "column export_value '0,087' uses the decimal comma ',' (1.234,5); "
+                            "use one convention in the whole file",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_file_is_rejected_and_nothing_changes(data_dir: Path, name: str) -> None:
+    before = _hashes(data_dir)
+    assert _problems([SUBS / name], data_dir) == (BROKEN[name],)
+    assert _hashes(data_dir) == before
+
+
+def test_ambiguous_numbers_are_rejected_not_guessed(data_dir: Path) -> None:
+    before = _hashes(data_dir)
+    problems = _problems([SUBS / "loi-dinh-dang.csv"], data_dir)
+    assert len(problems) == 12                          # 6 decimal figures on 2 lines
+    first = problems[0]
+    assert first.startswith("loi-dinh-dang.csv, line 2, column 'production_value': value "
+                            "'163.265': ambiguous number format")
+    assert "(163.265) or a thousands separator (163265)" in first
+    assert all("ambiguous number format" in p for p in problems)
+    assert _hashes(data_dir) == before
+
+
+def test_broken_files_readme_lists_every_broken_file() -> None:
+    readme = (SUBS / "README.md").read_text(encoding="utf-8")
+    for name, message in BROKEN.items():
+        assert f"`{name}`" in readme and message in readme, name
+    assert "`loi-dinh-dang.csv`" in readme
+
+
+def test_all_or_nothing_across_files(data_dir: Path) -> None:
+    before = _hashes(data_dir)
+    problems = _problems([BOOK, SUBS / "loi-so-am.csv"], data_dir)
+    assert problems == (BROKEN["loi-so-am.csv"],)
+    assert _hashes(data_dir) == before
+
+
+def test_every_problem_of_every_file_is_listed(data_dir: Path) -> None:
+    problems = _problems([SUBS / "loi-so-am.csv", SUBS / "loi-cot.csv",
+                          SUBS / "loi-dinh-dang.csv"], data_dir)
+    assert problems[:2] == (BROKEN["loi-so-am.csv"], BROKEN["loi-cot.csv"])
+    assert len(problems) == 14 and all("ambiguous" in p for p in problems[2:])
+
+
+def test_the_same_rows_in_two_broken_files_are_duplicates(data_dir: Path) -> None:
+    problems = _problems([SUBS / "loi-so-am.csv", SUBS / "loi-thu-nhap.csv"], data_dir)
+    assert problems[:2] == (BROKEN["loi-so-am.csv"], BROKEN["loi-thu-nhap.csv"])
+    assert problems[2].startswith("loi-thu-nhap.csv, line 2, column 'enterprise_id': value "
+                                  "'DN0012': DN0012 2025-07 is also in loi-so-am.csv, line 2")
+
+
+def test_same_enterprise_month_in_two_files(data_dir: Path, tmp_path: Path) -> None:
+    twice = tmp_path / "lan-hai.csv"
+    shutil.copy(EXTRA, twice)
+    problems = _problems([EXTRA, twice], data_dir)
+    assert len(problems) == 5
+    assert problems[0].startswith("lan-hai.csv, line 2, column 'enterprise_id'")
+    assert "is also in bo-sung-2025-07.csv, line 2" in problems[0]
+
+
+def test_a_skipped_month_is_rejected(data_dir: Path, tmp_path: Path) -> None:
+    late = tmp_path / "thang-9.csv"
+    text = (SUBS / "loi-so-am.csv").read_text(encoding="utf-8").replace("-1.163", "1.163")
+    late.write_text(text.replace("2025-07", "2025-09"), encoding="utf-8")
+    problems = _problems([late], data_dir)
+    assert problems == ("thang-9.csv: month 2025-09 would leave a gap: the data end at "
+                        "2025-06; ingest 2025-07 first",)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("{h}\n2025-07,DN0001,\"1,234.5\",5.25,0.1,0.1,0.1,\"1,200\",900,1,6.5\n", 1234.5),
+    ("{hs}\n2025-07;DN0001;1.234,5;5,25;0,1;0,1;0,1;1.200;900;1;6,5\n", 1234.5),
+    ("{hs}\n2025-07;DN0001;1234.5;5.25;0.1;0.1;0.1;1200;900;1;6.5\n", 1234.5),
+])
+def test_number_conventions(data_dir: Path, tmp_path: Path, text: str, expected: float) -> None:
+    header = "month,enterprise_id,production_value,revenue,export_value,import_value," \
+             "budget_paid,workers,female_workers,foreign_workers,avg_income"
+    path = tmp_path / "so.csv"
+    path.write_text(text.format(h=header, hs=header.replace(",", ";")), encoding="utf-8")
+    ingest([path], data_dir)
+    rows = data.load(data_dir).monthly_reports
+    row = rows[rows["month"] == "2025-07"].iloc[0]
+    assert (row["production_value"], row["workers"]) == (expected, 1200)
+
+
+def test_unquoted_decimal_comma_in_a_comma_file(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "phay.csv"
+    header = "month,enterprise_id,production_value,revenue,export_value,import_value," \
+             "budget_paid,workers,female_workers,foreign_workers,avg_income"
+    path.write_text(f"{header}\n2025-07,DN0001,4,5,5.25,0.1,0.1,0.1,200,90,1,6.5\n",
+                    encoding="utf-8")
+    (problem,) = _problems([path], data_dir)
+    assert problem.startswith("phay.csv, line 2: 12 fields but the header has 11")
+    assert "decimal comma" in problem
+
+
+def test_template_lists_the_expected_enterprises(data_dir: Path, tmp_path: Path) -> None:
+    out = write_template("2025-07", data_dir, tmp_path / "t.xlsx")
+    book = load_workbook(out)
+    assert book.sheetnames == ["Báo cáo", "Hướng dẫn"]
+    ws = book["Báo cáo"]
+    assert ws["B2"].value == "2025-07"
+    headers = [c.value for c in ws[3]]
+    assert headers[:4] == ["Mã DN", "Tên doanh nghiệp", "Khu công nghiệp", "Tháng"]
+    assert "Giá trị SXCN (tỷ đồng, giá SS 2010)" in headers
+    assert headers[-1] == "Thu nhập bình quân (triệu đồng/người/tháng)"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    ds = data.load(data_dir)
+    expected = expected_enterprises(ds, "2025-07")
+    assert [r[0] for r in rows] == list(expected["enterprise_id"])
+    assert len(rows) == 190 and "DN0011" not in {r[0] for r in rows}   # DN0011 ended 2020-02
+    assert all(r[3] == "2025-07" and all(v is None for v in r[4:]) for r in rows)
+    assert rows[0][2] == "Bảo Minh"
+    assert "không vượt quá" in " ".join(str(c.value) for c in book["Hướng dẫn"]["A"])
+    again = write_template("2025-07", data_dir, tmp_path / "t2.xlsx")
+    assert again.read_bytes() == out.read_bytes()      # deterministic
+
+
+def test_blank_template_has_nothing_to_ingest(data_dir: Path, tmp_path: Path) -> None:
+    out = write_template("2025-07", data_dir, tmp_path / "t.xlsx")
+    assert _problems([out], data_dir) == ("t.xlsx, sheet 'Báo cáo': no report rows "
+                                          "(every row is blank)",)
+
+
+def test_template_rejects_a_bad_period(data_dir: Path, tmp_path: Path) -> None:
+    from izreport.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="2025-13"):
+        write_template("2025-13", data_dir, tmp_path / "t.xlsx")
+
+
+def test_missing_enterprises_and_estimates(data_dir: Path) -> None:
+    ingest([BOOK, EXTRA], data_dir)
+    ds = data.load(data_dir)
+    missing = missing_enterprises(ds, "2025-07")
+    assert list(missing["enterprise_id"]) == ["DN0012", "DN0059", "DN0104", "DN0153", "DN0193"]
+    assert set(missing["last_reported"]) == {"2025-06"}
+    month = estimate_month(ds, "2025-07")
+    assert len(month) == 190 and month["estimated"].sum() == 5
+    assert month["enterprise_id"].is_unique
+    est = month.set_index("enterprise_id").loc["DN0059"]
+    hist = ds.monthly_reports
+    last3 = hist[(hist["enterprise_id"] == "DN0059")
+                 & hist["month"].isin(["2025-04", "2025-05", "2025-06"])]
+    assert est["revenue"] == pytest.approx(last3["revenue"].mean())
+    assert est["workers"] == round(last3["workers"].mean())
+    assert not month.set_index("enterprise_id").loc["DN0001", "estimated"]
+
+
+def test_cli_ingest_and_template(data_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["template", "--period", "2025-07", "--data", str(data_dir),
+                                 "--out", str(tmp_path / "t.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "t.xlsx").is_file()
+    result = runner.invoke(app, ["ingest", str(BOOK), str(EXTRA), "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "185 added, 0 replaced, 0 unchanged" in result.output
+    result = runner.invoke(app, ["ingest", str(BOOK), "--data", str(data_dir)])
+    assert "0 added, 0 replaced, 180 unchanged" in result.output
+
+
+def test_cli_lists_one_problem_per_line(data_dir: Path) -> None:
+    before = _hashes(data_dir)
+    result = runner.invoke(app, ["ingest", str(SUBS / "loi-so-am.csv"),
+                                 str(SUBS / "loi-cot.csv"), "--data", str(data_dir)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines == ["error: 2 problems in the submissions, nothing written:",
+                     BROKEN["loi-so-am.csv"], BROKEN["loi-cot.csv"]]
+    assert _hashes(data_dir) == before
+
+
+def test_sample_submissions_are_reproducible(tmp_path: Path) -> None:
+    written = write_samples(ROOT / "data", tmp_path)
+    committed = {p.name for p in SUBS.iterdir()} - {"README.md"}
+    assert {p.name for p in written} == committed
+    for path in written:
+        assert path.read_bytes() == (SUBS / path.name).read_bytes(), path.name
