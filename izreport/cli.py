@@ -175,5 +175,33 @@ def ingest(
     _out.print(result.summary(), highlight=False)
 
 
+
+@app.command()
+def texts(
+    period: Annotated[str, typer.Option("--period", help="Report period, e.g. 2021-H2.")],
+    zone: Annotated[str | None, typer.Option("--zone", help="Zone, for a zone report.")] = None,
+) -> None:
+    """Start the period's hand-written sections file (reports/<period>.md) for analysts.
+
+    The file gets every section heading, the situation paragraph drafted from the data and
+    placeholders; an existing file is never overwritten.
+    """
+    from izreport import narrative
+    from izreport import report as rp
+    from izreport.texts import skeleton
+
+    try:
+        ctx = rp.open_report(period, zone)
+        path = ctx.texts.path
+        if path.exists():
+            raise ParameterError(f"{path} already exists; edit it instead")
+        title = f"Báo cáo {rp.subject(ctx)[0].lower()}{rp.subject(ctx)[1:]}: các mục viết tay"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(skeleton(title, " ".join(narrative.situation(ctx))), encoding="utf-8")
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    _out.print(str(path), highlight=False, markup=False)
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

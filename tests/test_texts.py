@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from izreport.errors import DataError
+from izreport.texts import PLACEHOLDER, SECTIONS, read_texts, skeleton
+
+
+def _write(folder: Path, name: str, text: str) -> None:
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_committed_2021_h1_texts_are_complete() -> None:
+    texts = read_texts("2021-H1")
+    assert texts.complete
+    assert "4.500 m³/ngày đêm" in (texts.get("environment") or "")
+
+
+def test_missing_file_means_every_required_section_is_missing(tmp_path: Path) -> None:
+    texts = read_texts("2021-H2", folder=tmp_path)
+    assert texts.missing == tuple(s.title for s in SECTIONS if s.required)
+
+
+def test_headings_match_loosely_and_placeholders_count_as_missing(tmp_path: Path) -> None:
+    _write(tmp_path, "2021-H2.md", "# Tiêu đề\n\n## MÔI TRƯỜNG\n\nĐã kiểm tra 5 doanh nghiệp.\n\n"
+           f"## Cải cách hành chính\n\n{PLACEHOLDER}\n\n## Tồn tại\n\n…\n\n"
+           "## Nhiệm vụ kỳ tới\n\n1. Một việc.\n\n## Kiến nghị\n\n\n")
+    texts = read_texts("2021-H2", folder=tmp_path)
+    assert set(texts.sections) == {"environment", "tasks"}
+    assert texts.missing == ("Công tác quản lý nhà nước, cải cách hành chính",
+                             "Tồn tại, hạn chế và nguyên nhân", "Kiến nghị, đề xuất")
+
+
+def test_unknown_heading_names_file_and_line(tmp_path: Path) -> None:
+    _write(tmp_path, "2021.md", "# Năm 2021\n\n## Môi trường\n\nNội dung.\n\n## Thời tiết\n\nx\n")
+    with pytest.raises(DataError) as err:
+        read_texts("2021", folder=tmp_path)
+    assert "2021.md: line 7" in str(err.value) and "Thời tiết" in str(err.value)
+
+
+def test_zone_texts_live_in_their_own_file(tmp_path: Path) -> None:
+    _write(tmp_path, "2021-H1_hoa-xa.md", "## Môi trường\n\nRiêng Hòa Xá.\n")
+    assert read_texts("2021-H1", "hoa-xa", folder=tmp_path).get("environment") == "Riêng Hòa Xá.\n"
+    assert read_texts("2021-H1", folder=tmp_path).get("environment") is None
+
+
+def test_skeleton_lists_every_section_as_not_written(tmp_path: Path) -> None:
+    _write(tmp_path, "2022-H1.md", skeleton("Báo cáo 6 tháng đầu năm 2022", "Tình hình chung."))
+    texts = read_texts("2022-H1", folder=tmp_path)
+    assert texts.get("situation") == "Tình hình chung.\n"
+    assert len(texts.missing) == 5
+
+
+def test_cli_starts_a_texts_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from izreport.cli import app
+
+    monkeypatch.setenv("IZREPORT_TEXTS", str(tmp_path))
+    runner = CliRunner()
+    first = runner.invoke(app, ["texts", "--period", "2021-H2"])
+    assert first.exit_code == 0, first.output
+    texts = read_texts("2021-H2")
+    assert "6 tháng cuối năm 2021" in (texts.get("situation") or "")
+    assert len(texts.missing) == 5
+    again = runner.invoke(app, ["texts", "--period", "2021-H2"])
+    assert again.exit_code == 2 and "already exists" in again.output
