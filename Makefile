@@ -1,20 +1,25 @@
-# izreport: `make report` renders the default report, `make test` runs the tests.
-# Both create or refresh .venv from the pinned requirements first.
+# izreport: `make report` renders the default report, `make test` runs the tests,
+# `make lab` starts JupyterLab for analysts. All create or refresh .venv from the pinned
+# requirements first.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PERIOD ?= 2021-H1
+LAB_PORT ?= 8888
+# JupyterLab refuses to start as root unless told to (containers, CI machines)
+LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Debian packages: WeasyPrint's text stack (present on Debian 12, installed if missing);
 # the tests also open pages in headless Chromium and read PDFs with poppler.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0
 TEST_DEBS := chromium poppler-utils
 
-.PHONY: report test lint bench lock sample clean help
+.PHONY: report test lint bench lock sample clean help lab
 
 help:
 	@echo "make report   render the $(PERIOD) half-year report into outputs/"
 	@echo "make test     lint and run the test suite"
+	@echo "make lab      JupyterLab on notebooks/ at http://127.0.0.1:$(LAB_PORT) (offline charts)"
 	@echo "make bench    run the rendering benchmark"
 	@echo "make sample   regenerate the synthetic sample data in data/"
 	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
@@ -31,6 +36,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# JupyterLab and the project kernel ("izreport (Python 3)") inside .venv
+$(VENV)/.lab: $(VENV)/.runtime requirements-lab.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	$(BIN)/python -m ipykernel install --sys-prefix --name izreport --display-name "izreport (Python 3)"
+	@touch $@
+
 report: $(VENV)/.runtime
 	$(BIN)/izreport render half-year --period $(PERIOD) --out outputs
 
@@ -44,6 +55,12 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_render.py
 
+# localhost only, no browser opened, no update or news checks (the intranet is offline)
+lab: $(VENV)/.lab
+	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) $(LAB_AS_ROOT) \
+		--ServerApp.root_dir=notebooks --LabApp.news_url=None \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
 sample: $(VENV)/.runtime
 	$(BIN)/izreport sample --out data
 
@@ -51,6 +68,7 @@ lock: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links -o requirements-dev.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --extra lab --no-emit-index-url --no-emit-find-links -o requirements-lab.txt pyproject.toml
 
 clean:
 	rm -rf outputs/*.html outputs/*.pdf outputs/*.ipynb outputs/failed
