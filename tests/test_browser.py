@@ -39,6 +39,8 @@ def test_charts_draw_offline(rendered: RenderResult, tmp_path: Path) -> None:
     assert charts == 4  # occupancy, two monthly series, production by zone
     assert dom.count('data-iz-drawn="true"') == charts
     assert 'data-iz-error="' not in dom
-    # vega drew its own SVG (class "marks") in place of the static one
+    # vega drew its own SVG (class "marks") in place of the static one, which is gone
+    assert '<div class="iz-static">' not in dom
+    assert dom.count('<div class="iz-live vega-embed"') == charts
     assert len(re.findall(r'<svg[^>]*class="marks"', dom)) == charts
     assert "Tháng 1" in dom  # axis labels from the spec, in Vietnamese
