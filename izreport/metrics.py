@@ -231,3 +231,67 @@ def reconcile(ds: Dataset, period: Period, tolerance: float = 1e-6) -> None:
                                 f"{want:,.3f}")
     if problems:
         raise ReconciliationError(f"{period}: totals do not reconcile: " + "; ".join(problems))
+
+
+# --- months with missing submissions (monthly report) ------------------------------------------
+
+def estimated_rows(ds: Dataset, period: Period, zone_id: str | None = None) -> pd.DataFrame:
+    """Report rows of a period where every missing enterprise-month is estimated.
+
+    Each month goes through :func:`izreport.submissions.estimate_month` (a missing enterprise
+    is put at the mean of its last reported months); the rows carry the enterprise
+    attributes of :attr:`Dataset.reports` and a boolean ``estimated`` column.
+    """
+    from izreport.submissions import estimate_month
+
+    frames = [estimate_month(ds, month) for month in period.months]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    attrs = ds.enterprises[["enterprise_id", "name", "zone_id", "vsic", "sector", "ownership",
+                            "investor_country"]]
+    rows = rows.merge(attrs, on="enterprise_id", how="left", validate="many_to_one")
+    if zone_id is not None:
+        rows = rows[rows["zone_id"] == zone_id]
+    return rows.sort_values(["month", "enterprise_id"]).reset_index(drop=True)
+
+
+def estimated_totals(ds: Dataset, period: Period, zone_id: str | None = None
+                     ) -> dict[str, float] | None:
+    """As :func:`totals`, with missing enterprise-months estimated.
+
+    The extra key ``estimated`` is the number of enterprise-months estimated (0 when every
+    enterprise reported, and then the values equal :func:`totals`). None when the data do
+    not cover the period.
+    """
+    if not covers(ds, period):
+        return None
+    rows = estimated_rows(ds, period, zone_id)
+    frame = aggregate(rows, period)
+    if frame.empty:
+        out = {k: 0.0 for k in INDICATORS} | {"female_workers": 0.0, "foreign_workers": 0.0}
+    else:
+        out = {k: float(v) for k, v in frame.iloc[0].items()}
+    out["estimated"] = float(rows["estimated"].sum())
+    return out
+
+
+def estimated_monthly(ds: Dataset, period: Period, indicator: str,
+                      zone_id: str | None = None) -> pd.DataFrame:
+    """As :func:`monthly` (a flow indicator), with missing enterprise-months estimated.
+
+    Extra column ``estimated``: whether the month's value includes estimates.
+    """
+    if INDICATORS[indicator].how != "sum":
+        raise ValueError(f"{indicator} is not a flow indicator")
+    records = []
+    for p in (period.ytd(), period.ytd().same_period_last_year()):
+        months = [m for m in p.months if covers(ds, Period.parse(m))]
+        if not months:
+            continue
+        span = Period(int(months[0][:4]), int(months[0][5:]), int(months[-1][5:]))
+        rows = estimated_rows(ds, span, zone_id)
+        for month in months:
+            one = rows[rows["month"] == month]
+            records.append({"year": int(month[:4]), "month_no": int(month[5:]), "month": month,
+                            "value": float(one[indicator].sum()),
+                            "estimated": bool(one["estimated"].any())})
+    return pd.DataFrame(records, columns=["year", "month_no", "month", "value", "estimated"])

@@ -160,3 +160,94 @@ def situation(ctx: ReportContext) -> list[str]:
     second = ("Hoạt động sản xuất kinh doanh của các doanh nghiệp cơ bản ổn định"
               + (f"; giá trị sản xuất công nghiệp {compare_clause(growth)}" if growth else ""))
     return [_sentence(first), _sentence(second)]
+
+
+# --- monthly report -------------------------------------------------------------------------
+
+def month_label(year: int, month: int) -> str:
+    """'tháng 6/2021': a month in sentences and table headers."""
+    return f"tháng {month}/{year}"
+
+
+def previous_month_what(year: int, month: int) -> str:
+    """'so với tháng trước'; in January the month before is named: 'so với tháng 12/2020'."""
+    if month == 1:
+        return f"so với {month_label(year - 1, 12)}"
+    return "so với tháng trước"
+
+
+def estimate_method(months: int) -> str:
+    """How the figures of enterprises that have not reported are estimated."""
+    return (f"mỗi doanh nghiệp chưa báo cáo được ước bằng bình quân {months} tháng gần nhất "
+            "của chính doanh nghiệp đó")
+
+
+def month_flow_sentence(label: str, actual: float, unit: str, *, estimated: bool = False,
+                        previous: float | None = None,
+                        previous_what: str = "so với tháng trước",
+                        plan: float | None = None,
+                        same_period: float | None = None, prose: bool = True) -> str:
+    """One indicator of a monthly report: value ('ước đạt' when estimated), share of the
+    annual plan, change against the previous month and against the same period.
+
+    Clauses whose base is missing or zero are left out, as in :func:`flow_sentence`;
+    ``prose=False`` keeps the table unit ('2.143 tỷ đồng' rather than '2,14 nghìn tỷ đồng').
+    """
+    verb = "ước đạt" if estimated else "đạt"
+    if actual == 0:
+        return f"{label} chưa phát sinh"
+    parts = [f"{label} {verb} {quantity(actual, unit, prose=prose)}"]
+    of_plan = metrics.ratio(actual, plan)
+    if of_plan is not None:
+        parts.append(f"{plan_phrase(of_plan)} ({quantity(plan, unit, prose=unit != 'bn_vnd')})")
+    for base, what in ((previous, previous_what), (same_period, "so với cùng kỳ")):
+        clause = compare_clause(metrics.ratio(actual, base), what)
+        if clause:
+            parts.append(clause)
+    return ", ".join(parts)
+
+
+def head_count_clause(now: float, before: float | None, what: str) -> str:
+    """'tăng 120 người so với tháng trước' / 'giảm 45 người …' / '' without a base."""
+    if before is None:
+        return ""
+    diff = round(now - before)
+    if diff == 0:
+        return f"không thay đổi {what}"
+    return f"{'tăng' if diff > 0 else 'giảm'} {number(abs(diff))} người {what}"
+
+
+def coverage_sentences(month: str, expected: int, reported: int, estimated: int,
+                       method: str, share: float | None = None) -> list[str]:
+    """Who reported for the month; when some have not, that the totals are estimates."""
+    if expected == 0:
+        return [_sentence(f"Trong {month}, không có doanh nghiệp nào phải báo cáo")]
+    rate = percent(reported / expected, 1)
+    if reported >= expected:
+        return [_sentence(f"Tất cả {number(expected)} doanh nghiệp đang hoạt động đã gửi báo "
+                          f"cáo {month} ({rate}); số liệu của báo cáo là số liệu thực hiện do "
+                          "doanh nghiệp báo cáo, không có số ước")]
+    missing = expected - reported
+    first = (f"Đến thời điểm lập báo cáo, {number(reported)}/{number(expected)} doanh nghiệp "
+             f"đang hoạt động đã gửi báo cáo {month} ({rate}); còn {number(missing)} doanh "
+             "nghiệp chưa báo cáo (danh sách dưới đây)")
+    second = (f"Số liệu {month} và số lũy kế là số ước: {method}")
+    if share is not None:
+        second += (f"; phần ước chiếm {percent(share, 1)} giá trị sản xuất công nghiệp "
+                   f"của {month}")
+    out = [_sentence(first), _sentence(second)]
+    if estimated < missing:
+        out.append(_sentence(f"{number(missing - estimated)} doanh nghiệp chưa từng báo cáo nên "
+                             "chưa có cơ sở để ước và chưa được tính vào tổng số"))
+    return out
+
+
+def ytd_label(year: int, month: int) -> str:
+    """The year to date in the published wording: '6 tháng đầu năm 2021', '9 tháng năm 2021'."""
+    if month == 1:
+        return month_label(year, 1)
+    if month == 12:
+        return f"năm {year}"
+    if month == 9:
+        return f"9 tháng năm {year}"
+    return f"{month} tháng đầu năm {year}"

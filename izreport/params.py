@@ -68,6 +68,34 @@ class HalfYearParams(BaseModel):
                 "(render without --final for a draft marked DỰ THẢO)")
 
 
+class MonthlyParams(BaseModel):
+    """Parameters of the monthly report (no hand-written sections, so no ``final``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    period: str = Field("2021-06", description="Tháng báo cáo: 2021-06")
+    zone: str | None = Field(None, description="Khu công nghiệp (tên hoặc mã); bỏ trống: toàn tỉnh")
+    number: int | None = Field(None, ge=1, le=9999, description="Số văn bản khi ban hành")
+    issued: datetime.date | None = Field(
+        None, description="Ngày ban hành (YYYY-MM-DD); mặc định ngày 05 tháng sau")
+
+    @field_validator("period")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        period = Period.parse(value)
+        if period.kind != "month":
+            raise ValueError(f"'{value}' is a {period.kind}; this report takes a month "
+                             "(2021-06)")
+        return str(period)
+
+    @field_validator("zone", mode="before")
+    @classmethod
+    def _zone_is_text(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"expected a zone name such as 'Hòa Xá', got {value!r}")
+        return value or None
+
+
 @dataclass(frozen=True)
 class ReportSpec:
     """A report: its notebook and its parameter model."""
@@ -94,6 +122,7 @@ def _slug(text: str) -> str:
 REPORTS: dict[str, ReportSpec] = {
     "half-year": ReportSpec("half-year", "half_year_report.ipynb", HalfYearParams,
                             "Báo cáo 6 tháng / năm"),
+    "monthly": ReportSpec("monthly", "monthly_report.ipynb", MonthlyParams, "Báo cáo tháng"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -28,19 +29,53 @@ def test_committed_without_outputs(notebook: Path) -> None:
     assert len(tagged) == 1
 
 
+#: A figure each report's default period must show (the notebook's metadata names the report).
+EXPECTED = {"half-year": "46,26%", "monthly": "12.000"}
+
+
+def _defaults(notebook: Path) -> dict[str, object]:
+    """The values of the notebook's parameters cell, as papermill reads them."""
+    import papermill as pm
+
+    return {name: ast.literal_eval(p["default"])
+            for name, p in pm.inspect_notebook(str(notebook)).items()}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_matches_the_declaration(notebook: Path) -> None:
+    """The notebook's defaults are the defaults `izreport params` shows for its report."""
+    from izreport.params import get_report
+
+    meta = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["izreport"]
+    spec = get_report(meta["report"])
+    assert spec.path == notebook
+    declared = {name: f.default for name, f in spec.params.model_fields.items()}
+    assert _defaults(notebook) == declared
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_runs_under_the_papermill_cli(notebook: Path, tmp_path: Path) -> None:
+    """Each notebook runs with its own default period, injected by papermill's -p."""
+    from izreport.periods import Period
+
+    period = str(_defaults(notebook)["period"])
     out = tmp_path / notebook.name
     papermill = Path(sys.executable).with_name("papermill")
     env = dict(os.environ, IZREPORT_DATA=str(ROOT / "data"))
-    done = subprocess.run([str(papermill), str(notebook), str(out), "-p", "period", "2021-H1",
+    done = subprocess.run([str(papermill), str(notebook), str(out), "-p", "period", period,
                            "--no-progress-bar"], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     nb = json.loads(out.read_text(encoding="utf-8"))
-    html = "".join("".join(o.get("data", {}).get("text/html", ""))
-                   for c in nb["cells"] for o in c.get("outputs", []))
-    assert "6 tháng đầu năm 2021" in html and "46,26%" in html
+    assert nb["metadata"]["papermill"]["parameters"] == {"period": period}
+    injected = [c for c in nb["cells"]
+                if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(injected) == 1 and f'period = "{period}"' in "".join(injected[0]["source"])
+    outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert Period.parse(period).label_vi in html
+    assert EXPECTED[nb["metadata"]["izreport"]["report"]] in html
 
 
 def test_exporters_are_registered_with_nbconvert(rendered, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
