@@ -54,6 +54,7 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 # localhost only, no browser opened, no update or news checks (the intranet is offline)
 lab: $(VENV)/.lab

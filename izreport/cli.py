@@ -1,4 +1,4 @@
-"""Command line: ``izreport render``, ``izreport sample``, ``izreport params``.
+"""Command line: ``izreport render``, ``run-due``, ``publish``, ``status``, ``params``, ...
 
 A thin layer over :func:`izreport.render.render` and friends: it parses words, shows
 progress and turns the package's exceptions into one readable line and an exit code
@@ -7,6 +7,7 @@ progress and turns the package's exceptions into one readable line and an exit c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,36 +67,45 @@ def render(
     data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
     all_zones: Annotated[bool, typer.Option(
         "--all-zones", help="Also render one report per zone operating in the period.")] = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Renders at once with --all-zones (default: one per core).")
+    ] = None,
 ) -> None:
     """Render a report. Report parameters follow as options: --period 2021-H1 --zone "Hòa Xá"."""
-    from izreport.render import render as do_render
-    from izreport.render import zone_runs
+    from izreport import runlog
+    from izreport.batch import Job, JobResult, run_batch
+    from izreport.due import data_months, inputs
+    from izreport.params import get_report, validate
+    from izreport.render import _check_formats, zone_runs
 
     try:
         params = _report_params(list(ctx.args))
         runs = zone_runs(report, params, data) if all_zones else [params]
+        formats = _check_formats(to.split(","))
+        spec = get_report(report)
+        checked = [validate(spec, run, data) for run in runs]
+        until = data_months(data)[-1]
     except IzReportError as exc:
         _fail(exc)
         return
-    failures = []
-    for run in runs:
-        name = f"{report} {' '.join(str(v) for v in run.values() if v)}"
-        try:
-            with _err.status(f"Rendering {name}…", spinner="dots") as status:
-                result = do_render(report, run, out, formats=to.split(","), data_dir=data,
-                                   progress=lambda msg, n=name: status.update(f"{n}: {msg}…"))
-        except IzReportError as exc:
-            if len(runs) == 1:
-                _fail(exc)
-            failures.append(name)
-            _err.print(f"[bold red]failed:[/] {escape(name)}: {escape(str(exc))}",
-                       highlight=False, soft_wrap=True)
-            continue
-        for fmt, path in result.files.items():
-            _out.print(f"{fmt:5} {path}", highlight=False, markup=False)
-    if failures:
-        _err.print(f"[bold red]{len(failures)} of {len(runs)} reports failed:[/] "
-                   + escape("; ".join(failures)), highlight=False)
+    prints = {spec.stem(v): inputs(report, v, data).digest for v in checked}
+
+    def done(result: JobResult) -> None:
+        runlog.log_job(out, result, "render", prints.get(str(result.stem)), until)
+        if result.ok:
+            for fmt, path in result.files.items():
+                _out.print(f"{fmt:5} {out / path.name}", highlight=False, markup=False)
+        else:
+            label = "error:" if len(checked) == 1 else f"failed: {escape(result.job.label)}:"
+            _err.print(f"[bold red]{label}[/] {escape(str(result.error))}", highlight=False,
+                       soft_wrap=True)
+
+    summary = run_batch([Job(report, v) for v in checked], out, formats, data, workers=jobs,
+                        on_result=done, console=_err)
+    if summary.failed and len(checked) > 1:
+        _err.print(f"[bold red]{len(summary.failed)} of {len(checked)} reports failed:[/] "
+                   + escape("; ".join(r.job.label for r in summary.failed)), highlight=False)
+    if summary.failed:
         raise typer.Exit(1)
 
 
@@ -126,9 +136,8 @@ def params(report: Annotated[str, typer.Argument(help="Report name.")]) -> None:
         _fail(exc)
         return
     table = Table("parameter", "type", "default", "help", title=f"{spec.name}: {spec.title}")
-    for name, f in spec.params.model_fields.items():
-        kind = getattr(f.annotation, "__name__", None) or str(f.annotation)
-        table.add_row(name, kind, repr(f.default), f.description or "")
+    for p in spec.specs:
+        table.add_row(p.name, p.type_label, json.dumps(p.default, ensure_ascii=False), p.help)
     _out.print(table)
 
 
@@ -202,6 +211,172 @@ def texts(
         _fail(exc)
         return
     _out.print(str(path), highlight=False, markup=False)
+
+
+def _date(text: str | None) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ParameterError(f"--date: expected YYYY-MM-DD, got {text!r}") from None
+
+
+@app.command("run-due")
+def run_due(
+    date: Annotated[str | None, typer.Option(
+        "--date", help="Decide as on this day, YYYY-MM-DD (default: today).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf",
+    all_zones: Annotated[bool, typer.Option(
+        "--all-zones", help="Also the zone reports of each due report.")] = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Renders at once (default: one per core).")] = None,
+    publish_to: Annotated[Path | None, typer.Option(
+        "--publish", help="Then publish the outputs to this folder (as izreport publish).")
+    ] = None,
+    wait: Annotated[bool, typer.Option(
+        "--wait", help="Wait for a run-due already running instead of exiting (75).")] = False,
+) -> None:
+    """Render the reports due on a date whose inputs changed; skip the others.
+
+    Exit codes: 0 done (or nothing to do), 1 a render or the publish failed, 2 bad
+    arguments or data, 75 another run-due holds the output folder's lock (nothing done).
+    """
+    from izreport.due import LOCKED_EXIT, DueItem, LockBusy
+    from izreport.due import run_due as do_run_due
+    from izreport.render import _check_formats
+
+    def report(item: DueItem) -> None:
+        name = item.stem or f"{item.report} {item.params.get('period')}"
+        if item.status == "skipped":
+            _out.print(f"skipped {name}: {item.reason}", highlight=False, markup=False)
+        elif item.status == "ok":
+            took = f"{item.result.duration:.1f} s" if item.result is not None else ""
+            _out.print(f"ok      {name}: {item.reason} ({took})", highlight=False, markup=False)
+        else:
+            _err.print(f"[bold red]failed[/]  {escape(name)}: {escape(str(item.error))}",
+                       highlight=False, soft_wrap=True)
+
+    try:
+        formats = _check_formats(to.split(","))
+        run = do_run_due(_date(date), out, data, formats, all_zones=all_zones, workers=jobs,
+                         wait=wait, on_item=report, console=_err)
+    except LockBusy as exc:
+        _err.print(f"[yellow]{escape(str(exc))}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(LOCKED_EXIT) from None
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    for note in run.notes:
+        _err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+    if not run.items:
+        _out.print("nothing due", highlight=False)
+    failed = len(run.failed)
+    if publish_to is not None:
+        failed += _publish(out, publish_to)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _publish(source: Path, to: Path) -> int:
+    """Publish and print what changed; 1 if the publish itself failed, else 0."""
+    from izreport.publish import publish as do_publish
+
+    try:
+        result = do_publish(source, to)
+    except OSError as exc:
+        _err.print(f"[bold red]publish failed:[/] {escape(str(exc))}", highlight=False,
+                   soft_wrap=True)
+        return 1
+    for key in result.added:
+        _out.print(f"added     {key}", highlight=False, markup=False)
+    for key in result.updated:
+        _out.print(f"updated   {key} (earlier version kept)", highlight=False, markup=False)
+    for stem, why in result.skipped:
+        _err.print(f"[yellow]not published:[/] {escape(stem)}: {escape(why)}", highlight=False,
+                   soft_wrap=True)
+    state = "updated" if result.swapped else "unchanged"
+    _out.print(f"site {state}: {result.site / 'index.html'} ({len(result.added)} added, "
+               f"{len(result.updated)} updated, {len(result.unchanged)} unchanged)",
+               highlight=False, markup=False)
+    return 0
+
+
+@app.command()
+def publish(
+    to: Annotated[Path, typer.Option("--to", help="The intranet folder (the site).")],
+    source: Annotated[Path, typer.Option("--from", help="Output folder to publish from.")
+                      ] = Path("outputs"),
+) -> None:
+    """Publish complete renders (HTML and PDF) to the intranet folder, atomically.
+
+    Stable paths per report and period, an index.html in Vietnamese, earlier versions kept
+    under _cu/. Exit codes: 0 published (or nothing changed), 1 the publish failed,
+    2 the output folder cannot be used.
+    """
+    try:
+        failed = _publish(source, to)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", help="As on this day, YYYY-MM-DD (default: today).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Runs to show.")] = 15,
+) -> None:
+    """Recent runs (from OUT/.state/runs.jsonl) and what is due now and next."""
+    from rich.table import Table
+
+    from izreport import runlog
+    from izreport.due import decide, next_due
+
+    try:
+        day = _date(date)
+        now = decide(day, out, data, formats=None)
+        upcoming = next_due(day, data)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    runs = Table("time", "by", "report", "result", "took", "data to", "note",
+                 title=f"Recent runs ({runlog.state_dir(out) / runlog.RUNS})")
+    for column in runs.columns[:6]:
+        column.no_wrap = True
+    colours = {"ok": "green", "failed": "bold red", "skipped": "dim"}
+    for entry in runlog.read(out)[-limit:]:
+        result = str(entry.get("result"))
+        note = entry.get("error") or entry.get("reason") or ""
+        runs.add_row(escape(str(entry.get("time", ""))[:16].replace("T", " ")),
+                     escape(str(entry.get("trigger", ""))), escape(str(entry.get("stem"))),
+                     f"[{colours.get(result, 'white')}]{escape(result)}[/]",
+                     f"{float(entry.get('duration') or 0):.1f} s",
+                     escape(str(entry.get("data_until") or "")), escape(str(note)[:120]))
+    _out.print(runs)
+    due = Table("report", "period", "from", "state", title=f"Due as of {day.isoformat()}")
+    for item in now.items:
+        period = str(item.params.get("period")) + (f" {item.params['zone']}"
+                                                   if item.params.get("zone") else "")
+        state = "up to date" if item.action == "skip" else f"due now: {item.reason}"
+        if item.error:
+            state = f"cannot render: {item.error}"
+        due.add_row(escape(item.report), escape(period), day.isoformat(), escape(state))
+    for nxt in upcoming:
+        due.add_row(escape(nxt.report), escape(nxt.period), nxt.due_from.isoformat(),
+                    escape(f"next: {nxt.condition}"))
+    _out.print(due)
+    for note in now.notes:
+        _err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+
 
 def main() -> None:  # pragma: no cover - console entry point
     app()

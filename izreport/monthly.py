@@ -74,11 +74,6 @@ class MonthlyContext(rp.ReportContext):
     figures: MonthFigures | None = field(default=None, compare=False)
 
     @property
-    def draft(self) -> bool:
-        """The monthly report has no hand-written sections: never a draft."""
-        return False
-
-    @property
     def fig(self) -> MonthFigures:
         assert self.figures is not None
         return self.figures
@@ -108,7 +103,9 @@ def open_report(period: str, zone: str | None = None, number: int | None = None,
     if p.kind != "month":
         raise ParameterError(f"parameter 'period': '{period}' is a {p.kind}; the monthly "
                              "report takes a month (2021-06)")
-    base = rp.open_report(str(p), zone, number=number, issued=issued, data_dir=data_dir)
+    # no hand-written sections, so never a draft for want of them
+    base = rp.open_report(str(p), zone, number=number, issued=issued, data_dir=data_dir,
+                          hand_written=False)
     figs = month_figures(base.data, p, base.zone_id)
     kpis = {
         key: metrics.Kpi(

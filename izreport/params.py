@@ -1,21 +1,42 @@
-"""Report declarations and their typed parameters, checked before any kernel starts.
+"""Reports and their typed parameters, declared once in each notebook and checked early.
 
-papermill injects whatever it is given; a typo (``--perod``) or a zone that does not
-exist would only fail, or worse silently fall back to a default, inside the notebook.
-Here every report declares its parameters once, as a pydantic model, and values are
-checked against the model and against the data (zone names, months covered) first.
+papermill injects whatever it is given; a typo (``--perod``) or a zone that does not exist
+would only fail, or worse silently fall back to a default, inside the notebook. Here each
+report notebook declares its parameters once, in its metadata::
+
+    "izreport": {"report": "monthly", "title": "Báo cáo tháng",
+                 "parameters": {"period": {"type": "period", "kinds": ["month"],
+                                           "default": "2021-06", "help": "Tháng báo cáo"}}}
+
+Every notebook under ``notebooks/`` with such a block is a report (no Python to touch to add
+one). The declaration gives a pydantic model, used by the CLI before any kernel starts, by
+``izreport params`` and by the tests that hold the notebook's ``parameters`` cell to it.
+
+Types: ``period`` (``kinds``: month, quarter, half, 9m, year, range), ``zone`` and
+``sector`` (checked against the data), ``bool``, ``int`` (``min``, ``max``), ``date``,
+``str`` (``choices``). A report with a ``final`` parameter needs every hand-written
+section (``reports/<period>.md``) when it is true.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+)
 
 from izreport.data import _fold, default_data_dir
 from izreport.errors import ParameterError, ScopeError
@@ -25,93 +46,98 @@ from izreport.texts import read_texts
 #: The value of an option given with no value on the command line (``--final``).
 BARE_FLAG = object()
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+TYPES = ("period", "zone", "sector", "bool", "int", "date", "str")
 
 
-class HalfYearParams(BaseModel):
-    """Parameters of the half-year report (also renders the whole year)."""
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared parameter."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    type: str
+    default: Any = None
+    help: str = ""
+    kinds: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
 
-    period: str = Field("2021-H1", description="Kỳ báo cáo: 2021-H1, 2021-H2 hoặc 2021")
-    zone: str | None = Field(None, description="Khu công nghiệp (tên hoặc mã); bỏ trống: toàn tỉnh")
-    final: bool = Field(False, description="Bản chính thức: từ chối nếu còn mục chưa viết")
-    number: int | None = Field(None, ge=1, le=9999, description="Số văn bản khi ban hành")
-    issued: datetime.date | None = Field(
-        None, description="Ngày ban hành (YYYY-MM-DD); mặc định ngày 05 tháng sau kỳ báo cáo")
+    @property
+    def type_label(self) -> str:
+        if self.kinds:
+            return f"{self.type} ({', '.join(self.kinds)})"
+        if self.choices:
+            return f"{self.type} ({' | '.join(self.choices)})"
+        return self.type
 
-    @field_validator("period")
-    @classmethod
-    def _half_or_year(cls, value: str) -> str:
+
+_EXAMPLES = {"month": "2021-06", "quarter": "2021-Q2", "half": "2021-H1", "9m": "2021-9M",
+             "year": "2021", "range": "2021-01..2021-05"}
+
+
+def _period_checker(kinds: tuple[str, ...]) -> Any:
+    def check(value: str) -> str:
         period = Period.parse(value)
-        if period.kind not in ("half", "year"):
-            raise ValueError(f"'{value}' is a {period.kind}; this report takes a half (2021-H1, "
-                             "2021-H2) or a year (2021)")
+        if kinds and period.kind not in kinds:
+            accepted = ", ".join(f"{k} ({_EXAMPLES.get(k, '?')})" for k in kinds)
+            raise ValueError(f"'{value}' is a {period.kind}; this report takes: {accepted}")
         return str(period)
-
-    @field_validator("zone", mode="before")
-    @classmethod
-    def _zone_is_text(cls, value: Any) -> Any:
-        if value is not None and not isinstance(value, str):
-            raise ValueError(f"expected a zone name such as 'Hòa Xá', got {value!r}")
-        return value or None
-
-    def check_texts(self, zone_id: str | None) -> None:
-        """A final report needs every hand-written section (reports/<period>.md)."""
-        if not self.final:
-            return
-        texts = read_texts(self.period, zone_id)
-        if zone_id is not None and not texts.path.is_file():
-            return
-        if texts.missing:
-            raise ParameterError(
-                f"parameter 'final': {texts.path.name} still lacks: {'; '.join(texts.missing)} "
-                "(render without --final for a draft marked DỰ THẢO)")
+    return check
 
 
-class MonthlyParams(BaseModel):
-    """Parameters of the monthly report (no hand-written sections, so no ``final``)."""
+def _text_or_none(value: Any) -> Any:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"expected a name such as 'Hòa Xá', got {value!r}")
+    return value or None
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    period: str = Field("2021-06", description="Tháng báo cáo: 2021-06")
-    zone: str | None = Field(None, description="Khu công nghiệp (tên hoặc mã); bỏ trống: toàn tỉnh")
-    number: int | None = Field(None, ge=1, le=9999, description="Số văn bản khi ban hành")
-    issued: datetime.date | None = Field(
-        None, description="Ngày ban hành (YYYY-MM-DD); mặc định ngày 05 tháng sau")
-
-    @field_validator("period")
-    @classmethod
-    def _month(cls, value: str) -> str:
-        period = Period.parse(value)
-        if period.kind != "month":
-            raise ValueError(f"'{value}' is a {period.kind}; this report takes a month "
-                             "(2021-06)")
-        return str(period)
-
-    @field_validator("zone", mode="before")
-    @classmethod
-    def _zone_is_text(cls, value: Any) -> Any:
-        if value is not None and not isinstance(value, str):
-            raise ValueError(f"expected a zone name such as 'Hòa Xá', got {value!r}")
-        return value or None
+def _annotation(spec: ParamSpec) -> Any:
+    """The pydantic type of a declared parameter."""
+    if spec.type == "period":
+        return Annotated[str, AfterValidator(_period_checker(spec.kinds))]
+    if spec.type in ("zone", "sector"):
+        return Annotated[str | None, BeforeValidator(_text_or_none)]
+    if spec.type == "bool":
+        return bool
+    if spec.type == "int":
+        return Annotated[int | None, Field(ge=spec.min, le=spec.max)]
+    if spec.type == "date":
+        return datetime.date | None
+    if spec.choices:
+        return Literal[spec.choices] if spec.default is not None else Literal[spec.choices] | None
+    return str | None
 
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """A report: its notebook and its parameter model."""
+    """A report: its notebook, title and declared parameters."""
 
     name: str
-    notebook: str
-    params: type[BaseModel]
+    path: Path
     title: str
+    specs: tuple[ParamSpec, ...]
 
     @property
-    def path(self) -> Path:
-        return NOTEBOOKS_DIR / self.notebook
+    def notebook(self) -> str:
+        return self.path.name
+
+    @property
+    def params(self) -> type[BaseModel]:
+        """The pydantic model of the parameters (unknown names are errors)."""
+        fields = {s.name: (_annotation(s), Field(s.default, description=s.help))
+                  for s in self.specs}
+        model_name = "".join(p.title() for p in re.split(r"[-_]", self.name)) + "Params"
+        return create_model(model_name, __config__=ConfigDict(extra="forbid", frozen=True),
+                            **fields)
+
+    def spec(self, name: str) -> ParamSpec | None:
+        return next((s for s in self.specs if s.name == name), None)
 
     def stem(self, values: dict[str, Any]) -> str:
-        """Stable output file name: report, period and zone, e.g. half-year_2021-H1_hoa-xa."""
-        parts = [self.name, *(str(values[k]) for k in ("period", "zone") if values.get(k))]
+        """Stable output file name: report, period, zone…, e.g. half-year_2021-H1_hoaxa."""
+        keyed = [values[s.name] for s in self.specs
+                 if s.type in ("period", "zone", "sector") and values.get(s.name)]
+        parts = [self.name, *(str(v) for v in keyed)]
         return "_".join(re.sub(r"[^0-9A-Za-z.-]+", "-", _slug(p)) for p in parts)
 
 
@@ -119,20 +145,54 @@ def _slug(text: str) -> str:
     return _fold(text) if not re.fullmatch(r"[0-9A-Za-z.-]+", text) else text
 
 
-REPORTS: dict[str, ReportSpec] = {
-    "half-year": ReportSpec("half-year", "half_year_report.ipynb", HalfYearParams,
-                            "Báo cáo 6 tháng / năm"),
-    "monthly": ReportSpec("monthly", "monthly_report.ipynb", MonthlyParams, "Báo cáo tháng"),
-}
+def _spec_from(name: str, raw: dict[str, Any], where: Path) -> ParamSpec:
+    kind = raw.get("type")
+    if kind not in TYPES:
+        raise ParameterError(f"{where}: parameter '{name}' has type {kind!r}; types: "
+                             f"{', '.join(TYPES)}")
+    return ParamSpec(name=name, type=kind, default=raw.get("default"), help=raw.get("help", ""),
+                     kinds=tuple(raw.get("kinds", ())), choices=tuple(raw.get("choices", ())),
+                     min=raw.get("min"), max=raw.get("max"))
+
+
+def read_report(path: Path) -> ReportSpec | None:
+    """The report a notebook declares, or None for a notebook that declares none."""
+    meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("izreport")
+    if not meta or "parameters" not in meta:
+        return None
+    specs = tuple(_spec_from(n, raw, path) for n, raw in meta["parameters"].items())
+    name = meta.get("report") or path.stem.replace("_report", "").replace("_", "-")
+    return ReportSpec(name=name, path=path, title=meta.get("title", name), specs=specs)
+
+
+def reports(folder: Path | None = None) -> dict[str, ReportSpec]:
+    """Every report declared by a notebook in ``notebooks/``, by name."""
+    found: dict[str, ReportSpec] = {}
+    for path in sorted((folder or NOTEBOOKS_DIR).glob("*.ipynb")):
+        spec = read_report(path)
+        if spec is None:
+            continue
+        if spec.name in found:
+            raise ParameterError(f"report name '{spec.name}' is declared by both "
+                                 f"{found[spec.name].path.name} and {path.name}")
+        found[spec.name] = spec
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    if name == "REPORTS":  # the registry, read from the notebooks when asked for
+        return reports()
+    raise AttributeError(name)
 
 
 def get_report(name: str) -> ReportSpec:
     """The declared report of that name; the error lists the known ones."""
+    known = reports()
     try:
-        return REPORTS[name]
+        return known[name]
     except KeyError:
         raise ParameterError(
-            f"unknown report {name!r}; reports: {', '.join(sorted(REPORTS))}") from None
+            f"unknown report {name!r}; reports: {', '.join(sorted(known))}") from None
 
 
 def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = None
@@ -141,56 +201,83 @@ def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = No
     raw = dict(raw)
     for name, value in list(raw.items()):
         if value is BARE_FLAG:
-            field = report.params.model_fields.get(name)
-            if field is not None and field.annotation is bool:
+            spec = report.spec(name)
+            if spec is not None and spec.type == "bool":
                 raw[name] = True
-            elif field is not None:
+            elif spec is not None:
                 raise ParameterError(f"parameter '{name}' has no value")
+    model = report.params
     try:
-        model = report.params(**raw)
+        checked = model(**raw)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             name = ".".join(str(x) for x in err["loc"]) or "?"
             if err["type"] == "extra_forbidden":
-                known = ", ".join(report.params.model_fields)
+                known = ", ".join(model.model_fields)
                 problems.append(f"unknown parameter '{name}' (parameters: {known})")
             else:
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 problems.append(f"parameter '{name}': {msg}")
         raise ParameterError("; ".join(problems)) from None
-    values = model.model_dump(mode="json")
-    zone_id = _check_against_data(values, data_dir or default_data_dir())
-    checker = getattr(model, "check_texts", None)
-    if checker is not None:
-        checker(zone_id)
+    values = checked.model_dump(mode="json")
+    zone_id = _check_against_data(report, values, data_dir or default_data_dir())
+    if values.get("final"):
+        _check_texts(values, zone_id)
     return values
 
 
-def _check_against_data(values: dict[str, Any], folder: Path) -> str | None:
-    """Zone exists and the period is covered, read cheaply (no pandas in the parent).
+def _check_texts(values: dict[str, Any], zone_id: str | None) -> None:
+    """A final report needs every hand-written section (reports/<period>.md)."""
+    texts = read_texts(values["period"], zone_id)
+    if zone_id is not None and not texts.path.is_file():
+        return
+    if texts.missing:
+        raise ParameterError(
+            f"parameter 'final': {texts.path.name} still lacks: {'; '.join(texts.missing)} "
+            "(render without --final for a draft marked DỰ THẢO)")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
+                        ) -> str | None:
+    """Zones, sectors and periods exist in the data, read cheaply (no pandas in the parent).
 
     Returns the zone's id (None for the province).
     """
     zone_id = None
     try:
-        if values.get("zone"):
-            with open(folder / "zones.csv", encoding="utf-8", newline="") as fh:
-                zones = list(csv.DictReader(fh))
-            wanted = _fold(values["zone"])
-            match = [z for z in zones if wanted in (_fold(z["zone_id"]), _fold(z["name"]))]
-            if not match:
-                known = ", ".join(z["name"] for z in zones)
-                raise ParameterError(f"parameter 'zone': unknown zone {values['zone']!r}; "
-                                     f"zones: {known}")
-            values["zone"] = match[0]["name"]
-            zone_id = match[0]["zone_id"]
-        if values.get("period"):
-            first, last = _months_covered(folder / "monthly_reports.csv")
-            period = Period.parse(values["period"])
-            if period.first_month < first or period.last_month > last:
-                raise ParameterError(f"parameter 'period': {period} is outside the data, "
-                                     f"which covers {first}..{last}")
+        for spec in report.specs:
+            value = values.get(spec.name)
+            if not value:
+                continue
+            if spec.type == "zone":
+                zones = _rows(folder / "zones.csv")
+                wanted = _fold(value)
+                match = [z for z in zones if wanted in (_fold(z["zone_id"]), _fold(z["name"]))]
+                if not match:
+                    known = ", ".join(z["name"] for z in zones)
+                    raise ParameterError(f"parameter '{spec.name}': unknown zone {value!r}; "
+                                         f"zones: {known}")
+                values[spec.name], zone_id = match[0]["name"], match[0]["zone_id"]
+            elif spec.type == "sector":
+                sectors = {(e["vsic"], e["sector"]) for e in _rows(folder / "enterprises.csv")}
+                match = [s for s in sorted(sectors) if _fold(value) in (_fold(s[0]), _fold(s[1]))]
+                if not match:
+                    known = "; ".join(f"{code} {name}" for code, name in sorted(sectors))
+                    raise ParameterError(f"parameter '{spec.name}': unknown sector {value!r}; "
+                                         f"sectors (VSIC): {known}")
+                values[spec.name] = match[0][0]
+            elif spec.type == "period":
+                first, last = _months_covered(folder / "monthly_reports.csv")
+                period = Period.parse(value)
+                if period.first_month < first or period.last_month > last:
+                    raise ParameterError(f"parameter '{spec.name}': {period} is outside the "
+                                         f"data, which covers {first}..{last}")
     except OSError as exc:
         raise ScopeError(f"cannot read the data folder {folder}: {exc}") from exc
     return zone_id

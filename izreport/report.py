@@ -84,13 +84,19 @@ class ReportContext:
 
 def open_report(period: str, zone: str | None = None, final: bool = False,
                 number: int | None = None, issued: str | None = None,
-                data_dir: Path | str | None = None) -> ReportContext:
-    """Load the data, check the scope and the written sections, reconcile the totals."""
+                data_dir: Path | str | None = None, hand_written: bool = True
+                ) -> ReportContext:
+    """Load the data, check the scope and the written sections, reconcile the totals.
+
+    ``hand_written=False`` is for reports made from data alone: they have no sections
+    from ``reports/<period>.md`` and so are never drafts for want of them.
+    """
     p = Period.parse(period)
     ds = load(data_dir)
     ds.check_period(p)
     z = ds.zone(zone) if zone else None
-    texts = read_texts(str(p), z.zone_id if z else None)
+    texts = (read_texts(str(p), z.zone_id if z else None) if hand_written
+             else PeriodTexts(Path(), {}, required=False))
     charts.use_theme()
     ctx = ReportContext(
         data=ds, period=p, zone=z, config=load_config(),

@@ -61,10 +61,13 @@ class PeriodTexts:
 
     path: Path
     sections: dict[str, str]
+    required: bool = True  # False for reports made from data alone
 
     @property
     def missing(self) -> tuple[str, ...]:
         """Titles of required sections not written yet."""
+        if not self.required:
+            return ()
         return tuple(s.title for s in SECTIONS if s.required and s.key not in self.sections)
 
     @property

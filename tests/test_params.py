@@ -27,7 +27,7 @@ def test_defaults_and_canonical_values() -> None:
     ({"period": "2021-06"}, ["'period'", "month", "2021-H1"]),
     ({"period": "2031-H1"}, ["'period'", "outside the data"]),
     ({"zone": "7"}, ["'zone'", "unknown zone '7'", "Hòa Xá"]),
-    ({"zone": 7}, ["'zone'", "zone name"]),
+    ({"zone": 7}, ["'zone'", "expected a name", "got 7"]),
 ])
 def test_bad_parameters_are_named(raw: dict[str, object], words: list[str]) -> None:
     with pytest.raises(ParameterError) as err:
@@ -38,7 +38,7 @@ def test_bad_parameters_are_named(raw: dict[str, object], words: list[str]) -> N
 
 def test_unknown_report_lists_reports() -> None:
     with pytest.raises(ParameterError, match="half-year"):
-        get_report("quarterly")
+        get_report("weekly")
 
 
 def test_output_stem_is_stable_ascii() -> None:

@@ -1,0 +1,438 @@
+"""What is due on a date, and rendering only what changed: ``izreport run-due``.
+
+On a date D only data of months before D's month count ("the data as of D"). Then:
+
+- the **monthly** report (``monthly``) is due for the latest such month with any rows in
+  ``monthly_reports.csv``; when no ``monthly`` report is registered it is skipped, with
+  a note;
+- the **half-year** report (``half-year``) is due for the latest completed half or year:
+  ``YYYY-H1`` once June of YYYY has data, ``YYYY`` (the year report) once December has,
+  whichever ends later. Only these latest periods are considered, never the history.
+
+A due report is rendered only when its **inputs fingerprint** differs from the one of its
+last successful render (or an output file is missing). The fingerprint is a SHA-256 over
+the data files (``data/*.csv``), the hand-written texts of the period
+(``reports/<period>.md``, ``reports/<period>_*.md``), ``izreport.toml``, the notebook,
+the package version and the package's files, and the parameters; a missing output file of a
+wanted format also makes it due. The fingerprint is kept in
+``<out>/.state/fingerprints.json`` (written atomically, after each successful render).
+
+Run from cron or a systemd timer every day: a second instance started while one runs
+finds ``<out>/.state/lock`` held and stops at once with :data:`LOCKED_EXIT` (75,
+``EX_TEMPFAIL``), unless told to wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import errno
+import fcntl
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from izreport import runlog
+from izreport.errors import IzReportError
+
+#: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
+LOCKED_EXIT = 75
+MONTHLY = "monthly"
+HALF_YEAR = "half-year"
+FINGERPRINTS = "fingerprints.json"
+LOCK = "lock"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class LockBusy(Exception):
+    """Another run holds the state lock of this output folder."""
+
+
+# --------------------------------------------------------------------------- lock
+
+
+@contextlib.contextmanager
+def state_lock(out: Path | str, wait: bool = False) -> Iterator[Path]:
+    """Hold ``<out>/.state/lock`` (``flock``) for the block; LockBusy if taken and not waiting.
+
+    The lock is released by the kernel when the process ends, however it ends: a crashed
+    run never leaves a stale lock behind.
+    """
+    path = runlog.state_dir(out, create=True) / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            raise LockBusy(f"another izreport run-due is running on {out} "
+                           f"({holder or 'lock ' + str(path)}); nothing done") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} since {runlog.now_iso()}\n".encode(), 0)
+        try:
+            yield path
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- what is due
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A report due on the date: report, parameters, and why it is due."""
+
+    report: str
+    params: dict[str, Any]
+    why: str
+
+
+def data_months(data_dir: Path | None = None) -> list[str]:
+    """Every month with at least one row in ``monthly_reports.csv``, sorted."""
+    from izreport.data import default_data_dir
+
+    path = (data_dir or default_data_dir()) / "monthly_reports.csv"
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            column = next(reader).index("month")
+            return sorted({row[column] for row in reader if row})
+    except (OSError, StopIteration, ValueError) as exc:
+        from izreport.errors import DataError
+
+        raise DataError(f"{path}: cannot read the months of the data: {exc}") from exc
+
+
+def _month(date: dt.date) -> str:
+    return f"{date.year:04d}-{date.month:02d}"
+
+
+def current_periods(date: dt.date, months: Sequence[str]) -> dict[str, str | None]:
+    """The latest monthly and half-year/year periods complete before ``date``'s month."""
+    before = [m for m in months if m < _month(date)]
+    monthly = before[-1] if before else None
+    ends = [(m, m[:4] + ("-H1" if m.endswith("-06") else "")) for m in before
+            if m.endswith(("-06", "-12"))]
+    half = max(ends)[1] if ends else None
+    return {MONTHLY: monthly, HALF_YEAR: half}
+
+
+def registered() -> set[str]:
+    """Names of the reports the package knows (izreport.params' registry)."""
+    from izreport import params
+
+    finder = getattr(params, "reports", None)
+    return set(finder() if callable(finder) else params.REPORTS)
+
+
+def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False
+         ) -> tuple[list[Planned], list[str]]:
+    """The reports due on ``date`` (before checking what changed) and notes for the user."""
+    known = registered()
+    months = data_months(data_dir)
+    current = current_periods(date, months)
+    notes: list[str] = []
+    planned: list[Planned] = []
+    if current[MONTHLY] is None:
+        notes.append(f"no data before {_month(date)}: nothing is due")
+        return planned, notes
+    if MONTHLY not in known:
+        notes.append(f"monthly report for {current[MONTHLY]} skipped: no report named "
+                     f"'{MONTHLY}' is registered")
+    else:
+        planned += _with_zones(MONTHLY, current[MONTHLY], "latest month with data",
+                               data_dir, all_zones)
+    half = current[HALF_YEAR]
+    if half is not None and HALF_YEAR in known:
+        why = "latest year with December data" if "-H" not in half else \
+            "latest half-year with June data"
+        planned += _with_zones(HALF_YEAR, half, why, data_dir, all_zones)
+    return planned, notes
+
+
+def _with_zones(report: str, period: str, why: str, data_dir: Path | None, all_zones: bool
+                ) -> list[Planned]:
+    from izreport.params import get_report
+
+    params: dict[str, Any] = {"period": period}
+    if all_zones and "zone" in get_report(report).params.model_fields:
+        from izreport.render import zone_runs
+
+        return [Planned(report, dict(run), why + (" (zone)" if run.get("zone") else ""))
+                for run in zone_runs(report, params, data_dir)]
+    return [Planned(report, params, why)]
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The digest of everything a render reads, and its parts (to say what changed)."""
+
+    digest: str
+    parts: dict[str, str]
+
+    def changes(self, old_parts: Mapping[str, str] | None) -> list[str]:
+        if not old_parts:
+            return []
+        keys = sorted(set(self.parts) | set(old_parts))
+        return [k for k in keys if self.parts.get(k) != old_parts.get(k)]
+
+
+def _hash_file(path: Path) -> str:
+    try:
+        return runlog.sha256_file(path)
+    except FileNotFoundError:
+        return "missing"
+
+
+@functools.cache
+def package_hash() -> str:
+    """SHA-256 over the package's files (code, templates, assets, fonts), by relative path."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0")
+            digest.update(runlog.sha256_file(path).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def inputs(report: str, values: Mapping[str, Any], data_dir: Path | None = None) -> Inputs:
+    """The inputs fingerprint of one render (checked parameter values).
+
+    The formats are not part of it: a render is redone when a wanted format's file is
+    missing.
+    """
+    from izreport import __version__
+    from izreport.config import config_path
+    from izreport.data import default_data_dir
+    from izreport.params import get_report
+    from izreport.texts import texts_dir
+
+    data = data_dir or default_data_dir()
+    parts: dict[str, str] = {}
+    for path in sorted(data.glob("*.csv")):
+        parts[f"data/{path.name}"] = _hash_file(path)
+    period = str(values.get("period") or "")
+    if period:
+        folder = texts_dir()
+        for path in sorted({*folder.glob(f"{period}.md"), *folder.glob(f"{period}_*.md")}):
+            parts[f"texts/{path.name}"] = _hash_file(path)
+    parts["config"] = _hash_file(config_path())
+    parts["notebook"] = _hash_file(get_report(report).path)
+    parts["version"] = __version__
+    parts["package"] = package_hash()
+    parts["report"] = report
+    parts["params"] = json.dumps(dict(values), sort_keys=True, ensure_ascii=False)
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return Inputs(hashlib.sha256(blob).hexdigest(), parts)
+
+
+def read_state(out: Path | str) -> dict[str, Any]:
+    path = runlog.state_dir(out) / FINGERPRINTS
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(out: Path | str, state: Mapping[str, Any]) -> None:
+    payload = json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    runlog.atomic_write(runlog.state_dir(out, create=True) / FINGERPRINTS,
+                        payload.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- run
+
+
+@dataclass
+class DueItem:
+    """One due report and what happened to it: rendered, skipped (up to date) or failed."""
+
+    report: str
+    params: dict[str, Any]
+    why: str
+    stem: str | None = None
+    fingerprint: str | None = None
+    action: str = "render"  # render | skip | invalid
+    reason: str = ""
+    result: Any = None  # the JobResult of a render
+    error: str | None = None
+    parts: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def status(self) -> str:
+        if self.action == "skip":
+            return "skipped"
+        if self.action == "invalid" or (self.result is not None and not self.result.ok):
+            return "failed"
+        return "ok" if self.result is not None else "pending"
+
+
+@dataclass
+class DueRun:
+    """Everything one ``run-due`` decided and did."""
+
+    date: dt.date
+    items: list[DueItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[DueItem]:
+        return [i for i in self.items if i.status == "failed"]
+
+
+def decide(date: dt.date, out: Path | str, data_dir: Path | None = None,
+           formats: Sequence[str] | None = ("html", "pdf"), all_zones: bool = False) -> DueRun:
+    """What is due on ``date`` and, for each, whether it must be rendered (and why).
+
+    ``formats`` None: the formats of each report's last render (for ``izreport status``).
+    """
+    from izreport.params import get_report, validate
+
+    run = DueRun(date)
+    planned, run.notes = plan(date, data_dir, all_zones)
+    state = read_state(out)
+    for p in planned:
+        item = DueItem(p.report, dict(p.params), p.why)
+        run.items.append(item)
+        try:
+            spec = get_report(p.report)
+            values = validate(spec, dict(p.params), data_dir)
+        except IzReportError as exc:
+            item.action, item.error, item.reason = "invalid", str(exc), "invalid parameters"
+            continue
+        item.params, item.stem = values, spec.stem(values)
+        current = inputs(p.report, values, data_dir)
+        item.fingerprint = current.digest
+        before = state.get(item.stem) or {}
+        wanted = formats if formats is not None else before.get("formats", ("html", "pdf"))
+        missing = [f"{item.stem}.{fmt}" for fmt in wanted
+                   if not (Path(out) / f"{item.stem}.{fmt}").is_file()]
+        if not before:
+            item.reason = "never rendered"
+        elif before.get("fingerprint") != current.digest:
+            changed = current.changes(before.get("parts"))
+            item.reason = "inputs changed: " + (", ".join(changed) or "fingerprint")
+        elif missing:
+            item.reason = "output missing: " + ", ".join(missing)
+        else:
+            item.action, item.reason = "skip", f"up to date (rendered {before.get('time')})"
+        item.parts = current.parts
+    return run
+
+
+def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
+            formats: Sequence[str] = ("html", "pdf"), all_zones: bool = False,
+            workers: int | None = None, wait: bool = False,
+            on_item: Callable[[DueItem], None] | None = None,
+            console: Any = None, show: bool | None = None) -> DueRun:
+    """Render what is due and changed; log every due report; raise LockBusy if locked."""
+    from izreport.batch import Job, run_batch
+
+    out = Path(out)
+    with state_lock(out, wait=wait):
+        run = decide(date, out, data_dir, formats, all_zones)
+        until = data_months(data_dir)[-1]
+        for item in run.items:
+            if item.action == "render":
+                continue
+            runlog.append(out, runlog.record(
+                report=item.report, params=item.params, stem=item.stem,
+                result="skipped" if item.action == "skip" else "failed", trigger="run-due",
+                out=out, fingerprint=item.fingerprint, error=item.error,
+                data_until=until, reason=item.reason))
+            if on_item is not None:
+                on_item(item)
+        todo = [i for i in run.items if i.action == "render"]
+        state = read_state(out)
+
+        def finished(result: Any) -> None:
+            item = by_job[id(result.job)]
+            item.result = result
+            if not result.ok:
+                item.error = result.error
+            runlog.append(out, runlog.record(
+                report=item.report, params=result.params or item.params, stem=item.stem,
+                result="ok" if result.ok else "failed", trigger="run-due", out=out,
+                fingerprint=item.fingerprint, duration=result.duration, files=result.files,
+                error=result.error, data_until=until, reason=item.reason))
+            if result.ok:
+                state[str(item.stem)] = {
+                    "fingerprint": item.fingerprint, "parts": item.parts,
+                    "report": item.report, "params": item.params, "time": runlog.now_iso(),
+                    "formats": list(formats)}
+                write_state(out, state)
+            if on_item is not None:
+                on_item(item)
+
+        jobs = [Job(i.report, i.params) for i in todo]
+        by_job = {id(job): item for job, item in zip(jobs, todo, strict=True)}
+        if jobs:
+            run_batch(jobs, out, formats, data_dir, workers=workers, on_result=finished,
+                      console=console, show=show)
+    return run
+
+
+# --------------------------------------------------------------------------- next
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """A report that will be due: from which date, and on what condition."""
+
+    report: str
+    period: str
+    due_from: dt.date
+    condition: str
+
+
+def _first_of_next_month(month: str) -> dt.date:
+    year, mon = int(month[:4]), int(month[5:7])
+    return dt.date(year + mon // 12, mon % 12 + 1, 1)
+
+
+def _next_month(month: str) -> str:
+    after = _first_of_next_month(month)
+    return _month(after)
+
+
+def next_due(date: dt.date, data_dir: Path | None = None) -> list[NextDue]:
+    """The next periods of the monthly and half-year reports, when they will be due."""
+    known = registered()
+    months = data_months(data_dir)
+    last = months[-1] if months else None
+    current = current_periods(date, months)
+    rows: list[NextDue] = []
+
+    def condition(month: str) -> str:
+        if last is not None and month <= last:
+            return f"data for {month} are in"
+        return f"once data for {month} are ingested (data end {last})"
+
+    if MONTHLY in known:
+        nxt = _next_month(current[MONTHLY]) if current[MONTHLY] else _month(date)
+        rows.append(NextDue(MONTHLY, nxt, _first_of_next_month(nxt), condition(nxt)))
+    half = current[HALF_YEAR]
+    if half is None:
+        year = date.year
+        nxt, end = (f"{year}-H1", f"{year}-06") if date.month <= 6 else (str(year), f"{year}-12")
+    elif "-H" in half:
+        nxt, end = half[:4], f"{half[:4]}-12"
+    else:
+        nxt, end = f"{int(half) + 1}-H1", f"{int(half) + 1}-06"
+    if HALF_YEAR in known:
+        rows.append(NextDue(HALF_YEAR, nxt, _first_of_next_month(end), condition(end)))
+    return rows

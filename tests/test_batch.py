@@ -1,0 +1,82 @@
+"""The batch runner: renders in parallel processes, a failing one does not stop the others."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from izreport import runlog
+from izreport.batch import Job, JobResult, _environment, default_workers, run_batch
+from izreport.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+runner = CliRunner()
+
+
+def test_one_failing_job_does_not_stop_the_others(data_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (data_copy / "plans.csv").write_text("year,scope,indicator,target,unit\nx,y,z,w,v\n",
+                                         encoding="utf-8")
+    jobs = [
+        Job("half-year", {"period": "2021-H1"}, data_dir=DATA),
+        Job("half-year", {"period": "2021"}, data_dir=data_copy),  # fails in a cell
+        Job("half-year", {"period": "2021-13"}),  # fails before any process starts
+    ]
+    seen: list[JobResult] = []
+    summary = run_batch(jobs, out, formats=["html"], workers=2, on_result=seen.append,
+                        show=False)
+    assert summary.workers == 2
+    assert [r.job for r in summary.results] == jobs  # in the order given
+    assert len(seen) == 3
+    good, bad, invalid = summary.results
+    assert good.ok and good.stem == "half-year_2021-H1" and good.duration > 0
+    assert good.files["html"] == (out / "half-year_2021-H1.html").resolve()
+    assert good.files["html"].is_file() and good.error is None
+    assert not bad.ok and "failed in cell" in str(bad.error)
+    assert (out / "failed" / "half-year_2021.ipynb").is_file()  # kept for diagnosis
+    assert not (out / "half-year_2021.html").exists()
+    assert not invalid.ok and "parameter 'period'" in str(invalid.error)
+    assert summary.failed == (bad, invalid) and summary.ok == (good,)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp folders left
+
+
+def test_workers_are_bounded_by_cores() -> None:
+    assert default_workers(1) == 1
+    assert 1 <= default_workers(100) <= (os.cpu_count() or 1)
+
+
+def test_render_command_logs_each_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", "half-year", "--period", "2021-H1", "--to", "html",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"html  {out / 'half-year_2021-H1.html'}" in result.output.replace("\n", "")
+    (record,) = runlog.read(out)
+    assert record["trigger"] == "render" and record["result"] == "ok"
+    assert record["params"]["period"] == "2021-H1" and record["fingerprint"]
+    assert record["files"]["html"]["path"] == "half-year_2021-H1.html"
+    assert record["files"]["html"]["sha256"] == runlog.sha256_file(
+        out / "half-year_2021-H1.html")
+
+
+def test_render_command_reports_a_failure(data_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (data_copy / "plans.csv").write_text("year,scope,indicator,target,unit\nx,y,z,w,v\n",
+                                         encoding="utf-8")
+    result = runner.invoke(app, ["render", "half-year", "--period", "2021-H1", "--to", "html",
+                                 "--out", str(out), "--data", str(data_copy)])
+    assert result.exit_code == 1
+    assert "error:" in result.output and "failed in cell" in result.output
+    (record,) = runlog.read(out)
+    assert record["result"] == "failed" and "failed in cell" in record["error"]
+
+
+def test_workers_get_absolute_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IZREPORT_TEXTS", "reports")
+    env = _environment()
+    assert env["IZREPORT_TEXTS"] == str(tmp_path / "reports")

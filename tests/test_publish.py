@@ -1,0 +1,274 @@
+"""Publishing to the intranet folder: stable paths, index, earlier versions, atomic swap.
+
+Renders are faked (files plus their run-log record, as ``izreport render`` writes them):
+publishing only reads the output folder, and real renders are covered in test_due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from izreport import publish, runlog
+from izreport.cli import app
+from izreport.params import get_report
+
+runner = CliRunner()
+
+
+def fake_render(out: Path, report: str, params: dict[str, Any], content: str = "v1",
+                formats: tuple[str, ...] = ("html", "pdf"), result: str = "ok",
+                data_until: str = "2025-06", size: int = 0) -> str:
+    """Write a report's files and its run-log record, as a render would."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = get_report(report).stem(params)
+    files = {}
+    if result == "ok":
+        for fmt in formats:
+            path = out / f"{stem}.{fmt}"
+            body = f"<p>{stem} {content}</p>" if fmt == "html" else f"%PDF {stem} {content}"
+            path.write_bytes(body.encode() + b" " * size)
+            files[fmt] = path
+    runlog.append(out, runlog.record(
+        report=report, params=params, stem=stem, result=result, trigger="render", out=out,
+        files=files, error=None if result == "ok" else "plans.csv: bad", data_until=data_until))
+    return stem
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file under root (relative path -> SHA-256)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.lang: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a":
+            self.hrefs.append(str(values.get("href")))
+        if tag == "html":
+            self.lang = values.get("lang")
+
+
+def links(site: Path) -> _Links:
+    parser = _Links()
+    parser.feed((site / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    folder = tmp_path / "out"
+    fake_render(folder, "half-year", {"period": "2021-H1"})
+    fake_render(folder, "half-year", {"period": "2021-H1", "zone": "Hòa Xá"})
+    fake_render(folder, "half-year", {"period": "2020"}, data_until="2021-01")
+    fake_render(folder, "half-year", {"period": "2021"}, size=1_600_000)
+    return folder
+
+
+def test_stable_paths_index_and_relative_links(out: Path, tmp_path: Path) -> None:
+    site = tmp_path / "intranet" / "bao-cao"
+    result = publish.publish(out, site)
+    assert result.swapped and len(result.added) == 4 and not result.skipped
+    files = set(tree(site))
+    assert {"bao-cao-6-thang/2021/2021-H1.html", "bao-cao-6-thang/2021/2021-H1.pdf",
+            "bao-cao-6-thang/2021/2021-H1_hoa-xa.html", "bao-cao-6-thang/2021/2021-H1_hoa-xa.pdf",
+            "bao-cao-nam/2020/2020.html", "bao-cao-nam/2021/2021.pdf", "index.html"} <= files
+    parsed = links(site)
+    assert parsed.lang == "vi"
+    assert len(parsed.hrefs) == 8
+    for href in parsed.hrefs:
+        assert not href.startswith(("/", "http", "file:")), href
+        assert (site / href).is_file(), href
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert page.index("Năm 2021") < page.index("Năm 2020")  # newest first
+    assert page.index("Báo cáo năm") < page.index("Báo cáo 6 tháng")
+    assert page.index("toàn tỉnh") < page.index("Hòa Xá")
+    assert "1,5 MB" in page  # Vietnamese decimal comma
+    assert "số liệu đến tháng 1/2021" in page and "số liệu đến tháng 6/2025" in page
+    assert os.stat(site).st_mode & 0o755 == 0o755  # readable by the web server
+
+
+def test_everything_in_the_index_is_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    out = tmp_path / "out"
+    fake_render(out, "half-year", {"period": "2021-H1", "zone": "A&B <script>"})
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "A&amp;B &lt;script&gt;" in page
+    assert all((site / h).is_file() for h in links(site).hrefs)
+
+
+def test_republishing_changed_content_keeps_the_earlier_version(out: Path, tmp_path: Path
+                                                                ) -> None:
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    first = (site / "bao-cao-6-thang/2021/2021-H1.html").read_bytes()
+    again = publish.publish(out, site)
+    assert not again.swapped and len(again.unchanged) == 4  # nothing changed: site untouched
+
+    fake_render(out, "half-year", {"period": "2021-H1"}, content="v2")
+    second = publish.publish(out, site)
+    assert second.updated == ["bao-cao-6-thang/2021/2021-H1"] and second.swapped
+    assert b"v2" in (site / "bao-cao-6-thang/2021/2021-H1.html").read_bytes()
+    earlier = sorted((site / "bao-cao-6-thang/2021/_cu").iterdir())
+    assert [p.suffix for p in earlier] == [".html", ".pdf"]
+    assert earlier[0].name.startswith("2021-H1.") and earlier[0].read_bytes() == first
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "bản trước" in page
+    hrefs = links(site).hrefs
+    assert f"bao-cao-6-thang/2021/_cu/{earlier[0].name}" in hrefs
+    assert all((site / h).is_file() for h in hrefs)
+
+
+def test_failed_and_partial_renders_are_not_published(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    site = tmp_path / "site"
+    fake_render(out, "half-year", {"period": "2021-H1"})
+    publish.publish(out, site)
+    before = tree(site)
+    # the re-render failed: the published version stays, the failure is reported
+    fake_render(out, "half-year", {"period": "2021-H1"}, result="failed")
+    fake_render(out, "half-year", {"period": "2021-H2"}, formats=("html",))  # no PDF
+    fake_render(out, "half-year", {"period": "2020"})
+    (out / "half-year_2020.pdf").write_bytes(b"%PDF truncated")  # not what was rendered
+    fake_render(out, "half-year", {"period": "2019"}, result="failed")  # never succeeded
+    result = publish.publish(out, site)
+    reasons = dict(result.skipped)
+    assert "latest render failed" in reasons["half-year_2021-H1"]
+    assert "no PDF" in reasons["half-year_2021-H2"]
+    assert "changed since its render" in reasons["half-year_2020"]
+    assert "latest render failed" in reasons["half-year_2019"]
+    assert not result.added and not result.updated
+    assert tree(site) == before
+
+
+def test_a_failing_swap_leaves_the_previous_site(out: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    before = tree(site)
+    fake_render(out, "half-year", {"period": "2021-H1"}, content="v2")
+
+    def broken(build: Path, target: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(publish, "_swap", broken)
+    with pytest.raises(OSError, match="disk full"):
+        publish.publish(out, site)
+    assert tree(site) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.new")] == []
+
+
+def test_a_publish_stopped_between_the_two_renames_is_completed_next_time(
+        out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    before = tree(site)
+    fake_render(out, "half-year", {"period": "2021-H1"}, content="v2")
+    monkeypatch.setattr(publish, "_exchange", lambda a, b: False)  # no renameat2
+    real_rename = os.rename
+    calls = []
+
+    def dies_after_first(src: Any, dst: Any) -> None:
+        calls.append(src)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # stands for a kill between the renames
+        real_rename(src, dst)
+
+    monkeypatch.setattr(publish.os, "rename", dies_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        publish.publish(out, site)
+    monkeypatch.setattr(publish.os, "rename", real_rename)
+    assert not site.exists()  # moved aside, not lost
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith(".site.old-")]
+    assert len(aside) == 1 and tree(aside[0]) == before
+    result = publish.publish(out, site)
+    assert result.updated == ["bao-cao-6-thang/2021/2021-H1"]
+    assert b"v2" in (site / "bao-cao-6-thang/2021/2021-H1.html").read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".site.old", ".site.new"))]
+
+
+_SLOW_PUBLISH = """
+import sys, time
+from pathlib import Path
+from izreport import publish
+def slow(root):
+    Path(sys.argv[3]).write_text("building")
+    time.sleep(60)
+publish._fsync_tree = slow
+publish.publish(sys.argv[1], sys.argv[2])
+"""
+
+
+def test_a_killed_publish_leaves_the_previous_site(out: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    before = tree(site)
+    fake_render(out, "half-year", {"period": "2021-H1"}, content="v2")
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_PUBLISH, str(out), str(site),
+                             str(ready)])
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert ready.exists(), "the publish did not reach its build step"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert tree(site) == before  # the new site was complete but never swapped in
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".site.new-")]
+    publish.publish(out, site)  # the next publish cleans up and publishes
+    assert b"v2" in (site / "bao-cao-6-thang/2021/2021-H1.html").read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.new-")]
+
+
+def test_publish_command(out: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    fake_render(out, "half-year", {"period": "2021-H2"}, formats=("html",))
+    result = runner.invoke(app, ["publish", "--to", str(site), "--from", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "added     bao-cao-6-thang/2021/2021-H1" in result.output
+    assert "not published: half-year_2021-H2" in " ".join(result.output.split())
+    missing = runner.invoke(app, ["publish", "--to", str(site), "--from",
+                                  str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "output folder not found" in missing.output
+
+
+def test_site_paths() -> None:
+    assert publish.site_key("monthly", {"period": "2021-06"}) == (
+        "bao-cao-thang/2021/2021-06", "bao-cao-thang")
+    assert publish.site_key("half-year", {"period": "2021-H1", "zone": "Mỹ Trung"})[0] == \
+        "bao-cao-6-thang/2021/2021-H1_my-trung"
+    assert publish.site_key("half-year", {"period": "2021"})[0] == "bao-cao-nam/2021/2021"
+    assert publish.slug("Đồng Văn") == "dong-van"
+
+
+def test_earlier_version_names_use_the_render_time(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    site = tmp_path / "site"
+    fake_render(out, "half-year", {"period": "2021-H1"})
+    publish.publish(out, site)
+    fake_render(out, "half-year", {"period": "2021-H1"}, content="v2")
+    publish.publish(out, site, now=dt.datetime(2030, 1, 1).astimezone())
+    rendered = runlog.read(out)[0]["time"]
+    label = dt.datetime.fromisoformat(rendered).strftime("%Y-%m-%dT%H%M%S")
+    assert (site / f"bao-cao-6-thang/2021/_cu/2021-H1.{label}.html").is_file()
