@@ -40,6 +40,7 @@ from typing import Any
 
 from izreport import runlog
 from izreport.errors import IzReportError
+from izreport.files import atomic_write
 
 #: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
 LOCKED_EXIT = 75
@@ -250,8 +251,7 @@ def read_state(out: Path | str) -> dict[str, Any]:
 
 def write_state(out: Path | str, state: Mapping[str, Any]) -> None:
     payload = json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    runlog.atomic_write(runlog.state_dir(out, create=True) / FINGERPRINTS,
-                        payload.encode("utf-8"))
+    atomic_write(runlog.state_dir(out, create=True) / FINGERPRINTS, payload.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- run

@@ -16,9 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
@@ -31,6 +29,7 @@ import pandas as pd
 
 from izreport import data
 from izreport.errors import DataError, ParameterError, ScopeError
+from izreport.files import atomic_write
 from izreport.submissions import FIGURES, expected_enterprises
 
 COUNTS = ("workers", "female_workers", "foreign_workers")
@@ -644,7 +643,7 @@ def _write(sheets: list[tuple[_Sheet, pd.DataFrame, str]], data_dir: Path) -> In
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows[k] for k in sorted(order))
-        _atomic_write(table, buf.getvalue().encode("utf-8"))
+        atomic_write(table, buf.getvalue().encode("utf-8"))
     log = data_dir / LOG_NAME
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     lines = "".join(json.dumps({
@@ -652,7 +651,7 @@ def _write(sheets: list[tuple[_Sheet, pd.DataFrame, str]], data_dir: Path) -> In
         "rows": r.rows, "added": r.added, "replaced": r.replaced, "unchanged": r.unchanged,
         "blank": r.blank, "format": r.fmt}, ensure_ascii=False) + "\n" for r in results)
     previous = log.read_bytes() if log.exists() else b""
-    _atomic_write(log, previous + lines.encode("utf-8"))
+    atomic_write(log, previous + lines.encode("utf-8"))
     return IngestResult(tuple(results))
 
 
@@ -661,27 +660,6 @@ def _same(column: str, text: str) -> str:
     if column in DECIMALS and text != "":
         return _format(column, float(text))
     return text
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    """Write next to the target, fsync, then rename over it: readers never see half a file."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 # --------------------------------------------------------------------------- template
@@ -772,7 +750,7 @@ def write_template(period: str, data_dir: Path, out: Path) -> Path:
     buf = io.BytesIO()
     book.save(buf)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out, _stable_zip(buf.getvalue(), stamp))
+    atomic_write(out, _stable_zip(buf.getvalue(), stamp))
     return out
 
 

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -124,28 +123,3 @@ def latest_renders(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, 
         if entry.get("result") in ("ok", "failed") and entry.get("stem"):
             latest[str(entry["stem"])] = dict(entry)
     return latest
-
-
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Write next to the target, fsync, then rename over it: readers never see half a file.
-
-    The same steps as ``izreport.ingest._atomic_write`` (which pulls in pandas on import).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
