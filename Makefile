@@ -20,7 +20,7 @@ help:
 	@echo "make report   render the $(PERIOD) half-year report into outputs/"
 	@echo "make test     lint and run the test suite"
 	@echo "make lab      JupyterLab on notebooks/ at http://127.0.0.1:$(LAB_PORT) (offline charts)"
-	@echo "make bench    run the rendering benchmark"
+	@echo "make bench    run the rendering benchmarks (one report; all zones in parallel)"
 	@echo "make sample   regenerate the synthetic sample data in data/"
 	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
 
