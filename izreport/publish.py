@@ -41,6 +41,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -223,6 +224,8 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
         dest.unlink(missing_ok=True)  # a hard link of the published file: never write into it
         shutil.copyfile(source, dest)
         files[fmt] = {"path": rel, "size": dest.stat().st_size}
+    _retarget_pdf_link(build / files["html"]["path"], Path(files["pdf"]["path"]).name)
+    files["html"]["size"] = (build / files["html"]["path"]).stat().st_size
     params = rec.get("params") or {}
     entries[cand.key] = {
         "report": rec.get("report"), "period": params.get("period"), "zone": params.get("zone"),
@@ -230,6 +233,22 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
         "rendered": rec.get("time"), "data_until": rec.get("data_until"), "published": stamp,
         "earlier": earlier,
     }
+
+
+_PDF_LINK = re.compile(r'(<p class="iz-pdf-link"><a href=")[^"]*(")')
+
+
+def _retarget_pdf_link(page: Path, pdf_name: str) -> None:
+    """Point the page's "Bản in PDF" link at its PDF's published name (same folder).
+
+    The page is written anew (never in place: it may be a hard link into the live site).
+    """
+    text = page.read_text(encoding="utf-8")
+    fixed = _PDF_LINK.sub(lambda m: m.group(1) + escape(pdf_name) + m.group(2), text, count=1)
+    if fixed != text:
+        tmp = page.with_name(f".{page.name}.tmp")
+        tmp.write_text(fixed, encoding="utf-8")
+        os.replace(tmp, page)
 
 
 def _keep_earlier(old: Mapping[str, Any], build: Path) -> dict[str, Any]:
@@ -250,6 +269,8 @@ def _keep_earlier(old: Mapping[str, Any], build: Path) -> dict[str, Any]:
             os.replace(current, dest)
         kept[fmt] = {"path": dest.relative_to(build).as_posix(),
                      "size": dest.stat().st_size if dest.exists() else info.get("size", 0)}
+    if "html" in kept and "pdf" in kept and (build / kept["html"]["path"]).exists():
+        _retarget_pdf_link(build / kept["html"]["path"], Path(kept["pdf"]["path"]).name)
     return {"files": kept, "rendered": old.get("rendered"), "data_until": old.get("data_until"),
             "published": old.get("published"), "sha256": old.get("sha256")}
 

@@ -37,7 +37,10 @@ def fake_render(out: Path, report: str, params: dict[str, Any], content: str = "
     if result == "ok":
         for fmt in formats:
             path = out / f"{stem}.{fmt}"
-            body = f"<p>{stem} {content}</p>" if fmt == "html" else f"%PDF {stem} {content}"
+            # the page links its PDF by the output name, as the exporter writes it
+            link = f'<p class="iz-pdf-link"><a href="{stem}.pdf" type="application/pdf">PDF</a>'
+            body = (f"<p>{stem} {content}</p>{link}" if fmt == "html"
+                    else f"%PDF {stem} {content}")
             path.write_bytes(body.encode() + b" " * size)
             files[fmt] = path
     runlog.append(out, runlog.record(
@@ -130,7 +133,8 @@ def test_republishing_changed_content_keeps_the_earlier_version(out: Path, tmp_p
     assert b"v2" in (site / "bao-cao-6-thang/2021/2021-H1.html").read_bytes()
     earlier = sorted((site / "bao-cao-6-thang/2021/_cu").iterdir())
     assert [p.suffix for p in earlier] == [".html", ".pdf"]
-    assert earlier[0].name.startswith("2021-H1.") and earlier[0].read_bytes() == first
+    assert earlier[0].name.startswith("2021-H1.") and b"v1" in earlier[0].read_bytes()
+    assert first != earlier[0].read_bytes()  # its PDF link now names the kept PDF
     page = (site / "index.html").read_text(encoding="utf-8")
     assert "bản trước" in page
     hrefs = links(site).hrefs
@@ -272,3 +276,23 @@ def test_earlier_version_names_use_the_render_time(tmp_path: Path) -> None:
     rendered = runlog.read(out)[0]["time"]
     label = dt.datetime.fromisoformat(rendered).strftime("%Y-%m-%dT%H%M%S")
     assert (site / f"bao-cao-6-thang/2021/_cu/2021-H1.{label}.html").is_file()
+
+
+def _pdf_link(page: Path) -> str:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return next(h for h in parser.hrefs if h.endswith(".pdf"))
+
+
+def test_each_published_page_links_its_own_pdf(out: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    for page in site.rglob("*.html"):
+        if page.name != "index.html":
+            target = page.parent / _pdf_link(page)
+            assert target.is_file() and target.with_suffix(".html").name == page.name
+    fake_render(out, "half-year", {"period": "2021-H1"}, content="v2")
+    publish.publish(out, site)
+    kept = next((site / "bao-cao-6-thang/2021/_cu").glob("*.html"))
+    pdf = kept.parent / _pdf_link(kept)
+    assert pdf.is_file() and b"v1" in pdf.read_bytes()  # the earlier page opens its own PDF
