@@ -197,8 +197,9 @@ def zones_table(ctx: ReportContext) -> Table:
     columns = (Column("Khu công nghiệp", numeric=False), Column("Diện tích (ha)"),
                Column("Đất công nghiệp (ha)"), Column("Đã cho thuê (ha)"),
                Column("Tỷ lệ lấp đầy"), Column("Tình trạng", numeric=False))
+    where = ctx.zone.title_vi if ctx.zone else "các khu công nghiệp"
     caption = ctx.numbering.table(
-        f"Diện tích và tỷ lệ lấp đầy các khu công nghiệp đến {_month_end_vi(ctx.period)}")
+        f"Diện tích và tỷ lệ lấp đầy {where} đến {_month_end_vi(ctx.period)}")
     return Table.build(caption, columns, rows,
                        note="Tỷ lệ lấp đầy = diện tích đất công nghiệp đã cho thuê / "
                             "diện tích đất công nghiệp × 100.")
