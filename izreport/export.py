@@ -33,7 +33,15 @@ def _asset(name: str) -> str:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    """XDG cache folder; services may run with no usable home, then the temp folder."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            import tempfile
+
+            base = tempfile.gettempdir()
     return Path(base) / "izreport"
 
 
