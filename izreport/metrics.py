@@ -53,13 +53,20 @@ FLOWS = tuple(k for k, i in INDICATORS.items() if i.how == "sum")
 
 def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = None
               ) -> pd.DataFrame:
-    """Every indicator for report rows of one period, overall (one row) or per group."""
+    """Every indicator for report rows of one period, overall (one row) or per group.
+
+    Grouped by ``month``, each group is its own period: its head counts are that month's.
+    """
     keys = [by] if isinstance(by, str) else list(by or [])
+    if "month" in keys:
+        at_end = pd.Series(True, index=rows.index)
+    else:
+        at_end = rows["month"] == period.last_month
     work = rows.assign(
         _income_x_workers=rows["avg_income"] * rows["workers"],
-        _end_workers=rows["workers"].where(rows["month"] == period.last_month, 0),
-        _end_female=rows["female_workers"].where(rows["month"] == period.last_month, 0),
-        _end_foreign=rows["foreign_workers"].where(rows["month"] == period.last_month, 0),
+        _end_workers=rows["workers"].where(at_end, 0),
+        _end_female=rows["female_workers"].where(at_end, 0),
+        _end_foreign=rows["foreign_workers"].where(at_end, 0),
         _one=1,
     )
     spec = {k: (k, "sum") for k in FLOWS} | {
@@ -168,14 +175,14 @@ def monthly(ds: Dataset, period: Period, indicator: str, zone_id: str | None = N
     """
     frames = []
     for p in (period.ytd(), period.ytd().same_period_last_year()):
-        rows = ds.select(p.months, zone_id)
-        for month in p.months:
-            if not covers(ds, Period.parse(month)):
-                continue
+        months = [m for m in p.months if covers(ds, Period.parse(m))]
+        if not months:
+            continue
+        values = aggregate(ds.select(months, zone_id), p, by="month")[indicator]
+        for month in months:
             one = Period.parse(month)
-            value = aggregate(rows[rows["month"] == month], one)[indicator]
             frames.append({"year": one.year, "month_no": one.first, "month": month,
-                           "value": float(value.iloc[0]) if len(value) else 0.0})
+                           "value": float(values.get(month, 0.0))})
     return pd.DataFrame(frames, columns=["year", "month_no", "month", "value"])
 
 

@@ -130,3 +130,10 @@ def test_occupancy_is_leased_over_industrial_land(dataset: Dataset) -> None:
     assert ((occ["occupancy"] > 0) & (occ["occupancy"] <= 1)).all()
     row = occ.set_index("zone_id").loc["hoa-xa"]
     assert row["occupancy"] == pytest.approx(row["leased_ha"] / row["industrial_land_ha"])
+
+
+def test_monthly_head_counts_are_each_months_own(dataset: Dataset) -> None:
+    frame = metrics.monthly(dataset, Period.parse("2021-H1"), "workers").set_index("month")
+    for month in ("2021-02", "2021-06", "2020-04"):
+        own = metrics.totals(dataset, Period.parse(month))
+        assert own is not None and frame.loc[month, "value"] == own["workers"]
