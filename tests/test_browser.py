@@ -44,3 +44,15 @@ def test_charts_draw_offline(rendered: RenderResult, tmp_path: Path) -> None:
     assert dom.count('<div class="iz-live vega-embed"') == charts
     assert len(re.findall(r'<svg[^>]*class="marks"', dom)) == charts
     assert "Tháng 1" in dom  # axis labels from the spec, in Vietnamese
+
+
+def test_monthly_report_charts_draw_offline(tmp_path: Path) -> None:
+    from izreport.render import render
+    from tests.conftest import DATA
+
+    result = render("monthly", {"period": "2021-06"}, tmp_path / "out", formats=["html"],
+                    data_dir=DATA)
+    dom = dump_dom(result.files["html"], tmp_path / "profile")
+    charts = dom.count('class="iz-chart"')
+    assert charts >= 1 and dom.count('data-iz-drawn="true"') == charts
+    assert '<div class="iz-static">' not in dom
