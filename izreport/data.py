@@ -74,7 +74,26 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
         return pd.read_csv(path, usecols=list(columns), dtype=columns, keep_default_na=False,
                            na_values={c: [""] for c, t in columns.items() if t != _TEXT})
     except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: {exc}") from exc
+        raise DataError(_first_bad_cell(path, columns) or f"{path}: {exc}") from exc
+
+
+def _first_bad_cell(path: Path, columns: dict[str, str]) -> str | None:
+    """Name the row, column and value that pandas could not read as its type."""
+    raw = pd.read_csv(path, usecols=list(columns), dtype="string", keep_default_na=False)
+    for column, kind in columns.items():
+        if kind == _TEXT:
+            continue
+        text = raw[column].str.strip()
+        number = pd.to_numeric(text, errors="coerce")
+        bad = (text != "") & (number.isna() | ((number % 1 != 0) if kind == "int64" else False))
+        if kind == "int64":
+            bad |= text == ""
+        if bad.any():
+            row = int(bad.idxmax())
+            rule = "a whole number" if kind == "int64" else "a number ('.' for decimals)"
+            return (f"{path}: row {row + 2}, column {column}: {raw.at[row, column]!r} is not "
+                    f"{rule}")
+    return None
 
 
 def _fold(text: str) -> str:

@@ -71,3 +71,30 @@ def test_report_of_unknown_enterprise_names_row(data_copy: Path) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="data folder not found"):
         data.load(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(("value", "rule"), [("12,5", "a number"), ("abc", "a number")])
+def test_unreadable_number_names_row_column_and_value(data_copy: Path, value: str,
+                                                      rule: str) -> None:
+    path = data_copy / "monthly_reports.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[5].split(",")
+    cells[2] = f'"{value}"'  # production_value of the 5th report row (line 6), quoted
+    lines[5] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        data.load(data_copy)
+    message = str(err.value)
+    assert "monthly_reports.csv: row 6, column production_value" in message
+    assert repr(value) in message and rule in message
+
+
+def test_fractional_head_count_is_named(data_copy: Path) -> None:
+    path = data_copy / "monthly_reports.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[3].split(",")
+    cells[7] = "120.5"  # workers
+    lines[3] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 4, column workers: '120\.5' is not a whole number"):
+        data.load(data_copy)
