@@ -7,6 +7,7 @@ instead of as a ``KeyError`` deep inside a notebook.
 
 from __future__ import annotations
 
+import csv
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
     missing = [c for c in columns if c not in header]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
+    _check_field_counts(path, len(header))
     try:
         return pd.read_csv(path, usecols=list(columns), dtype=columns, keep_default_na=False,
                            na_values={c: [""] for c, t in columns.items() if t != _TEXT})
@@ -77,9 +79,21 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
         raise DataError(_first_bad_cell(path, columns) or f"{path}: {exc}") from exc
 
 
+def _check_field_counts(path: Path, expected: int) -> None:
+    """Every line has as many fields as the header (pandas would drop extra ones silently)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.reader(fh), start=1):
+            if row and len(row) != expected:
+                raise DataError(f"{path}: line {line} has {len(row)} fields, the header has "
+                                f"{expected} (a stray or missing separator?)")
+
+
 def _first_bad_cell(path: Path, columns: dict[str, str]) -> str | None:
     """Name the row, column and value that pandas could not read as its type."""
-    raw = pd.read_csv(path, usecols=list(columns), dtype="string", keep_default_na=False)
+    try:
+        raw = pd.read_csv(path, usecols=list(columns), dtype="string", keep_default_na=False)
+    except (ValueError, pd.errors.ParserError):
+        return None  # not a typing problem (e.g. a line with too many fields): pandas says
     for column, kind in columns.items():
         if kind == _TEXT:
             continue

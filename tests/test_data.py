@@ -98,3 +98,12 @@ def test_fractional_head_count_is_named(data_copy: Path) -> None:
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(DataError, match=r"row 4, column workers: '120\.5' is not a whole number"):
         data.load(data_copy)
+
+
+def test_line_with_too_many_fields_names_the_line(data_copy: Path) -> None:
+    path = data_copy / "monthly_reports.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[5] = lines[5].rstrip("\n") + ",9\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(DataError, match=r"monthly_reports\.csv: .*line 6"):
+        data.load(data_copy)
