@@ -141,7 +141,9 @@ class _ReportExporter(TemplateExporter):
     def _izreport_resources(self, nb: Any, resources: dict[str, Any]) -> dict[str, Any]:
         css = "\n".join(_asset(name) for name in self._css_files)
         stem = resources.get("metadata", {}).get("name") or "report"
-        return {"version": izreport.__version__, "css": css, "pdf": f"{stem}.pdf",
+        # the page links its PDF unless the caller says none is made beside it
+        pdf = f"{stem}.pdf" if resources.get("izreport_pdf", True) else None
+        return {"version": izreport.__version__, "css": css, "pdf": pdf,
                 **_outline(nb)}
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any

@@ -160,7 +160,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             say(f"writing {fmt.upper()}")
             start = time.perf_counter()
             body, _ = exporters[fmt]().from_notebook_node(
-                nb, resources={"metadata": {"name": stem}})
+                nb, resources={"metadata": {"name": stem}, "izreport_pdf": "pdf" in wanted})
             target = tmp / f"{stem}.{fmt}"
             if isinstance(body, str):
                 target.write_text(body, encoding="utf-8")

@@ -44,6 +44,8 @@ def test_charts_draw_offline(rendered: RenderResult, tmp_path: Path) -> None:
     assert dom.count('<div class="iz-live vega-embed"') == charts
     assert len(re.findall(r'<svg[^>]*class="marks"', dom)) == charts
     assert "Tháng 1" in dom  # axis labels from the spec, in Vietnamese
+    live = dom[dom.index('class="iz-live'):]
+    assert re.search(r">\d{1,3}\.000<", live)  # axis ticks drawn by Vega: "2.000", "." thousands
 
 
 def test_monthly_report_charts_draw_offline(tmp_path: Path) -> None:

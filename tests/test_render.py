@@ -80,8 +80,7 @@ def test_html_is_valid_html5_and_accessible(html_text: str) -> None:
 
 
 def test_same_inputs_give_byte_identical_html(rendered: RenderResult, tmp_path: Path) -> None:
-    again = render("half-year", {"period": "2021-H1"}, tmp_path, formats=["html"],
-                   data_dir=DATA)
+    again = render("half-year", {"period": "2021-H1"}, tmp_path, data_dir=DATA)
     assert again.files["html"].read_bytes() == rendered.files["html"].read_bytes()
 
 
@@ -177,3 +176,10 @@ def test_failed_run_keeps_the_good_report_and_the_failed_notebook(
     assert (out / "failed" / "half-year_2021-H1.ipynb").is_file()
     assert sorted(p.name for p in out.iterdir()) == [
         "failed", "half-year_2021-H1.html", "half-year_2021-H1.ipynb"]
+
+
+def test_html_alone_has_no_dangling_pdf_link(tmp_path: Path) -> None:
+    result = render("half-year", {"period": "2021-H1"}, tmp_path, formats=["html"],
+                    data_dir=DATA)
+    assert "iz-pdf-link" not in result.files["html"].read_text(encoding="utf-8").split(
+        "</style>")[-1]
