@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from izreport.errors import DataError, ScopeError
-from izreport.periods import Period, month_range
+from izreport.periods import Period
 
 #: Environment variable that points the package (and the notebooks' kernels) at a data folder.
 DATA_ENV = "IZREPORT_DATA"
@@ -202,10 +202,6 @@ class Dataset:
         """Report rows of the given months, for the province (zone_id None) or one zone."""
         rows = self.reports[self.reports["month"].isin(months)]
         return rows if zone_id is None else rows[rows["zone_id"] == zone_id]
-
-    def all_months(self) -> list[str]:
-        """Every month from the first to the last one with data."""
-        return month_range(*self.months)
 
 
 def _zone_from_row(row: object) -> Zone:

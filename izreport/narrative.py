@@ -17,10 +17,6 @@ if TYPE_CHECKING:
     from izreport.report import ReportContext
 
 
-def _round_ratio(ratio: float, decimals: int) -> float:
-    return round(ratio * 100, decimals)
-
-
 def compare_clause(ratio: float | None, what: str = "so với cùng kỳ") -> str:
     """'tăng 15,1% so với cùng kỳ' / 'giảm 2% …' / 'bằng cùng kỳ'; '' without a base."""
     if ratio is None:

@@ -21,7 +21,7 @@ from izreport.data import Dataset, Zone, load
 from izreport.errors import ParameterError
 from izreport.formatting import UNITS, number, percent, quantity
 from izreport.periods import Period
-from izreport.tables import Column, Html, Table, heading, paragraphs
+from izreport.tables import Column, Html, Table, paragraphs
 from izreport.texts import PeriodTexts, read_texts, section_title
 
 
@@ -124,12 +124,6 @@ def header(ctx: ReportContext) -> Html:
     """Header block, number, date and title of page 1 (with DỰ THẢO on a draft)."""
     return document.header(ctx.config, subject(ctx), ctx.issued or datetime.date.today(),
                            ctx.number, ctx.draft)
-
-
-def title(ctx: ReportContext) -> Html:
-    """A plain title (for reports that are not official documents)."""
-    what = subject(ctx)
-    return heading(what, level=1, subtitle=ctx.board.name)
 
 
 def section(ctx: ReportContext, title: str) -> Html:

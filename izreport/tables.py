@@ -81,10 +81,3 @@ class Html:
 def paragraphs(*texts: str, css_class: str = "iz-text") -> Html:
     """Plain-text paragraphs, escaped."""
     return Html("".join(f'<p class="{css_class}">{escape(t)}</p>' for t in texts if t))
-
-
-def heading(text: str, level: int = 1, subtitle: str | None = None) -> Html:
-    """A heading (and optional subtitle line), escaped."""
-    sub = f'<p class="iz-subtitle">{escape(subtitle)}</p>' if subtitle else ""
-    meta = (("title", text),) if level == 1 else ()
-    return Html(f"<h{level}>{escape(text)}</h{level}>{sub}", meta)
