@@ -169,7 +169,7 @@ def month_text(ctx: MonthlyContext) -> Html:
     """Each flow of the month against the month before and the same month last year."""
     f, p = ctx.fig, ctx.period
     what = narrative.previous_month_what(p.year, p.first)
-    clauses = [narrative.month_flow_sentence(
+    clauses = [narrative.flow_sentence(
         f"{label} của {ctx.scope_vi}" if i == 0 else label, f.month[key],
         metrics.INDICATORS[key].unit, estimated=f.estimated,
         previous=_get(f.previous, key), previous_what=what,
@@ -186,7 +186,7 @@ def month_text(ctx: MonthlyContext) -> Html:
 def ytd_text(ctx: MonthlyContext) -> Html:
     """The year to date against the annual plan and the same period last year."""
     f = ctx.fig
-    clauses = [narrative.month_flow_sentence(
+    clauses = [narrative.flow_sentence(
         label, f.ytd[key], metrics.INDICATORS[key].unit, estimated=_estimated(f.ytd),
         plan=f.plans.get(key), same_period=_get(f.ytd_same, key))
         for key, label, _ in _FLOWS]
@@ -269,7 +269,7 @@ def labour_text(ctx: MonthlyContext) -> Html:
                   f"({percent(female / workers, 1)}), lao động nước ngoài "
                   f"{number(foreign)} người")
     income = f.month["avg_income"]
-    second = narrative.month_flow_sentence(
+    second = narrative.flow_sentence(
         f"thu nhập bình quân của người lao động {ctx.month_vi}", income,
         "mvnd_per_person_month", estimated=f.estimated,
         previous=_get(f.previous, "avg_income"), previous_what=what,

@@ -28,25 +28,30 @@ def compare_clause(ratio: float | None, what: str = "so với cùng kỳ") -> st
 
 
 def flow_sentence(label: str, actual: float, unit: str, plan: float | None = None,
-                  same_period: float | None = None) -> str:
-    """One indicator: value, share of the annual plan, change against the same period.
+                  same_period: float | None = None, *, previous: float | None = None,
+                  previous_what: str = "so với tháng trước", estimated: bool = False,
+                  prose: bool = True) -> str:
+    """One indicator: value, share of the annual plan, change against the previous month
+    (monthly report) and against the same period.
 
-    A zero value reads "chưa phát sinh"; a plan or base that is missing or zero leaves
-    its clause out rather than printing a meaningless percentage.
+    A zero value reads "chưa phát sinh" and nothing more; a plan or base that is missing
+    or zero leaves its clause out rather than printing a meaningless percentage. An
+    estimated value reads "ước đạt"; ``prose=False`` keeps the table unit ('2.143 tỷ
+    đồng' rather than '2,14 nghìn tỷ đồng').
     """
     if actual == 0:
-        head = f"{label} chưa phát sinh"
-    else:
-        head = f"{label} đạt {quantity(actual, unit, prose=True)}"
-    parts = [head]
+        return f"{label} chưa phát sinh"
+    verb = "ước đạt" if estimated else "đạt"
+    parts = [f"{label} {verb} {quantity(actual, unit, prose=prose)}"]
     of_plan = metrics.ratio(actual, plan)
-    if of_plan is not None and actual != 0:
+    if of_plan is not None:
         # as published: "(25.940 tỷ đồng)" in full, "(1 tỷ USD)" in the larger unit
         shown = quantity(plan, unit, prose=unit != "bn_vnd")
         parts.append(f"{plan_phrase(of_plan)} ({shown})")
-    clause = compare_clause(metrics.ratio(actual, same_period))
-    if clause:
-        parts.append(clause)
+    for base, what in ((previous, previous_what), (same_period, "so với cùng kỳ")):
+        clause = compare_clause(metrics.ratio(actual, base), what)
+        if clause:
+            parts.append(clause)
     return ", ".join(parts)
 
 
@@ -96,7 +101,8 @@ def labour(ctx: ReportContext) -> list[str]:
     return [_sentence(sentence), _sentence(second)]
 
 
-def investment_sentences(flows: dict[tuple[str, str], tuple[int, float]], label: str) -> list[str]:
+def investment_sentences(flows: dict[tuple[str, str], tuple[int, float]], label: str,
+                         who: str = "các khu công nghiệp") -> list[str]:
     """Certificates of the period: new projects, capital adjustments, revocations."""
     def both(kind: str) -> str:
         parts = []
@@ -108,9 +114,8 @@ def investment_sentences(flows: dict[tuple[str, str], tuple[int, float]], label:
 
     sentences = []
     new = both("new")
-    sentences.append(f"Trong {label}, các khu công nghiệp cấp mới giấy chứng nhận đăng ký đầu tư "
-                     f"cho {new}" if new else
-                     f"Trong {label}, các khu công nghiệp chưa cấp mới dự án nào")
+    sentences.append(f"Trong {label}, {who} cấp mới giấy chứng nhận đăng ký đầu tư cho {new}"
+                     if new else f"Trong {label}, {who} chưa cấp mới dự án nào")
     increase = both("increase")
     if increase:
         sentences.append(f"điều chỉnh tăng vốn cho {increase}")
@@ -128,9 +133,8 @@ def investment(ctx: ReportContext) -> list[str]:
     table = inv.flows(ctx.data, ctx.period, ctx.zone_id)
     flows = {(r.kind, r.ownership): (int(r.projects), float(r.capital))
              for r in table.itertuples(index=False)}
-    first = investment_sentences(flows, ctx.period.label_vi)[0]
-    if ctx.zone is not None:
-        first = first.replace("các khu công nghiệp", ctx.zone.title_vi, 1)
+    who = ctx.zone.title_vi if ctx.zone is not None else "các khu công nghiệp"
+    first = investment_sentences(flows, ctx.period.label_vi, who)[0]
     stock = inv.stock(ctx.data, ctx.last_day, ctx.zone_id)
     second = (f"Lũy kế đến hết tháng {ctx.period.last}/{ctx.period.year}, {ctx.scope_vi} có "
               f"{number(stock.projects['FDI'] + stock.projects['DDI'])} dự án còn hiệu lực, "
@@ -176,31 +180,6 @@ def estimate_method(months: int) -> str:
     """How the figures of enterprises that have not reported are estimated."""
     return (f"mỗi doanh nghiệp chưa báo cáo được ước bằng bình quân {months} tháng gần nhất "
             "của chính doanh nghiệp đó")
-
-
-def month_flow_sentence(label: str, actual: float, unit: str, *, estimated: bool = False,
-                        previous: float | None = None,
-                        previous_what: str = "so với tháng trước",
-                        plan: float | None = None,
-                        same_period: float | None = None, prose: bool = True) -> str:
-    """One indicator of a monthly report: value ('ước đạt' when estimated), share of the
-    annual plan, change against the previous month and against the same period.
-
-    Clauses whose base is missing or zero are left out, as in :func:`flow_sentence`;
-    ``prose=False`` keeps the table unit ('2.143 tỷ đồng' rather than '2,14 nghìn tỷ đồng').
-    """
-    verb = "ước đạt" if estimated else "đạt"
-    if actual == 0:
-        return f"{label} chưa phát sinh"
-    parts = [f"{label} {verb} {quantity(actual, unit, prose=prose)}"]
-    of_plan = metrics.ratio(actual, plan)
-    if of_plan is not None:
-        parts.append(f"{plan_phrase(of_plan)} ({quantity(plan, unit, prose=unit != 'bn_vnd')})")
-    for base, what in ((previous, previous_what), (same_period, "so với cùng kỳ")):
-        clause = compare_clause(metrics.ratio(actual, base), what)
-        if clause:
-            parts.append(clause)
-    return ", ".join(parts)
 
 
 def head_count_clause(now: float, before: float | None, what: str) -> str:

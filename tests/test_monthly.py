@@ -171,14 +171,14 @@ def test_ytd_label(month: int, label: str) -> None:
 
 
 def test_month_flow_sentence() -> None:
-    s = narrative.month_flow_sentence("doanh thu", 110, "bn_vnd", previous=100,
+    s = narrative.flow_sentence("doanh thu", 110, "bn_vnd", previous=100,
                                       same_period=88, prose=False)
     assert s == "doanh thu đạt 110 tỷ đồng, tăng 10% so với tháng trước, tăng 25% so với cùng kỳ"
-    s = narrative.month_flow_sentence("doanh thu", 90, "bn_vnd", estimated=True, previous=100)
+    s = narrative.flow_sentence("doanh thu", 90, "bn_vnd", estimated=True, previous=100)
     assert s == "doanh thu ước đạt 90,0 tỷ đồng, giảm 10% so với tháng trước"
-    assert narrative.month_flow_sentence("xuất khẩu", 0, "musd", previous=5) == (
+    assert narrative.flow_sentence("xuất khẩu", 0, "musd", previous=5) == (
         "xuất khẩu chưa phát sinh")
-    assert narrative.month_flow_sentence("x", 5, "musd", previous=0, same_period=None) == (
+    assert narrative.flow_sentence("x", 5, "musd", previous=0, same_period=None) == (
         "x đạt 5 triệu USD")
     assert narrative.head_count_clause(100, 100, "so với tháng trước") == (
         "không thay đổi so với tháng trước")
