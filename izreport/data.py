@@ -13,11 +13,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from izreport.errors import DataError, ScopeError
 from izreport.periods import Period
+
+if TYPE_CHECKING:  # pandas is imported where tables are read: checks before a render skip it
+    import pandas as pd
 
 #: Environment variable that points the package (and the notebooks' kernels) at a data folder.
 DATA_ENV = "IZREPORT_DATA"
@@ -60,6 +62,8 @@ def default_data_dir() -> Path:
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    import pandas as pd
+
     path = folder / f"{name}.csv"
     if not path.is_file():
         raise DataError(f"{path}: file missing (expected table '{name}')")
@@ -90,6 +94,8 @@ def _check_field_counts(path: Path, expected: int) -> None:
 
 def _first_bad_cell(path: Path, columns: dict[str, str]) -> str | None:
     """Name the row, column and value that pandas could not read as its type."""
+    import pandas as pd
+
     try:
         raw = pd.read_csv(path, usecols=list(columns), dtype="string", keep_default_na=False)
     except (ValueError, pd.errors.ParserError):
@@ -110,7 +116,7 @@ def _first_bad_cell(path: Path, columns: dict[str, str]) -> str | None:
     return None
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Accent- and case-insensitive key, so 'hoa xa', 'Hòa Xá' and 'hoa-xa' all match."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -174,9 +180,9 @@ class Dataset:
 
     def zone(self, key: str) -> Zone:
         """Find a zone by id or name (accents and case ignored); list the known ones otherwise."""
-        wanted = _fold(str(key))
+        wanted = fold(str(key))
         for row in self.zones.itertuples(index=False):
-            if wanted in (_fold(row.zone_id), _fold(row.name)):
+            if wanted in (fold(row.zone_id), fold(row.name)):
                 return _zone_from_row(row)
         known = ", ".join(f"{n} ({i})" for i, n in
                           zip(self.zones["zone_id"], self.zones["name"], strict=True))
@@ -212,6 +218,24 @@ def _zone_from_row(row: object) -> Zone:
         industrial_land_ha=float(row.industrial_land_ha), status=str(row.status),
         operating_from=str(operating) if operating else None,
     )
+
+
+def data_months(data_dir: Path | None = None) -> list[str]:
+    """Every month with at least one row in ``monthly_reports.csv``, sorted.
+
+    A plain CSV scan: parameter checks and scheduling use it before any pandas import.
+    """
+    path = (data_dir or default_data_dir()) / "monthly_reports.csv"
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            column = next(reader).index("month")
+            months = sorted({row[column] for row in reader if row})
+    except (OSError, StopIteration, ValueError) as exc:
+        raise DataError(f"{path}: cannot read the months of the data: {exc}") from exc
+    if not months:
+        raise DataError(f"{path}: no monthly reports")
+    return months
 
 
 def load(folder: Path | str | None = None) -> Dataset:

@@ -25,7 +25,6 @@ finds ``<out>/.state/lock`` held and stops at once with :data:`LOCKED_EXIT` (75,
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import errno
 import fcntl
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from izreport import runlog
+from izreport.data import data_months
 from izreport.errors import IzReportError
 from izreport.files import atomic_write
 
@@ -96,22 +96,6 @@ class Planned:
     report: str
     params: dict[str, Any]
     why: str
-
-
-def data_months(data_dir: Path | None = None) -> list[str]:
-    """Every month with at least one row in ``monthly_reports.csv``, sorted."""
-    from izreport.data import default_data_dir
-
-    path = (data_dir or default_data_dir()) / "monthly_reports.csv"
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh)
-            column = next(reader).index("month")
-            return sorted({row[column] for row in reader if row})
-    except (OSError, StopIteration, ValueError) as exc:
-        from izreport.errors import DataError
-
-        raise DataError(f"{path}: cannot read the months of the data: {exc}") from exc
 
 
 def _month(date: dt.date) -> str:

@@ -147,7 +147,7 @@ class _Sheet:
         return self.problems + [text for _, _, text in sorted(self.cells)]
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Header key: case, accents, spacing and the '(unit)' part ignored."""
     text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
@@ -158,7 +158,7 @@ def _header_keys() -> dict[str, str]:
     keys: dict[str, str] = {}
     for name, label, extra in _HEADERS:
         for key in (name, label, label.split("(")[0], *extra):
-            keys[_fold(key)] = name
+            keys[fold(key)] = name
     return keys
 
 
@@ -179,7 +179,7 @@ def _map_headers(sheet: _Sheet, cells: list[object]) -> dict[int, str]:
     for pos, cell in enumerate(cells):
         if cell is None or str(cell).strip() == "":
             continue
-        name = _KEYS.get(_fold(str(cell)))
+        name = _KEYS.get(fold(str(cell)))
         if name is None:
             continue
         if name in sheet.headers:
@@ -246,9 +246,9 @@ def _read_xlsx(path: Path) -> _Sheet:
     sheet.where = f"{path.name}, sheet '{ws.title}'"
     header_row = None
     for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 20)):
-        texts = [_fold(c.value) if isinstance(c.value, str) else "" for c in row]
-        if _fold(_PERIOD_LABEL) in texts:
-            idx = texts.index(_fold(_PERIOD_LABEL))
+        texts = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
+        if fold(_PERIOD_LABEL) in texts:
+            idx = texts.index(fold(_PERIOD_LABEL))
             cell = next((c for c in row[idx + 1:] if c.value not in (None, "")), None)
             if cell is not None:
                 sheet.month, sheet.month_source = _month_text(cell.value), f"cell {cell.coordinate}"
@@ -522,7 +522,7 @@ def _with_context(frame: pd.DataFrame, ds: data.Dataset, sheet: _Sheet) -> pd.Da
     given = frame["zone"] if "zone" in frame else pd.Series(None, index=frame.index)
     out["_zone_ok"] = [
         not isinstance(g, str) or not isinstance(z, str)
-        or _fold(g) in (_fold(z), _fold(zones.get(z, z)))
+        or fold(g) in (fold(z), fold(zones.get(z, z)))
         for g, z in zip(given, zone_id, strict=True)]
     first: dict[tuple[str, str], int] = {}
     firsts: list[int | None] = []

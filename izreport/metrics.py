@@ -18,6 +18,7 @@ from typing import Literal
 import pandas as pd
 
 from izreport.data import Dataset
+from izreport.errors import ReconciliationError
 from izreport.periods import Period
 
 Aggregation = Literal["sum", "last", "weighted", "count"]
@@ -220,8 +221,6 @@ def reconcile(ds: Dataset, period: Period, tolerance: float = 1e-6) -> None:
     A row whose zone is not in zones.csv, or whose ownership is neither FDI nor DDI, would
     otherwise vanish from a breakdown while staying in the total: fail with the numbers.
     """
-    from izreport.errors import ReconciliationError
-
     total = totals(ds, period)
     if total is None:
         return

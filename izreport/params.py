@@ -38,7 +38,7 @@ from pydantic import (
     create_model,
 )
 
-from izreport.data import _fold, default_data_dir
+from izreport.data import data_months, default_data_dir, fold
 from izreport.errors import ParameterError, ScopeError
 from izreport.periods import Period
 from izreport.texts import read_texts
@@ -142,7 +142,7 @@ class ReportSpec:
 
 
 def _slug(text: str) -> str:
-    return _fold(text) if not re.fullmatch(r"[0-9A-Za-z.-]+", text) else text
+    return fold(text) if not re.fullmatch(r"[0-9A-Za-z.-]+", text) else text
 
 
 def _spec_from(name: str, raw: dict[str, Any], where: Path) -> ParamSpec:
@@ -257,8 +257,8 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                 continue
             if spec.type == "zone":
                 zones = _rows(folder / "zones.csv")
-                wanted = _fold(value)
-                match = [z for z in zones if wanted in (_fold(z["zone_id"]), _fold(z["name"]))]
+                wanted = fold(value)
+                match = [z for z in zones if wanted in (fold(z["zone_id"]), fold(z["name"]))]
                 if not match:
                     known = ", ".join(z["name"] for z in zones)
                     raise ParameterError(f"parameter '{spec.name}': unknown zone {value!r}; "
@@ -266,14 +266,15 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                 values[spec.name], zone_id = match[0]["name"], match[0]["zone_id"]
             elif spec.type == "sector":
                 sectors = {(e["vsic"], e["sector"]) for e in _rows(folder / "enterprises.csv")}
-                match = [s for s in sorted(sectors) if _fold(value) in (_fold(s[0]), _fold(s[1]))]
+                match = [s for s in sorted(sectors) if fold(value) in (fold(s[0]), fold(s[1]))]
                 if not match:
                     known = "; ".join(f"{code} {name}" for code, name in sorted(sectors))
                     raise ParameterError(f"parameter '{spec.name}': unknown sector {value!r}; "
                                          f"sectors (VSIC): {known}")
                 values[spec.name] = match[0][0]
             elif spec.type == "period":
-                first, last = _months_covered(folder / "monthly_reports.csv")
+                months = data_months(folder)
+                first, last = months[0], months[-1]
                 period = Period.parse(value)
                 if period.first_month < first or period.last_month > last:
                     raise ParameterError(f"parameter '{spec.name}': {period} is outside the "
@@ -281,11 +282,3 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
     except OSError as exc:
         raise ScopeError(f"cannot read the data folder {folder}: {exc}") from exc
     return zone_id
-
-
-def _months_covered(path: Path) -> tuple[str, str]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        column = next(reader).index("month")
-        months = {row[column] for row in reader if row}
-    return min(months), max(months)

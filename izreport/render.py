@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from izreport.data import DATA_ENV
-from izreport.errors import RenderError
+from izreport.errors import ParameterError, RenderError
 from izreport.notebook_display import RENDER_ENV
 from izreport.params import get_report, validate
 
@@ -190,8 +190,6 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
-        from izreport.errors import ParameterError
-
         raise ParameterError(f"unknown output format(s) {', '.join(unknown) or '(none)'}; "
                              f"choose from {', '.join(FORMATS)}")
     return wanted

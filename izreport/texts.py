@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from izreport.data import _fold
+from izreport.data import fold
 from izreport.errors import DataError
 
 TEXTS_ENV = "IZREPORT_TEXTS"
@@ -79,7 +79,7 @@ class PeriodTexts:
 
 
 def _match(heading: str) -> SectionSpec | None:
-    folded = _fold(heading)
+    folded = fold(heading)
     for spec in SECTIONS:
         if any(k in folded for k in spec.keywords):
             return spec
