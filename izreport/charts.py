@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
-import pandas as pd
 
-from izreport import notebook_display
+from izreport import notebook_display, numbering
 
 FONTS_DIR = Path(__file__).parent / "fonts"
 FONT = "Liberation Sans"
@@ -95,79 +94,81 @@ def _spec_json(spec: dict[str, Any]) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-@dataclass(frozen=True)
+def _title_text(chart: alt.TopLevelMixin) -> str | None:
+    """The chart's own title as text (a caption replaces it under the figure)."""
+    title = getattr(chart, "title", alt.Undefined)
+    if title is alt.Undefined or title is None:
+        return None
+    if isinstance(title, alt.TitleParams):
+        title = title.text
+    if isinstance(title, list | tuple):
+        title = " ".join(map(str, title))
+    return str(title) or None
+
+
+def _description(chart: alt.TopLevelMixin) -> str | None:
+    text = getattr(chart, "description", alt.Undefined)
+    return None if text is alt.Undefined or not text else str(text)
+
+
+@dataclass(frozen=True, eq=False)
 class Figure:
-    """A numbered chart with its caption and text alternative, ready to display."""
+    """A numbered chart with its caption, text alternative and source.
+
+    Made from any altair chart: its ``title`` becomes the caption under the figure
+    ("Hình 2. …") and its ``description`` the text alternative, unless given here.
+    """
 
     chart: alt.TopLevelMixin
-    caption: str
-    alt_text: str
+    caption: str | None = None
+    alt_text: str | None = None
+    source: str | None = None
+    numbered: bool = True
+
+    @classmethod
+    def of(cls, chart: alt.TopLevelMixin, caption: str | None = None,
+           alt_text: str | None = None, source: str | None = None,
+           numbered: bool = True) -> Figure:
+        caption = caption or _title_text(chart)
+        if _title_text(chart) is not None:
+            chart = chart.copy(deep=False)
+            chart.title = alt.Undefined
+        return cls(chart, caption, alt_text or _description(chart), source, numbered)
 
     @property
     def spec(self) -> dict[str, Any]:
-        """The Vega-Lite spec with the project theme.
+        """The Vega-Lite spec with the project theme and the Vietnamese locale.
 
         Schema validation (~50 ms a chart) is left to the test suite, which validates
-        every chart the report builders make.
+        every chart the report notebooks make.
         """
         use_theme()
-        return self.chart.properties(description=self.alt_text).to_dict(validate=False)
+        chart = self.chart
+        if self.alt_text:
+            chart = chart.properties(description=self.alt_text)
+        return chart.to_dict(validate=False)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None
                           ) -> tuple[dict[str, str], dict[str, Any]]:
+        label = numbering.next_label("figure") if self.numbered else None
+        caption = numbering.caption_text(label, self.caption)
+        alt_text = self.alt_text or caption or "Biểu đồ"
         spec = self.spec
         spec_json = _spec_json(spec)
         svg = to_svg(spec)
         key = "iz-spec-" + hashlib.sha1(spec_json.encode()).hexdigest()[:12]
+        source = (f'<p class="iz-note iz-source">Nguồn: {escape(self.source)}</p>'
+                  if self.source else "")
         html = (
             f'<figure class="iz-figure">'
-            f'<div class="iz-chart" role="img" aria-label="{escape(self.alt_text)}" '
+            f'<div class="iz-chart" role="img" aria-label="{escape(alt_text)}" '
             f'data-iz-spec="{key}"><div class="iz-static">{svg}</div></div>'
             f'<script type="application/json" id="{key}">{spec_json}</script>'
-            f"<figcaption>{escape(self.caption)}</figcaption></figure>"
+            f"{numbering.caption_html(label, self.caption, 'figcaption')}{source}</figure>"
         )
         html = notebook_display.live_html(html)
-        meta = {"izreport": {"caption": self.caption, "alt": self.alt_text}}
-        return {"text/html": html, "image/svg+xml": svg}, meta
-
-
-def monthly_vs_last_year(frame: pd.DataFrame, title: str, unit_label: str) -> alt.Chart:
-    """Grouped bars: each month of this year beside the same month of the previous year."""
-    data = frame.assign(
-        series=frame["year"].map(lambda y: f"Năm {y}"),
-        label=frame["month_no"].map(lambda m: f"Tháng {m}"),
-    )
-    years = sorted(data["series"].unique(), reverse=True)
-    return (
-        alt.Chart(data, title=title)
-        .mark_bar()
-        .encode(
-            x=alt.X("label:N", title=None, sort=[f"Tháng {m}" for m in range(1, 13)],
-                    axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("series:N", sort=years[::-1]),
-            y=alt.Y("value:Q", title=unit_label, axis=alt.Axis(format=",.0f")),
-            color=alt.Color("series:N", title=None, sort=years[::-1],
-                            scale=alt.Scale(range=[PALETTE[1], PALETTE[0]])),
-            tooltip=[alt.Tooltip("series:N", title="Năm"),
-                     alt.Tooltip("label:N", title="Tháng"),
-                     alt.Tooltip("value:Q", title=unit_label, format=",.1f")],
-        )
-        .properties(width=440, height=220)
-    )
-
-
-def bars_by_group(frame: pd.DataFrame, category: str, value: str, title: str,
-                  unit_label: str, domain_max: float | None = None) -> alt.Chart:
-    """Horizontal bars, largest first, labelled with their values."""
-    data = frame[[category, value]].rename(columns={category: "group", value: "value"})
-    order = data.sort_values("value", ascending=False)["group"].tolist()
-    scale = alt.Scale(domain=[0, domain_max]) if domain_max else alt.Undefined
-    base = alt.Chart(data, title=title).encode(
-        y=alt.Y("group:N", title=None, sort=order),
-        x=alt.X("value:Q", title=unit_label, axis=alt.Axis(format=",.0f"), scale=scale),
-        tooltip=[alt.Tooltip("group:N", title=""),
-                 alt.Tooltip("value:Q", title=unit_label, format=",.1f")],
-    )
-    labels = base.mark_text(align="left", dx=3, fontSize=11, color="#222222").encode(
-        text=alt.Text("value:Q", format=",.0f"))
-    return (base.mark_bar() + labels).properties(width=400, height=alt.Step(26))
+        meta: dict[str, Any] = {"caption": caption, "caption_text": self.caption or "",
+                                "alt": alt_text, "source": self.source or ""}
+        if label:
+            meta["numbered"] = "figure"
+        return {"text/html": html, "image/svg+xml": svg}, {"izreport": meta}

@@ -20,6 +20,7 @@ from traitlets import default
 import izreport
 from izreport.charts import FONTS_DIR
 from izreport.notebook_display import strip_live
+from izreport.numbering import renumber
 
 _HERE = Path(__file__).parent
 TEMPLATES_DIR = _HERE / "templates"
@@ -102,6 +103,13 @@ class LiveOutputRemover(Preprocessor):
         return strip_live(nb), resources
 
 
+class Renumber(Preprocessor):
+    """Number tables and figures in page order once hidden cells are gone (Bảng 1, 2, …)."""
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return renumber(nb), resources
+
+
 class _ReportExporter(TemplateExporter):
     """Common set-up: project templates, no code or prompts, analyst cells removed."""
 
@@ -133,6 +141,7 @@ class _ReportExporter(TemplateExporter):
         self.register_preprocessor(LiveOutputRemover(enabled=True), enabled=True)
         self.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG}, enabled=True), enabled=True)
+        self.register_preprocessor(Renumber(enabled=True), enabled=True)
 
     def default_filters(self) -> Any:
         yield from super().default_filters()

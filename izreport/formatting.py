@@ -26,6 +26,7 @@ __all__ = [
     "plan_phrase",
     "quantity",
     "roman",
+    "rounded",
 ]
 
 MISSING = "—"
@@ -87,6 +88,16 @@ def _to_decimal(value: float | int | Decimal | None) -> Decimal | None:
 
 def _round(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def rounded(value: float | int | None, decimals: int) -> Decimal | None:
+    """The value as it will be displayed (half away from zero), None when missing.
+
+    Words that depend on a displayed number ("tăng" or "không thay đổi") decide on this, so
+    the word and the number never disagree.
+    """
+    exact = _to_decimal(value)
+    return None if exact is None else _round(exact, decimals)
 
 
 def _format(value: Decimal, decimals: int, strip: bool) -> str:

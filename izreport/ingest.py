@@ -28,16 +28,15 @@ import numpy as np
 import pandas as pd
 
 from izreport import data
+from izreport.catalogue import INDICATORS
 from izreport.errors import DataError, ParameterError, ScopeError
 from izreport.files import atomic_write
 from izreport.submissions import FIGURES, expected_enterprises
 
-COUNTS = ("workers", "female_workers", "foreign_workers")
+COUNTS = tuple(k for k in FIGURES if INDICATORS[k].unit == "persons")
 REPORT_COLUMNS = ("month", "enterprise_id", *FIGURES)
 #: Decimals written to monthly_reports.csv (as the sample generator writes them).
-DECIMALS = {"production_value": 3, "revenue": 3, "export_value": 3, "import_value": 3,
-            "budget_paid": 3, "workers": 0, "female_workers": 0, "foreign_workers": 0,
-            "avg_income": 2}
+DECIMALS = {k: int(INDICATORS[k].stored or 0) for k in FIGURES}
 #: Plausibility bounds, stated in the messages and in the template's instructions.
 INCOME_RANGE = (1.0, 100.0)          # triệu đồng/người/tháng
 MAX_PRODUCTION_PER_WORKER = 2.0      # tỷ đồng per worker per month (sample max ≈ 0.42)
@@ -52,15 +51,7 @@ _HEADERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("name", "Tên doanh nghiệp", ()),
     ("zone", "Khu công nghiệp", ("zone_id", "kcn")),
     ("month", "Tháng", ("ky bao cao",)),
-    ("production_value", "Giá trị SXCN (tỷ đồng, giá SS 2010)", ()),
-    ("revenue", "Doanh thu (tỷ đồng)", ()),
-    ("export_value", "Xuất khẩu (triệu USD)", ()),
-    ("import_value", "Nhập khẩu (triệu USD)", ()),
-    ("budget_paid", "Nộp ngân sách (tỷ đồng)", ()),
-    ("workers", "Lao động (người)", ()),
-    ("female_workers", "Lao động nữ (người)", ()),
-    ("foreign_workers", "Lao động nước ngoài (người)", ()),
-    ("avg_income", "Thu nhập bình quân (triệu đồng/người/tháng)", ()),
+    *((k, str(INDICATORS[k].workbook), ()) for k in FIGURES),
 )
 _LABELS = {name: label for name, label, _ in _HEADERS}
 _REQUIRED = ("month", "enterprise_id", *FIGURES)

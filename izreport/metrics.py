@@ -13,43 +13,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import pandas as pd
 
+from izreport.catalogue import FLOWS, INDICATORS, Indicator
 from izreport.data import Dataset
 from izreport.errors import ReconciliationError
 from izreport.periods import Period
 
-Aggregation = Literal["sum", "last", "weighted", "count"]
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One reported quantity: its Vietnamese label, unit code and aggregation rule."""
-
-    key: str
-    label: str
-    unit: str
-    how: Aggregation
-    decimals: int
-
-
-INDICATORS: dict[str, Indicator] = {
-    i.key: i
-    for i in (
-        Indicator("production_value", "Giá trị sản xuất công nghiệp (giá so sánh 2010)",
-                  "bn_vnd", "sum", 0),
-        Indicator("revenue", "Doanh thu", "bn_vnd", "sum", 0),
-        Indicator("export_value", "Giá trị xuất khẩu", "musd", "sum", 1),
-        Indicator("import_value", "Giá trị nhập khẩu", "musd", "sum", 1),
-        Indicator("budget_paid", "Nộp ngân sách nhà nước", "bn_vnd", "sum", 0),
-        Indicator("workers", "Lao động", "persons", "last", 0),
-        Indicator("avg_income", "Thu nhập bình quân", "mvnd_per_person_month", "weighted", 1),
-        Indicator("enterprises", "Doanh nghiệp hoạt động", "count", "count", 0),
-    )
-}
-FLOWS = tuple(k for k, i in INDICATORS.items() if i.how == "sum")
+__all__ = ["FLOWS", "INDICATORS", "Indicator", "Kpi", "aggregate", "breakdown", "covers",
+           "estimated_monthly", "estimated_rows", "estimated_totals", "kpis", "monthly",
+           "occupancy", "plan_target", "ratio", "reconcile", "top_enterprises", "totals"]
 
 
 def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = None

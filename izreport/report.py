@@ -1,49 +1,95 @@
-"""Building blocks that report notebooks call: one context, then one call per part.
+"""What a report notebook works with: one report context, the official form, and the
+authoring helpers.
 
-A notebook cell reads like the report (``rp.kpi_table(ctx)``, ``rp.narrative(ctx)``);
-what a block computes comes from :mod:`izreport.metrics` and :mod:`izreport.investment`,
-how it reads from :mod:`izreport.formatting` and :mod:`izreport.narrative`, how it looks
-from :mod:`izreport.tables`, :mod:`izreport.charts` and :mod:`izreport.document`.
-A block that does not apply to the report's scope returns None and shows nothing.
+A notebook opens its report once and then writes it cell by cell::
+
+    from izreport import report as iz
+
+    rep = iz.open_report(period, zone)
+    rep.header()
+    rep.section("Kết quả sản xuất kinh doanh")
+    k = rep.kpi
+    iz.text(f"Giá trị sản xuất công nghiệp {k.production_value.verb} {k.production_value}.")
+    rep.breakdown("zone_id")            # a plain DataFrame: displayed as a numbered table
+
+The context gives the period's data (KPIs as value objects that write themselves in
+Vietnamese, breakdowns, monthly series, investment, land) and the parts of the official
+form that must not vary (header block, numbered sections, hand-written sections,
+signature, appendix). The sentences, tables and charts are the notebook's.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from izreport import charts, document, investment, metrics, narrative
+from izreport import document, investment, metrics, numbering
+from izreport.catalogue import FLOWS, HEADLINE, INDICATORS, ZONE_STATUS
 from izreport.config import Config, load_config
 from izreport.data import Dataset, Zone, load
+from izreport.display import activate, figure, table, text
 from izreport.errors import ParameterError
-from izreport.formatting import UNITS, number, percent, quantity
+from izreport.formatting import UNITS, number
 from izreport.periods import Period
-from izreport.tables import Column, Html, Table, paragraphs
+from izreport.tables import Html, Table, with_total
 from izreport.texts import PeriodTexts, read_texts, section_title
+from izreport.values import Amount, Kpi, Ratio
+
+__all__ = ["FLOWS", "INDICATORS", "UNITS", "Kpis", "ReportContext", "amount", "figure", "number",
+           "open_report", "ratio", "table", "text", "with_total"]
 
 
-@dataclass
-class _Numbering:
-    """Running numbers for tables and figures (Bảng 1, Hình 1) in order of appearance."""
+def amount(value: float | None, unit: str, decimals: int | None = None) -> Amount:
+    """A value object for a number in a unit code (``iz.amount(47.8, "musd")``)."""
+    return Amount(value, unit, decimals)
 
-    tables: int = 0
-    figures: int = 0
 
-    def table(self, caption: str) -> str:
-        self.tables += 1
-        return f"Bảng {self.tables}. {caption}"
+def ratio(value: float | None, decimals: int = 1) -> Ratio:
+    """A ratio shown as a percentage (``iz.ratio(0.269)`` -> 26,9%)."""
+    return Ratio(value, decimals)
 
-    def figure(self, caption: str) -> str:
-        self.figures += 1
-        return f"Hình {self.figures}. {caption}"
+
+class Kpis(Mapping[str, Kpi]):
+    """The indicators of a report as value objects: ``k.production_value``, ``k["revenue"]``."""
+
+    def __init__(self, values: dict[str, Kpi]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> Kpi:
+        return self._values[key]
+
+    def __getattr__(self, key: str) -> Kpi:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(f"Không có chỉ tiêu {key!r}; có: "
+                                 f"{', '.join(self._values)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def kpi_values(kpis: Mapping[str, metrics.Kpi], previous: Mapping[str, float] | None = None,
+               estimated: bool = False) -> Kpis:
+    """Value objects of :func:`metrics.kpis` results (and the month before, if given)."""
+    return Kpis({
+        key: Kpi(k.actual, k.indicator.unit, None, k.indicator, k.plan,
+                 k.same_period, None if previous is None else previous.get(key), estimated)
+        for key, k in kpis.items()
+    })
 
 
 @dataclass(frozen=True)
 class ReportContext:
-    """What every block needs: data, period, scope, configuration and the written texts."""
+    """One report: data, period, scope, configuration, written texts and running numbers."""
 
     data: Dataset
     period: Period
@@ -54,8 +100,9 @@ class ReportContext:
     final: bool = False
     number: int | None = None
     issued: datetime.date | None = None
-    numbering: _Numbering = field(default_factory=_Numbering, compare=False)
     outline: document.Outline = field(default_factory=document.Outline, compare=False)
+
+    # --- scope and words --------------------------------------------------------------------
 
     @property
     def zone_id(self) -> str | None:
@@ -73,6 +120,16 @@ class ReportContext:
         return self.zone.title_vi
 
     @property
+    def label(self) -> str:
+        """The period in words: '6 tháng đầu năm 2021', 'năm 2023', 'quý II năm 2021'."""
+        return self.period.label_vi
+
+    @property
+    def month_end(self) -> str:
+        """The period's last month: 'tháng 6/2021'."""
+        return f"tháng {self.period.last}/{self.period.year}"
+
+    @property
     def draft(self) -> bool:
         """A report with hand-written sections still missing is a draft (DỰ THẢO)."""
         return not self.texts.complete and (self.zone is None or self.texts.path.is_file())
@@ -81,6 +138,208 @@ class ReportContext:
     def last_day(self) -> str:
         return f"{self.period.last_month}-31"
 
+    @property
+    def subject(self) -> str:
+        """The trích yếu: 'Tình hình hoạt động của các khu công nghiệp 6 tháng đầu năm 2021'."""
+        return f"Tình hình hoạt động của {self.scope_vi} {self.label}"
+
+    # --- figures -------------------------------------------------------------------------
+
+    @cached_property
+    def kpi(self) -> Kpis:
+        """The headline indicators as value objects for sentences (see izreport.values)."""
+        return kpi_values(self.kpis)
+
+    def totals(self) -> dict[str, float]:
+        """Every indicator of the report's scope and period, as numbers."""
+        return metrics.totals(self.data, self.period, self.zone_id) or {}
+
+    def kpi_frame(self) -> pd.DataFrame:
+        """The headline indicators, one row each: ``indicator`` (label), ``unit`` (its
+        name), ``actual``, ``plan``, ``of_plan``, ``same_period``, ``vs_same_period`` and
+        ``decimals`` (the catalogue's, for ``iz.table(..., row_decimals="decimals")``)."""
+        return kpi_frame(self.kpis)
+
+    def breakdown(self, by: str) -> pd.DataFrame:
+        """Indicators per ``zone_id``, ``ownership`` or ``sector`` (largest production
+        first), with the same period's production and workers beside them
+        (``production_same``, ``workers_same``, ``avg_income_same``; NaN where no data)."""
+        frame = metrics.breakdown(self.data, self.period, by, self.zone_id)
+        before = self.period.same_period_last_year()
+        if metrics.covers(self.data, before):
+            prev = metrics.breakdown(self.data, before, by, self.zone_id).set_index(by)
+        else:
+            prev = pd.DataFrame(columns=["production_value", "workers", "avg_income"])
+        for key in ("production_value", "workers", "avg_income"):
+            same = frame[by].map(prev[key]) if len(prev) else float("nan")
+            frame[f"{key}_same"] = pd.to_numeric(same, errors="coerce")
+        return frame
+
+    def monthly(self, indicator: str = "production_value") -> pd.DataFrame:
+        """One indicator month by month, this year to the period's end and the year before:
+        ``year``, ``month_no``, ``month``, ``value``."""
+        return metrics.monthly(self.data, self.period, indicator, self.zone_id)
+
+    def occupancy(self, total: bool = True) -> pd.DataFrame:
+        """Land and occupancy per zone at the period's end; with ``total`` a "Tổng số" row
+        (the occupancy of the total is leased over industrial land, not a sum)."""
+        occ = metrics.occupancy(self.data, self.period.last_month, self.zone_id)
+        occ = occ[["name", "total_area_ha", "industrial_land_ha", "leased_ha", "occupancy",
+                   "status"]].assign(status=lambda d: d["status"].map(ZONE_STATUS))
+        if total and len(occ) > 1:
+            land, leased = occ["industrial_land_ha"].sum(), occ["leased_ha"].sum()
+            row = {"name": "Tổng số", "total_area_ha": occ["total_area_ha"].sum(),
+                   "industrial_land_ha": land, "leased_ha": leased,
+                   "occupancy": leased / land if land else float("nan"), "status": ""}
+            occ = pd.concat([occ, pd.DataFrame([row])], ignore_index=True)
+        return occ
+
+    def investment(self) -> pd.DataFrame:
+        """Projects and capital of the period's certificates: one row per kind (cấp mới,
+        tăng vốn, giảm vốn, thu hồi), FDI capital in triệu USD and DDI in tỷ đồng."""
+        flows = investment.flows(self.data, self.period, self.zone_id)
+        wide = flows.pivot(index="kind", columns="ownership", values=["projects", "capital"])
+        wide = wide.reindex(investment.KINDS)
+        return pd.DataFrame({
+            "kind": [investment.KIND_LABELS[k] for k in investment.KINDS],
+            "fdi_projects": wide[("projects", "FDI")].to_numpy(dtype=int),
+            "capital_musd": wide[("capital", "FDI")].to_numpy(dtype=float),
+            "ddi_projects": wide[("projects", "DDI")].to_numpy(dtype=int),
+            "capital_bn_vnd": wide[("capital", "DDI")].to_numpy(dtype=float),
+        })
+
+    def investment_by_country(self) -> pd.DataFrame:
+        """FDI of the period by investor country: ``investor_country``, ``projects``,
+        ``capital`` (triệu USD)."""
+        return investment.by_country(self.data, self.period, self.zone_id)
+
+    def projects(self) -> investment.Stock:
+        """Valid projects and registered capital at the period's end, FDI and DDI."""
+        return investment.stock(self.data, self.last_day, self.zone_id)
+
+    def capital(self, kind: str, ownership: str) -> Amount:
+        """Capital of one kind of certificate in the period, in its own currency unit."""
+        frame = self.investment().set_index("kind")
+        col = "capital_musd" if ownership == "FDI" else "capital_bn_vnd"
+        value = float(frame.loc[investment.KIND_LABELS[kind], col])
+        return Amount(value, investment.CAPITAL_UNIT[ownership], 2 if ownership == "FDI" else 1)
+
+    def targets(self) -> pd.DataFrame | None:
+        """Capital registered since the multi-year plan began against its targets (province
+        report inside the plan's years; None otherwise). ``decimals``: each row's own
+        (FDI in triệu USD, domestic capital in tỷ đồng)."""
+        t = self.config.targets
+        if not (t.first_year <= self.period.year <= t.last_year) or self.zone is not None:
+            return None
+        since = investment.registered_since(self.data, f"{t.first_year}-01-01", self.last_day)
+        return pd.DataFrame([
+            {"target_name": "Vốn đầu tư trực tiếp nước ngoài (FDI)", "unit": "triệu USD",
+             "target": t.fdi_musd, "attracted": since["FDI"], "share": since["FDI"] / t.fdi_musd,
+             "decimals": 2},
+            {"target_name": "Vốn đầu tư trong nước", "unit": "tỷ đồng",
+             "target": t.domestic_bn_vnd, "attracted": since["DDI"],
+             "share": since["DDI"] / t.domestic_bn_vnd, "decimals": 1},
+            {"target_name": "Tổng vốn đầu tư", "unit": "tỷ đồng", "target": t.total_bn_vnd,
+             "attracted": None, "share": None, "decimals": 0},
+        ])
+
+    def top(self, indicator: str = "export_value", n: int = 10) -> pd.DataFrame:
+        """The n enterprises with the largest value of a flow: ``name``, ``zone``,
+        ``ownership``, ``country``, ``value`` and ``share`` of the scope's total."""
+        return metrics.top_enterprises(self.data, self.period, indicator, n, self.zone_id)
+
+    def operating_zones(self) -> list[Zone]:
+        return self.data.operating_zones(self.period)
+
+    # --- the official form -------------------------------------------------------------------
+
+    def header(self) -> Html:
+        """Header block, number, date and title of page 1 (with DỰ THẢO on a draft)."""
+        return document.header(self.config, self.subject,
+                               self.issued or datetime.date.today(), self.number, self.draft)
+
+    def section(self, title: str) -> Html:
+        """'I. ĐẶC ĐIỂM TÌNH HÌNH': numbered in order of appearance."""
+        return self.outline.section(title)
+
+    def part(self, title: str) -> Html:
+        """'1. Giá trị sản xuất công nghiệp' inside the current section."""
+        return self.outline.part(title)
+
+    def written(self, key: str) -> Html | None:
+        """A hand-written section's body from the period's text file (Markdown, escaped);
+        a marked gap when it is still to be written, None for a zone without its file."""
+        body = self.texts.get(key)
+        if body is None:
+            if self.zone is not None and not self.texts.path.is_file():
+                return None
+            return Html('<p class="iz-missing" role="note">'
+                        f"[Chưa có nội dung: mục “{section_title(key)}” được viết trong tệp "
+                        f"{self.texts.path.parent.name}/{self.texts.path.name}]</p>")
+        return Html(f'<div class="iz-md">{_markdown(body)}</div>')
+
+    def written_section(self, key: str) -> Html | None:
+        """A numbered hand-written section, followed by the sections the analysts added
+        after it in the text file; None where it does not apply."""
+        body = self.written(key)
+        if body is None:
+            return None
+        head = self.section(section_title(key))
+        return Html(head.html + body.html + self.added_sections(key).html, head.meta)
+
+    def added_sections(self, *after: str | None) -> Html:
+        """Sections the text file adds after each known section in ``after`` (None: before
+        any known section), numbered as sections of the report; empty when there are none."""
+        extras = getattr(self.texts, "extras_after", None)
+        blocks, meta = [], ()
+        added = [e for key in after for e in (extras(key) if extras else [])]
+        for title, body in added:
+            head = self.section(title)
+            meta = meta or head.meta
+            blocks.append(head.html + f'<div class="iz-md">{_markdown(body)}</div>')
+        return Html("".join(blocks), meta)
+
+    def signature(self) -> Html:
+        """Signature block and 'Nơi nhận'."""
+        return document.signature(self.config)
+
+    def appendix(self) -> Html:
+        """One table per operating zone with every headline indicator, against the same
+        period (the appendix is part of the official form, not of the analysts' text)."""
+        zones = [self.zone] if self.zone is not None else self.operating_zones()
+        head = document.appendix_heading(
+            f"Các chỉ tiêu chủ yếu của từng khu công nghiệp {self.label}")
+        blocks = [head.html]
+        for i, zone in enumerate(zones, start=1):
+            frame = kpi_frame(metrics.kpis(self.data, self.period, zone.zone_id))
+            labels = {"indicator": "Chỉ tiêu", "unit": "Đơn vị",
+                      "actual": f"Thực hiện {self.label}",
+                      "same_period": f"Cùng kỳ năm {self.period.year - 1}",
+                      "vs_same_period": "So cùng kỳ (%)"}
+            blocks.append(Table.from_frame(
+                frame[[*labels, "decimals"]], f"Phụ lục {i}. {zone.title_vi}", labels=labels,
+                row_decimals="decimals", numbered=False).to_html())
+        return Html('<section class="iz-appendix-body">' + "".join(blocks) + "</section>",
+                    head.meta)
+
+
+def kpi_frame(kpis: Mapping[str, metrics.Kpi], keys: tuple[str, ...] = HEADLINE
+              ) -> pd.DataFrame:
+    """KPIs as rows (see :meth:`ReportContext.kpi_frame`)."""
+    from izreport.formatting import UNITS
+
+    return pd.DataFrame([{
+        "indicator": k.indicator.row_label, "unit": UNITS[k.indicator.unit], "actual": k.actual,
+        "plan": k.plan, "of_plan": k.of_plan, "same_period": k.same_period,
+        "vs_same_period": k.vs_same_period, "decimals": k.indicator.decimals}
+        for k in (kpis[key] for key in keys)])
+
+
+def _markdown(text: str) -> str:
+    import mistune
+
+    return str(mistune.create_markdown(escape=True)(text))
+
 
 def open_report(period: str, zone: str | None = None, final: bool = False,
                 number: int | None = None, issued: str | None = None,
@@ -88,6 +347,8 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
                 ) -> ReportContext:
     """Load the data, check the scope and the written sections, reconcile the totals.
 
+    Also starts the report's numbering (Bảng 1, Hình 1) and, in a kernel, the display of
+    plain altair charts and DataFrames as report figures and tables.
     ``hand_written=False`` is for reports made from data alone: they have no sections
     from ``reports/<period>.md`` and so are never drafts for want of them.
     """
@@ -97,7 +358,6 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
     z = ds.zone(zone) if zone else None
     texts = (read_texts(str(p), z.zone_id if z else None) if hand_written
              else PeriodTexts(Path(), {}, required=False))
-    charts.use_theme()
     ctx = ReportContext(
         data=ds, period=p, zone=z, config=load_config(),
         kpis=metrics.kpis(ds, p, z.zone_id if z else None), texts=texts, final=final,
@@ -110,364 +370,7 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
             f"--final: {texts.path.name} still lacks: {'; '.join(texts.missing)}")
     if z is None:
         metrics.reconcile(ds, p)
+    numbering.reset()
+    activate()
     return ctx
 
-
-# --- the official form --------------------------------------------------------------------
-
-def subject(ctx: ReportContext) -> str:
-    """The trích yếu: 'Tình hình hoạt động của các khu công nghiệp 6 tháng đầu năm 2021'."""
-    return f"Tình hình hoạt động của {ctx.scope_vi} {ctx.period.label_vi}"
-
-
-def header(ctx: ReportContext) -> Html:
-    """Header block, number, date and title of page 1 (with DỰ THẢO on a draft)."""
-    return document.header(ctx.config, subject(ctx), ctx.issued or datetime.date.today(),
-                           ctx.number, ctx.draft)
-
-
-def section(ctx: ReportContext, title: str) -> Html:
-    """'I. ĐẶC ĐIỂM TÌNH HÌNH': numbered in order of appearance."""
-    return ctx.outline.section(title)
-
-
-def part(ctx: ReportContext, title: str) -> Html:
-    """'1. Giá trị sản xuất công nghiệp' inside the current section."""
-    return ctx.outline.part(title)
-
-
-def written(ctx: ReportContext, key: str) -> Html | None:
-    """A hand-written section from the period's text file (Markdown, HTML escaped)."""
-    text = ctx.texts.get(key)
-    if text is None:
-        if ctx.zone is not None and not ctx.texts.path.is_file():
-            return None  # zone reports without their own file leave these parts out
-        return Html('<p class="iz-missing" role="note">'
-                    f"[Chưa có nội dung: mục “{section_title(key)}” được viết trong tệp "
-                    f"{ctx.texts.path.parent.name}/{ctx.texts.path.name}]</p>")
-    import mistune
-
-    return Html(f'<div class="iz-md">{mistune.create_markdown(escape=True)(text)}</div>')
-
-
-def written_section(ctx: ReportContext, key: str) -> Html | None:
-    """A numbered section whose body is hand-written; None where it does not apply."""
-    body = written(ctx, key)
-    if body is None:
-        return None
-    head = section(ctx, section_title(key))
-    return Html(head.html + body.html, head.meta)
-
-
-def signature(ctx: ReportContext) -> Html | None:
-    """Signature block and 'Nơi nhận' (province report only)."""
-    return document.signature(ctx.config) if ctx.zone is None else None
-
-
-# --- I. situation ---------------------------------------------------------------------------
-
-def situation(ctx: ReportContext) -> Html:
-    """The analysts' text if written, else a paragraph drafted from the data."""
-    own = written(ctx, "situation") if ctx.texts.get("situation") else None
-    return own or paragraphs(*narrative.situation(ctx))
-
-
-# --- II. zones, infrastructure, occupancy -----------------------------------------------------
-
-_STATUS_VI = {"operating": "Đang hoạt động", "filling": "Đang lấp đầy",
-              "building": "Đang xây dựng hạ tầng", "planned": "Quy hoạch"}
-
-
-def zones_table(ctx: ReportContext) -> Table:
-    """Area, industrial land, leased land and occupancy of each zone at the period's end."""
-    occ = metrics.occupancy(ctx.data, ctx.period.last_month, ctx.zone_id)
-    rows = [(r.name, number(r.total_area_ha, 2), number(r.industrial_land_ha, 2),
-             number(r.leased_ha, 2), percent(r.occupancy, 1), _STATUS_VI.get(r.status, r.status))
-            for r in occ.itertuples(index=False)]
-    if ctx.zone is None and len(occ) > 1:
-        land, leased = occ["industrial_land_ha"].sum(), occ["leased_ha"].sum()
-        rows.append(("Tổng số", number(occ["total_area_ha"].sum(), 2), number(land, 2),
-                     number(leased, 2), percent(leased / land, 1), ""))
-    columns = (Column("Khu công nghiệp", numeric=False), Column("Diện tích (ha)"),
-               Column("Đất công nghiệp (ha)"), Column("Đã cho thuê (ha)"),
-               Column("Tỷ lệ lấp đầy"), Column("Tình trạng", numeric=False))
-    where = ctx.zone.title_vi if ctx.zone else "các khu công nghiệp"
-    caption = ctx.numbering.table(
-        f"Diện tích và tỷ lệ lấp đầy {where} đến {_month_end_vi(ctx.period)}")
-    return Table.build(caption, columns, rows,
-                       note="Tỷ lệ lấp đầy = diện tích đất công nghiệp đã cho thuê / "
-                            "diện tích đất công nghiệp × 100.")
-
-
-def occupancy_chart(ctx: ReportContext) -> charts.Figure | None:
-    """Occupancy rate per zone (province report)."""
-    if ctx.zone is not None:
-        return None
-    occ = metrics.occupancy(ctx.data, ctx.period.last_month)
-    frame = occ.assign(rate=occ["occupancy"] * 100)
-    caption = ctx.numbering.figure(f"Tỷ lệ lấp đầy các khu công nghiệp đến "
-                                   f"{_month_end_vi(ctx.period)} (%)")
-    alt_text = "Biểu đồ thanh tỷ lệ lấp đầy. " + "; ".join(
-        f"{r.name}: {percent(r.occupancy, 1)}" for r in occ.itertuples(index=False)) + "."
-    chart = charts.bars_by_group(frame, "name", "rate", "", "%", domain_max=100)
-    return charts.Figure(chart, caption, alt_text)
-
-
-def _month_end_vi(period: Period) -> str:
-    return f"tháng {period.last}/{period.year}"
-
-
-# --- III. investment ---------------------------------------------------------------------------
-
-def investment_text(ctx: ReportContext) -> Html:
-    """New, adjusted and revoked projects in the period; the register to date."""
-    return paragraphs(*narrative.investment(ctx))
-
-
-def investment_table(ctx: ReportContext) -> Table:
-    """Projects and capital by kind of certificate, FDI (triệu USD) and DDI (tỷ đồng)."""
-    flows = investment.flows(ctx.data, ctx.period, ctx.zone_id).set_index(["kind", "ownership"])
-    rows = []
-    for kind in investment.KINDS:
-        fdi, ddi = flows.loc[(kind, "FDI")], flows.loc[(kind, "DDI")]
-        rows.append((investment.KIND_LABELS[kind], number(fdi["projects"]),
-                     number(fdi["capital"], 2), number(ddi["projects"]),
-                     number(ddi["capital"], 1)))
-    columns = (Column("Nội dung", numeric=False), Column("FDI: số dự án"),
-               Column("FDI: vốn (triệu USD)"), Column("Trong nước: số dự án"),
-               Column("Trong nước: vốn (tỷ đồng)"))
-    caption = ctx.numbering.table(f"Thu hút đầu tư {ctx.period.label_vi}")
-    return Table.build(caption, columns, rows,
-                       note="Vốn FDI tính bằng triệu USD, vốn trong nước bằng tỷ đồng; "
-                            "hai loại vốn không quy đổi sang nhau.")
-
-
-def country_table(ctx: ReportContext) -> Table | None:
-    """FDI registered in the period by investor country (None when there was none)."""
-    frame = investment.by_country(ctx.data, ctx.period, ctx.zone_id)
-    if frame.empty:
-        return None
-    rows = [(r.investor_country, number(r.projects), number(r.capital, 2))
-            for r in frame.itertuples(index=False)]
-    columns = (Column("Quốc gia, vùng lãnh thổ", numeric=False), Column("Số dự án"),
-               Column("Vốn đăng ký mới và tăng thêm (triệu USD)"))
-    caption = ctx.numbering.table(f"Vốn FDI theo đối tác đầu tư {ctx.period.label_vi}")
-    return Table.build(caption, columns, rows)
-
-
-def targets_table(ctx: ReportContext) -> Table | None:
-    """The zones' registered capital since the multi-year plan began, against its targets."""
-    t = ctx.config.targets
-    if not (t.first_year <= ctx.period.year <= t.last_year) or ctx.zone is not None:
-        return None
-    since = investment.registered_since(ctx.data, f"{t.first_year}-01-01", ctx.last_day)
-    rows = [
-        ("Vốn đầu tư trực tiếp nước ngoài (FDI)", "triệu USD", number(t.fdi_musd),
-         number(since["FDI"], 2), percent(since["FDI"] / t.fdi_musd, 2)),
-        ("Vốn đầu tư trong nước", "tỷ đồng", number(t.domestic_bn_vnd),
-         number(since["DDI"], 1), percent(since["DDI"] / t.domestic_bn_vnd, 2)),
-        ("Tổng vốn đầu tư", "tỷ đồng", number(t.total_bn_vnd), "—", "—"),
-    ]
-    columns = (Column("Chỉ tiêu", numeric=False), Column("Đơn vị", numeric=False),
-               Column(f"Mục tiêu {t.period}"),
-               Column(f"Các KCN thu hút từ {t.first_year} đến {_month_end_vi(ctx.period)}"),
-               Column("Tỷ lệ so với mục tiêu"))
-    caption = ctx.numbering.table(f"Đóng góp của các khu công nghiệp vào mục tiêu thu hút đầu "
-                                  f"tư giai đoạn {t.period} của tỉnh")
-    note = (f"Mục tiêu theo {t.source}. Mục tiêu tổng vốn tính cả vốn FDI quy đổi ra đồng; "
-            "báo cáo không quy đổi vốn FDI và vốn trong nước sang nhau nên không tính tỷ lệ.")
-    return Table.build(caption, columns, rows, note=note)
-
-
-# --- IV. production and business ---------------------------------------------------------------
-
-_KPI_ORDER = ("production_value", "revenue", "export_value", "import_value", "budget_paid",
-              "workers", "avg_income", "enterprises")
-
-
-def kpi_table(ctx: ReportContext) -> Table:
-    """Headline indicators against the annual plan and the same period last year."""
-    p = ctx.period
-    rows = []
-    for key in _KPI_ORDER:
-        k = ctx.kpis[key]
-        d = k.indicator.decimals
-        rows.append((
-            k.indicator.label, UNITS[k.indicator.unit], number(k.actual, d), number(k.plan, d),
-            percent(k.of_plan, 2), number(k.same_period, d), percent(k.vs_same_period, 1),
-        ))
-    columns = (
-        Column("Chỉ tiêu", numeric=False), Column("Đơn vị", numeric=False),
-        Column(f"Thực hiện {p.label_vi}"), Column(f"Kế hoạch năm {p.year}"),
-        Column("% kế hoạch năm"), Column(f"Cùng kỳ năm {p.year - 1}"), Column("So cùng kỳ (%)"),
-    )
-    note = ("Lao động tính tại tháng cuối kỳ; thu nhập bình quân là bình quân gia quyền theo "
-            "số lao động; giá trị sản xuất theo giá so sánh 2010.")
-    caption = ctx.numbering.table(f"Các chỉ tiêu chủ yếu {p.label_vi}")
-    return Table.build(caption, columns, rows, note=note)
-
-
-def production_text(ctx: ReportContext) -> Html:
-    """The production and business paragraph, in the phrasing of published reports."""
-    return paragraphs(*narrative.production(ctx))
-
-
-def _comparison_table(ctx: ReportContext, frame: pd.DataFrame, before: pd.DataFrame,
-                      key: str, label: str, caption: str, total: bool = True) -> Table:
-    flows = ("production_value", "revenue", "export_value", "import_value", "budget_paid")
-    rows = []
-    prev = before.set_index(key) if not before.empty else None
-    for r in frame.itertuples(index=False):
-        name = getattr(r, key)
-        base = prev["production_value"].get(name) if prev is not None else None
-        rows.append((str(getattr(r, label)),
-                     *(number(getattr(r, f), metrics.INDICATORS[f].decimals) for f in flows),
-                     percent(metrics.ratio(r.production_value, base), 1)))
-    if total:
-        sums = frame[list(flows)].sum()
-        base_total = before["production_value"].sum() if prev is not None else None
-        rows.append(("Tổng số", *(number(sums[f], metrics.INDICATORS[f].decimals)
-                                  for f in flows),
-                     percent(metrics.ratio(sums["production_value"], base_total), 1)))
-    columns = (Column("", numeric=False), Column("Giá trị SXCN (tỷ đồng)"),
-               Column("Doanh thu (tỷ đồng)"), Column("Xuất khẩu (triệu USD)"),
-               Column("Nhập khẩu (triệu USD)"), Column("Nộp ngân sách (tỷ đồng)"),
-               Column("GTSX so cùng kỳ (%)"))
-    return Table.build(ctx.numbering.table(caption), columns, rows)
-
-
-def _same_breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
-    before = ctx.period.same_period_last_year()
-    if not metrics.covers(ctx.data, before):
-        return pd.DataFrame()
-    return metrics.breakdown(ctx.data, before, by, ctx.zone_id)
-
-
-def zone_table(ctx: ReportContext) -> Table | None:
-    """Flows per zone, with production compared with the same period (province only)."""
-    if ctx.zone is not None:
-        return None
-    frame = metrics.breakdown(ctx.data, ctx.period, "zone_id")
-    return _comparison_table(ctx, frame, _same_breakdown(ctx, "zone_id"), "zone_id", "zone",
-                             f"Kết quả sản xuất kinh doanh theo khu công nghiệp "
-                             f"{ctx.period.label_vi}")
-
-
-def ownership_table(ctx: ReportContext) -> Table:
-    """Flows of FDI and domestic enterprises."""
-    frame = metrics.breakdown(ctx.data, ctx.period, "ownership", ctx.zone_id)
-    frame = frame.assign(label=frame["ownership"].map(
-        {"FDI": "Doanh nghiệp FDI", "DDI": "Doanh nghiệp trong nước"}))
-    return _comparison_table(ctx, frame, _same_breakdown(ctx, "ownership"), "ownership",
-                             "label", f"Kết quả sản xuất kinh doanh theo loại hình doanh "
-                             f"nghiệp {ctx.period.label_vi}")
-
-
-def sector_table(ctx: ReportContext) -> Table:
-    """Flows per industry (VSIC division)."""
-    frame = metrics.breakdown(ctx.data, ctx.period, "sector", ctx.zone_id)
-    return _comparison_table(ctx, frame, _same_breakdown(ctx, "sector"), "sector", "sector",
-                             f"Kết quả sản xuất kinh doanh theo ngành {ctx.period.label_vi}")
-
-
-def monthly_chart(ctx: ReportContext, indicator: str = "production_value") -> charts.Figure:
-    """This year's months beside the same months of last year."""
-    ind = metrics.INDICATORS[indicator]
-    frame = metrics.monthly(ctx.data, ctx.period, indicator, ctx.zone_id)
-    this, last = ctx.period.year, ctx.period.year - 1
-    caption = ctx.numbering.figure(f"{ind.label} theo tháng, năm {this} so với năm {last}")
-    return charts.Figure(charts.monthly_vs_last_year(frame, "", UNITS[ind.unit]), caption,
-                         _series_alt(frame, ind.unit))
-
-
-def _series_alt(frame: pd.DataFrame, unit: str) -> str:
-    parts = [f"tháng {int(r.month_no)}/{int(r.year)}: {quantity(r.value, unit)}"
-             for r in frame.itertuples(index=False)]
-    return "Biểu đồ cột theo tháng. " + "; ".join(parts) + "."
-
-
-def zone_chart(ctx: ReportContext, indicator: str = "production_value") -> charts.Figure | None:
-    """The period's value of one indicator in each operating zone (province only)."""
-    if ctx.zone is not None:
-        return None
-    ind = metrics.INDICATORS[indicator]
-    frame = metrics.breakdown(ctx.data, ctx.period, "zone_id")
-    caption = ctx.numbering.figure(f"{ind.label} theo khu công nghiệp, {ctx.period.label_vi}")
-    alt_text = "Biểu đồ thanh theo khu công nghiệp. " + "; ".join(
-        f"{r.zone}: {quantity(getattr(r, indicator), ind.unit)}"
-        for r in frame.itertuples(index=False)) + "."
-    chart = charts.bars_by_group(frame, "zone", indicator, "", UNITS[ind.unit])
-    return charts.Figure(chart, caption, alt_text)
-
-
-def top_exporters(ctx: ReportContext, n: int = 10) -> Table:
-    """The largest exporters of the period (names are enterprise-supplied text)."""
-    top = metrics.top_enterprises(ctx.data, ctx.period, "export_value", n, ctx.zone_id)
-    rows = [(r.name, r.zone, r.ownership, r.country, number(r.value, 1), percent(r.share, 1))
-            for r in top.itertuples(index=False)]
-    columns = (Column("Doanh nghiệp", numeric=False),
-               Column("Khu công nghiệp", numeric=False), Column("Loại hình", numeric=False),
-               Column("Quốc gia đầu tư", numeric=False), Column("Xuất khẩu (triệu USD)"),
-               Column("Tỷ trọng"))
-    caption = ctx.numbering.table(
-        f"{len(rows)} doanh nghiệp xuất khẩu lớn nhất {ctx.period.label_vi} (xếp theo giá trị)")
-    return Table.build(caption, columns, rows)
-
-
-# --- V. labour and income -----------------------------------------------------------------------
-
-def labour_text(ctx: ReportContext) -> Html:
-    """Workers, female and foreign workers, income, against the same period."""
-    return paragraphs(*narrative.labour(ctx))
-
-
-def labour_table(ctx: ReportContext) -> Table:
-    """Workers and income per zone (or for the one zone), with the same period."""
-    by = "zone_id"
-    frame = metrics.breakdown(ctx.data, ctx.period, by, ctx.zone_id)
-    before = _same_breakdown(ctx, by)
-    prev = before.set_index(by) if not before.empty else None
-    rows = []
-    for r in frame.itertuples(index=False):
-        w0 = prev["workers"].get(r.zone_id) if prev is not None else None
-        i0 = prev["avg_income"].get(r.zone_id) if prev is not None else None
-        rows.append((r.zone, number(r.workers), number(r.female_workers),
-                     number(r.foreign_workers), percent(metrics.ratio(r.workers, w0), 1),
-                     number(r.avg_income, 2), percent(metrics.ratio(r.avg_income, i0), 1)))
-    if ctx.zone is None:
-        k = ctx.kpis
-        t = metrics.totals(ctx.data, ctx.period) or {}
-        rows.append(("Tổng số", number(k["workers"].actual), number(t.get("female_workers")),
-                     number(t.get("foreign_workers")), percent(k["workers"].vs_same_period, 1),
-                     number(k["avg_income"].actual, 2),
-                     percent(k["avg_income"].vs_same_period, 1)))
-    columns = (Column("Khu công nghiệp", numeric=False), Column("Lao động (người)"),
-               Column("Trong đó nữ"), Column("Người nước ngoài"), Column("So cùng kỳ"),
-               Column("Thu nhập bình quân (triệu đồng/người/tháng)"), Column("So cùng kỳ"))
-    caption = ctx.numbering.table(f"Lao động và thu nhập {ctx.period.label_vi}")
-    return Table.build(caption, columns, rows,
-                       note=f"Lao động tại tháng {ctx.period.last}/{ctx.period.year}.")
-
-
-# --- appendix -------------------------------------------------------------------------------
-
-def appendix(ctx: ReportContext) -> Html:
-    """One table per operating zone with every indicator, actual against the same period."""
-    zones = ([ctx.zone] if ctx.zone is not None
-             else ctx.data.operating_zones(ctx.period))
-    head = document.appendix_heading(
-        f"Các chỉ tiêu chủ yếu của từng khu công nghiệp {ctx.period.label_vi}")
-    blocks = [head.html]
-    for zone in zones:
-        k = metrics.kpis(ctx.data, ctx.period, zone.zone_id)
-        rows = [(kp.indicator.label, UNITS[kp.indicator.unit],
-                 number(kp.actual, kp.indicator.decimals),
-                 number(kp.same_period, kp.indicator.decimals),
-                 percent(kp.vs_same_period, 1)) for kp in (k[key] for key in _KPI_ORDER)]
-        columns = (Column("Chỉ tiêu", numeric=False), Column("Đơn vị", numeric=False),
-                   Column(f"Thực hiện {ctx.period.label_vi}"),
-                   Column(f"Cùng kỳ năm {ctx.period.year - 1}"), Column("So cùng kỳ (%)"))
-        caption = f"Phụ lục {len(blocks)}. {zone.title_vi}"
-        blocks.append(Table.build(caption, columns, rows).to_html())
-    return Html('<section class="iz-appendix-body">' + "".join(blocks) + "</section>",
-                head.meta)

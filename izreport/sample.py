@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from izreport.catalogue import FLOWS, INDICATORS, MEASURES
+
 FIRST_YEAR = 2017
 N_MONTHS = 8 * 12 + 6  # 2017-01 .. 2025-06
 LAST_DATE = date(2025, 6, 30)
@@ -677,21 +679,20 @@ def _enterprises_table(firms: pd.DataFrame) -> pd.DataFrame:
 
 
 def _plans() -> pd.DataFrame:
-    indicators = ("production_value", "revenue", "export_value", "import_value", "budget_paid")
-    units = ("bn_vnd", "bn_vnd", "musd", "musd", "bn_vnd")
     return pd.DataFrame([
-        {"year": year, "scope": "province", "indicator": ind, "target": target, "unit": unit}
+        {"year": year, "scope": "province", "indicator": ind, "target": target,
+         "unit": INDICATORS[ind].unit}
         for year, targets in PLANS.items()
-        for ind, target, unit in zip(indicators, targets, units, strict=True)
+        for ind, target in zip(FLOWS, targets, strict=True)
     ])
 
 
 # --- output -----------------------------------------------------------------------------------
 
-DECIMALS = {"production_value": 3, "revenue": 3, "export_value": 3, "import_value": 3,
-            "budget_paid": 3, "avg_income": 2, "leased_ha": 2, "total_area_ha": 2,
-            "industrial_land_ha": 2, "capital_musd": 2, "capital_bn_vnd": 1, "land_ha": 2,
-            "registered_capital_musd": 2, "registered_capital_bn_vnd": 1, "target": 0}
+#: Decimals of each stored column: the catalogue's, and the columns only data files have.
+DECIMALS = {k: i.stored for k, i in (*INDICATORS.items(), *MEASURES.items())
+            if i.stored and i.unit != "persons"} | {
+    "land_ha": 2, "registered_capital_musd": 2, "registered_capital_bn_vnd": 1, "target": 0}
 
 
 def _cell(value: object, decimals: int | None) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from izreport.catalogue import INDICATORS, REPORTED
 from izreport.data import Dataset
 
 #: Figures of a monthly report row (monthly_reports.csv without month and enterprise_id).
-FIGURES = ("production_value", "revenue", "export_value", "import_value", "budget_paid",
-           "workers", "female_workers", "foreign_workers", "avg_income")
-_COUNTS = ("workers", "female_workers", "foreign_workers")
+FIGURES = REPORTED
+_COUNTS = tuple(k for k in REPORTED if INDICATORS[k].unit == "persons")
 #: Number of last reported months averaged by :func:`estimate_month`.
 ESTIMATE_MONTHS = 3
 

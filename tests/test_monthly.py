@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from izreport import data, metrics, narrative, submissions
+from izreport import data, metrics, submissions
 from izreport import monthly as mr
+from izreport.display import table
 from izreport.errors import ParameterError
 from izreport.formatting import number, percent
 from izreport.ingest import ingest
@@ -97,93 +98,40 @@ def test_month_figures_equal_the_metrics(june: mr.MonthlyContext,
     assert not f.estimated and f.missing.empty and june.draft is False
 
 
-def test_kpi_table_shows_the_metrics_in_vietnamese_style(june: mr.MonthlyContext,
-                                                         dataset: data.Dataset) -> None:
-    table = mr.kpi_table(june)
-    headers = [c.header for c in table.columns]
-    assert headers == ["Chỉ tiêu", "Tháng 6/2021", "Tháng 5/2021", "So tháng trước (%)",
-                       "Lũy kế 6 tháng", "Kế hoạch năm 2021", "% kế hoạch năm",
-                       "Cùng kỳ năm 2020", "So cùng kỳ (%)"]
+def test_month_values_compare_with_the_month_before_and_the_plan(
+        june: mr.MonthlyContext, dataset: data.Dataset) -> None:
     month = metrics.totals(dataset, Period.parse("2021-06"))
     prev = metrics.totals(dataset, Period.parse("2021-05"))
     assert month is not None and prev is not None
-    production = table.rows[0]
-    assert production[0] == "Giá trị SXCN (tỷ đồng)"
-    assert production[1] == number(month["production_value"])
-    assert production[2] == number(prev["production_value"])
-    assert production[3] == percent(month["production_value"] / prev["production_value"], 1)
-    assert production[4:7] == ("12.000", "25.940", "46,26%")
-    export = table.rows[2]
-    assert export[4:7] == ("450,0", "1.000,0", "45%")
-    assert not [h for h in headers if h.startswith("Ước")]
-
-
-def test_narrative_reads_like_the_published_reports(june: mr.MonthlyContext,
-                                                    dataset: data.Dataset) -> None:
-    month = _text(mr.month_text(june))
-    total = metrics.totals(dataset, Period.parse("2021-06"))
-    assert total is not None
-    assert month.startswith(" Trong tháng 6/2021, giá trị sản xuất công nghiệp của các khu "
-                            "công nghiệp tỉnh Nam Định đạt "
-                            f"{number(total['production_value'])} tỷ đồng, tăng ")
-    assert "so với tháng trước" in month and "so với cùng kỳ" in month
-    assert " ước đạt" not in month and "số ước" not in month
-    ytd = _text(mr.ytd_text(june))
-    assert ("Lũy kế 6 tháng đầu năm 2021, giá trị sản xuất công nghiệp đạt 12 nghìn tỷ đồng, "
-            "bằng 46,26% kế hoạch năm (25.940 tỷ đồng)") in ytd
-    assert "giá trị xuất khẩu đạt 450 triệu USD, bằng 45% kế hoạch năm (1 tỷ USD)" in ytd
-    labour = _text(mr.labour_text(june))
-    assert "Đến cuối tháng 6/2021, các khu công nghiệp tỉnh Nam Định có 45.500 lao động" in labour
-    assert "6,3 triệu đồng/người/tháng" in labour
-    assert mr.labour_table(june).rows[0][1] == "45.500"
-
-
-def test_coverage_when_everyone_reported(june: mr.MonthlyContext) -> None:
-    text = _text(mr.coverage_text(june))
-    assert "Tất cả 150 doanh nghiệp đang hoạt động đã gửi báo cáo tháng 6/2021 (100%)" in text
-    assert "không có số ước" in text
-    assert mr.missing_table(june) is None
-    assert "DỰ THẢO" not in mr.header(june).html
+    p = june.month.production_value
+    assert float(p) == pytest.approx(month["production_value"])
+    assert float(p.previous) == pytest.approx(prev["production_value"])
+    assert str(p.vs_previous) == percent(month["production_value"] / prev["production_value"],
+                                         1, strip=False)
+    assert p.verb == "đạt" and not june.fig.estimated
+    y = june.ytd.production_value
+    assert f"{y}, {y.vs_plan} kế hoạch năm ({y.plan:t})" == (
+        "12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm (25.940 tỷ đồng)")
+    assert f"{june.ytd.export_value.plan}" == "1 tỷ USD"
+    assert june.month.workers.n == "45.500"
+    assert june.ytd_vi == "6 tháng đầu năm 2021" and june.vs_previous_vi == "so với tháng trước"
 
 
 def test_previous_month_of_january_is_december_of_last_year() -> None:
-    assert narrative.previous_month_what(2021, 6) == "so với tháng trước"
-    assert narrative.previous_month_what(2021, 1) == "so với tháng 12/2020"
     ctx = mr.open_report("2021-01", data_dir=str(DATA))
     assert ctx.previous_vi == "tháng 12/2020"
-    assert [c.header for c in mr.kpi_table(ctx).columns][1:3] == ["Tháng 1/2021",
-                                                                 "Tháng 12/2020"]
-    assert "so với tháng 12/2020" in _text(mr.month_text(ctx))
-    assert "so với tháng trước" not in _text(mr.month_text(ctx))
-    assert _text(mr.ytd_text(ctx)).startswith(" Lũy kế tháng 1/2021, ")
-    # the first month of the data has no month before it: the clause is left out
+    assert ctx.vs_previous_vi == "so với tháng 12/2020"
+    assert ctx.ytd_vi == "tháng 1/2021"
     first = mr.open_report("2017-01", data_dir=str(DATA))
-    assert first.fig.previous is None
-    assert "so với tháng" not in _text(mr.month_text(first))
-    assert mr.kpi_table(first).rows[0][2] == "—"
+    assert first.month.production_value.previous.missing  # no data before the first month
+    assert first.month.production_value.change_previous.missing
 
 
-@pytest.mark.parametrize(("month", "label"), [
-    (1, "tháng 1/2021"), (2, "2 tháng đầu năm 2021"), (6, "6 tháng đầu năm 2021"),
-    (9, "9 tháng năm 2021"), (11, "11 tháng đầu năm 2021"), (12, "năm 2021")])
+@pytest.mark.parametrize(("month", "label"), [(2, "2 tháng đầu năm 2021"),
+                                              (9, "9 tháng năm 2021"), (12, "năm 2021")])
 def test_ytd_label(month: int, label: str) -> None:
-    assert narrative.ytd_label(2021, month) == label
-
-
-def test_month_flow_sentence() -> None:
-    s = narrative.flow_sentence("doanh thu", 110, "bn_vnd", previous=100,
-                                      same_period=88, prose=False)
-    assert s == "doanh thu đạt 110 tỷ đồng, tăng 10% so với tháng trước, tăng 25% so với cùng kỳ"
-    s = narrative.flow_sentence("doanh thu", 90, "bn_vnd", estimated=True, previous=100)
-    assert s == "doanh thu ước đạt 90,0 tỷ đồng, giảm 10% so với tháng trước"
-    assert narrative.flow_sentence("xuất khẩu", 0, "musd", previous=5) == (
-        "xuất khẩu chưa phát sinh")
-    assert narrative.flow_sentence("x", 5, "musd", previous=0, same_period=None) == (
-        "x đạt 5 triệu USD")
-    assert narrative.head_count_clause(100, 100, "so với tháng trước") == (
-        "không thay đổi so với tháng trước")
-    assert narrative.head_count_clause(90, 100, "so với tháng trước") == (
-        "giảm 10 người so với tháng trước")
+    ctx = mr.open_report(f"2021-{month:02d}", data_dir=str(DATA))
+    assert ctx.ytd_vi == label
 
 
 def test_zone_monthly_report(dataset: data.Dataset) -> None:
@@ -192,8 +140,7 @@ def test_zone_monthly_report(dataset: data.Dataset) -> None:
     assert want is not None
     assert ctx.fig.month["production_value"] == pytest.approx(want["production_value"])
     assert set(ctx.fig.expected["zone_id"]) == {"hoa-xa"}
-    assert mr.signature(ctx) is None
-    assert "Khu công nghiệp Hòa Xá tháng 6 năm 2021" in mr.header(ctx).html
+    assert "Khu công nghiệp Hòa Xá tháng 6 năm 2021" in ctx.header().html
 
 
 # --- estimates for enterprises that have not reported -------------------------------------------
@@ -213,21 +160,11 @@ def test_missing_enterprises_are_estimated_and_flagged(july: mr.MonthlyContext,
         assert f.month[key] > actual[key]
     june = metrics.totals(ds, Period.parse("2025-06"))
     assert f.previous == pytest.approx(june | {"estimated": 0.0})
-    headers = [c.header for c in mr.kpi_table(july).columns]
-    assert headers[1] == "Ước tháng 7/2025" and headers[2] == "Tháng 6/2025"
-    assert headers[4] == "Ước lũy kế 7 tháng"
-    assert "bình quân 3 tháng gần nhất" in (mr.kpi_table(july).note or "")
-    month = _text(mr.month_text(july))
-    assert "giá trị sản xuất công nghiệp của các khu công nghiệp tỉnh Nam Định ước đạt" in month
-    assert "Số liệu tháng 7/2025 là số ước do còn 5 doanh nghiệp chưa gửi báo cáo" in month
-    assert "ước đạt" in _text(mr.ytd_text(july))
-    assert "ước có" in _text(mr.labour_text(july))
-    coverage = _text(mr.coverage_text(july))
-    assert "185/190 doanh nghiệp đang hoạt động đã gửi báo cáo tháng 7/2025 (97,4%)" in coverage
-    assert ("mỗi doanh nghiệp chưa báo cáo được ước bằng bình quân 3 tháng gần nhất của chính "
-            "doanh nghiệp đó") in coverage
-    chart = mr.monthly_chart(july)
-    assert chart.caption.endswith("tháng 7/2025 là số ước") and "(ước)" in chart.alt_text
+    assert july.month.production_value.verb == "ước đạt"
+    assert july.ytd.production_value.verb == "ước đạt"
+    assert july.month.workers.estimated
+    series = july.monthly("production_value")
+    assert series[series["estimated"]]["month"].tolist() == ["2025-07"]
 
 
 def test_missing_list_names_each_enterprise_and_is_escaped(july_data: Path,
@@ -240,10 +177,9 @@ def test_missing_list_names_each_enterprise_and_is_escaped(july_data: Path,
              for line in path.read_text(encoding="utf-8").splitlines()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ctx = mr.open_report("2025-07", data_dir=str(folder))
-    table = mr.missing_table(ctx)
-    assert table is not None and len(table.rows) == 5
-    assert [r[0] for r in table.rows].count(evil) == 1
-    html = table.to_html()
+    missing = ctx.missing()
+    assert len(missing) == 5 and missing["name"].tolist().count(evil) == 1
+    html = table(missing[["name", "zone"]]).to_html()
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt; Công ty &quot;A&amp;B&quot;" in html
 
@@ -299,7 +235,7 @@ def test_render_monthly_2021_06(june_render: RenderResult, dataset: data.Dataset
     month = metrics.totals(dataset, Period.parse("2021-06"))
     assert month is not None
     for figure in (number(month["production_value"]), number(month["export_value"], 1),
-                   "12.000", "25.940", "46,26%", "450,0", "1.000,0", "45%", "45.500"):
+                   "12.000", "25.940", "46,26%", "450,0", "1.000,0", "45,00%", "45.500"):
         assert f">{figure}<" in html, figure
     assert "<title>Báo cáo tình hình hoạt động của các khu công nghiệp tỉnh Nam Định tháng 6 " \
            "năm 2021</title>" in html
@@ -321,7 +257,9 @@ def test_render_monthly_2021_06(june_render: RenderResult, dataset: data.Dataset
 def test_render_monthly_with_missing_submissions(july_render: RenderResult) -> None:
     html = july_render.files["html"].read_text(encoding="utf-8")
     assert "Ước tháng 7/2025" in html and "ước đạt" in html
-    assert "185/190 doanh nghiệp" in html
+    assert "185/190 doanh nghiệp" in html and "Ước lũy kế 7 tháng" in html
+    assert "Số liệu tháng 7/2025 là số ước do còn 5 doanh nghiệp chưa gửi báo cáo" in html
+    assert "ước có" in html and "tháng 7/2025 là số ước" in html
     assert "Doanh nghiệp chưa gửi báo cáo tháng 7/2025" in html
     assert 2 <= _pages(july_render.files["pdf"]) <= 4
     flat = _flat(july_render.files["pdf"])

@@ -10,7 +10,7 @@ import pytest
 
 from izreport import notebook_display as nd
 from izreport import render
-from izreport.charts import Figure, bars_by_group
+from izreport.charts import Figure
 from izreport.export import PrintHTMLExporter, ReportHTMLExporter
 
 
@@ -18,8 +18,11 @@ from izreport.export import PrintHTMLExporter, ReportHTMLExporter
 def figure() -> Figure:
     import pandas as pd
 
+    import altair as alt
+
     frame = pd.DataFrame({"zone": ["Hòa Xá", "Bảo Minh"], "v": [3.0, 2.0]})
-    return Figure(bars_by_group(frame, "zone", "v", "", "tỷ đồng"), "Hình 1. Thử", "Hai cột")
+    chart = alt.Chart(frame).mark_bar().encode(y="zone:N", x="v:Q")
+    return Figure.of(chart, "Thử", "Hai cột")
 
 
 @pytest.fixture
