@@ -192,10 +192,9 @@ def texts(
 ) -> None:
     """Start the period's hand-written sections file (reports/<period>.md) for analysts.
 
-    The file gets every section heading, the situation paragraph drafted from the data and
-    placeholders; an existing file is never overwritten.
+    The file gets every section heading with a placeholder; an existing file is never
+    overwritten. Section I may stay empty: the notebook then drafts it from the data.
     """
-    from izreport import narrative
     from izreport import report as rp
     from izreport.texts import skeleton
 
@@ -204,9 +203,9 @@ def texts(
         path = ctx.texts.path
         if path.exists():
             raise ParameterError(f"{path} already exists; edit it instead")
-        title = f"Báo cáo {rp.subject(ctx)[0].lower()}{rp.subject(ctx)[1:]}: các mục viết tay"
+        title = f"Báo cáo {ctx.subject[0].lower()}{ctx.subject[1:]}: các mục viết tay"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(skeleton(title, " ".join(narrative.situation(ctx))), encoding="utf-8")
+        path.write_text(skeleton(title), encoding="utf-8")
     except IzReportError as exc:
         _fail(exc)
         return

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from izreport import data
-from izreport.catalogue import INDICATORS
+from izreport.catalogue import FLOWS, INDICATORS
 from izreport.errors import DataError, ParameterError, ScopeError
 from izreport.files import atomic_write
 from izreport.submissions import FIGURES, expected_enterprises
@@ -878,7 +878,7 @@ def _csv_text(frame: pd.DataFrame, vietnamese: bool = False) -> str:
 
 def _ambiguous_csv(by_id: pd.DataFrame, month: str) -> str:
     """Every figure written '12.345': decimal point or thousands separator, nothing tells."""
-    amounts = ["production_value", "revenue", "export_value", "import_value", "budget_paid"]
+    amounts = list(FLOWS)
     big = by_id[(by_id[amounts] >= 1).all(axis=1) & (by_id[amounts] < 1000).all(axis=1)]
     lines = [";".join(REPORT_COLUMNS)]
     for ent, rec in big.head(2).iterrows():

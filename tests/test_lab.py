@@ -238,6 +238,10 @@ def _requests_left_localhost(events: list[dict[str, Any]], origin: str) -> list[
 
 def test_report_notebook_draws_interactive_charts_in_jupyterlab_offline(
         lab: Lab, browser: Browser) -> None:
+    # the notebook's charts are plain altair charts written in its cells
+    sources = ["".join(c["source"]) for c in json.loads(
+        (ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8"))["cells"]]
+    assert sum("alt.Chart(" in s for s in sources) >= 3
     deadline = _Deadline(BUDGET)
 
     def server_up() -> bool:
