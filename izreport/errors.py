@@ -25,3 +25,7 @@ class ReconciliationError(IzReportError):
 
 class RenderError(IzReportError):
     """Executing or exporting a report failed; the executed notebook is kept for diagnosis."""
+
+
+class NetworkOutputError(RenderError):
+    """An output or page would load something from the network; the intranet has none."""

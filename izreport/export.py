@@ -3,7 +3,8 @@
 Registered as nbconvert entry points, so ``jupyter nbconvert --to izreport`` (HTML) and
 ``--to izreport_pdf`` work as users expect; :mod:`izreport.render` uses the same classes
 in-process. The pages load nothing from outside: the Vega bundle is inlined once per page
-and the PDF embeds the project's fonts.
+and the PDF embeds the project's fonts. A notebook whose output would load from the
+network is refused (:mod:`izreport.offline`), and every exported page is checked again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import izreport
 from izreport.charts import FONTS_DIR
 from izreport.notebook_display import strip_live
 from izreport.numbering import renumber
+from izreport.offline import check_notebook, check_page
 
 _HERE = Path(__file__).parent
 TEMPLATES_DIR = _HERE / "templates"
@@ -110,6 +112,22 @@ class Renumber(Preprocessor):
         return renumber(nb), resources
 
 
+class NetworkOutputChecker(Preprocessor):
+    """Refuse a notebook whose outputs load from the network, naming the cell.
+
+    Runs after the live outputs and analyst cells are removed: what it reads is what the
+    page would show.
+    """
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        check_notebook(nb, _page_name(resources, ".ipynb"))
+        return nb, resources
+
+
+def _page_name(resources: dict[str, Any], suffix: str) -> str:
+    return f"{resources.get('metadata', {}).get('name') or 'report'}{suffix}"
+
+
 class _ReportExporter(TemplateExporter):
     """Common set-up: project templates, no code or prompts, analyst cells removed."""
 
@@ -142,6 +160,7 @@ class _ReportExporter(TemplateExporter):
         self.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG}, enabled=True), enabled=True)
         self.register_preprocessor(Renumber(enabled=True), enabled=True)
+        self.register_preprocessor(NetworkOutputChecker(enabled=True), enabled=True)
 
     def default_filters(self) -> Any:
         yield from super().default_filters()
@@ -159,7 +178,14 @@ class _ReportExporter(TemplateExporter):
                            ) -> tuple[str, dict[str, Any]]:
         resources = dict(resources or {})
         resources["izreport"] = self._izreport_resources(nb, resources)
-        return super().from_notebook_node(nb, resources, **kw)
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        # the last word: whatever a template or filter added, the page loads nothing
+        check_page(page, _page_name(resources, ".html"), self._page_scripts(resources))
+        return page, resources
+
+    def _page_scripts(self, resources: dict[str, Any]) -> tuple[str, ...]:
+        """The inline scripts the template itself puts in the page (see check_page)."""
+        return ()
 
 
 class ReportHTMLExporter(_ReportExporter):
@@ -175,6 +201,9 @@ class ReportHTMLExporter(_ReportExporter):
     def _izreport_resources(self, nb: Any, resources: dict[str, Any]) -> dict[str, Any]:
         return super()._izreport_resources(nb, resources) | {
             "vega_js": vega_bundle(), "embed_js": _asset("embed.js")}
+
+    def _page_scripts(self, resources: dict[str, Any]) -> tuple[str, ...]:
+        return (resources["izreport"]["vega_js"],)
 
 
 class PrintHTMLExporter(_ReportExporter):

@@ -4,7 +4,8 @@ Everything happens in one process (imports and exporters are paid for once), and
 exporters are imported on a background thread while the kernel runs. Files are written
 into a temporary folder beside the output and moved into place only when every format
 succeeded, so a failed run never replaces a good report; the executed notebook of a
-failed run is kept under ``failed/`` for diagnosis.
+failed run is kept under ``failed/`` for diagnosis. An executed notebook whose outputs
+would load anything from the network fails the same way, before anything is exported.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from izreport.data import DATA_ENV
-from izreport.errors import ParameterError, RenderError
+from izreport.errors import NetworkOutputError, ParameterError, RenderError
 from izreport.notebook_display import RENDER_ENV
 from izreport.params import get_report, validate
 
@@ -151,9 +152,15 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             raise RenderError(f"cannot load the exporters: {prefetch.error}") from prefetch.error
         import nbformat
 
-        from izreport.export import ReportHTMLExporter, ReportPDFExporter
+        from izreport.export import HIDDEN_TAG, ReportHTMLExporter, ReportPDFExporter
+        from izreport.offline import check_notebook
 
         nb = nbformat.read(executed, as_version=4)
+        try:
+            check_notebook(nb, spec.notebook, skip_tags={HIDDEN_TAG})
+        except NetworkOutputError as exc:
+            failed = _keep_failed(executed, out / "failed" / f"{stem}.ipynb")
+            raise NetworkOutputError(f"{exc} (notebook đã chạy được lưu tại {failed})") from exc
         written = {"ipynb": executed}
         exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter}
         for fmt in wanted:
@@ -221,12 +228,18 @@ def _execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
                             cwd=str(notebook.parent), km=km,
                             request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
-        failed_copy.parent.mkdir(parents=True, exist_ok=True)
-        if executed.exists():
-            shutil.copyfile(executed, failed_copy)
+        _keep_failed(executed, failed_copy)
         raise RenderError(
             f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
             f"(executed notebook kept at {failed_copy})") from exc
+
+
+def _keep_failed(executed: Path, failed_copy: Path) -> Path:
+    """Keep the executed notebook of a failed run under ``failed/``, for diagnosis."""
+    failed_copy.parent.mkdir(parents=True, exist_ok=True)
+    if executed.exists():
+        shutil.copyfile(executed, failed_copy)
+    return failed_copy
 
 
 def _publish(path: Path, out: Path) -> Path:

@@ -3,6 +3,13 @@
 ``reports/2021-H1.md`` (``reports/2021-H1_hoa-xa.md`` for one zone) holds one ``##``
 heading per section. A required section that is missing, empty or still a placeholder
 makes the report a draft (DỰ THẢO); ``--final`` refuses to render until it is written.
+
+A ``##`` heading that names none of the known :data:`SECTIONS` never fails a render: it
+starts an *extra* section, kept with its heading as written. Its place is the known
+heading it follows in the file: :meth:`PeriodTexts.extras_after` gives the extra sections
+written after the known section ``key`` and before the next known heading, in file order
+(``key=None``: those before the first known heading). Extra sections are never required;
+one that is empty or still a placeholder is left out.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from izreport.data import fold
-from izreport.errors import DataError
 
 TEXTS_ENV = "IZREPORT_TEXTS"
 #: Written into new files; a section still containing it counts as not written.
@@ -56,12 +62,22 @@ def texts_path(period: str, zone_id: str | None = None, folder: Path | None = No
 
 
 @dataclass(frozen=True)
+class ExtraSection:
+    """A section the analyst added under a heading of their own, and where it stands."""
+
+    after: str | None  # key of the known section heading above it; None: before all
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
 class PeriodTexts:
     """The hand-written sections of one report and what is still missing."""
 
     path: Path
     sections: dict[str, str]
     required: bool = True  # False for reports made from data alone
+    extras: tuple[ExtraSection, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -76,6 +92,15 @@ class PeriodTexts:
 
     def get(self, key: str) -> str | None:
         return self.sections.get(key)
+
+    def extras_after(self, key: str | None) -> list[tuple[str, str]]:
+        """(title, body) of the added sections placed after known section ``key``.
+
+        A key that is no known section is a programming error, not an empty answer.
+        """
+        if key is not None and key not in _BY_KEY:
+            raise KeyError(f"unknown section key {key!r}; keys: {', '.join(_BY_KEY)}")
+        return [(e.title, e.body) for e in self.extras if e.after == key]
 
 
 def _match(heading: str) -> SectionSpec | None:
@@ -93,39 +118,48 @@ def _written(body: str) -> bool:
 
 def read_texts(period: str, zone_id: str | None = None, folder: Path | None = None
                ) -> PeriodTexts:
-    """Parse the period's file; a heading that names no known section is an error."""
+    """Parse the period's file; a heading that names no known section is an extra one."""
     path = texts_path(period, zone_id, folder)
     if not path.is_file():
         return PeriodTexts(path, {})
     sections: dict[str, str] = {}
+    extras: list[ExtraSection] = []
+    after: str | None = None  # the last known heading seen
+    heading: str | None = None  # the current section's heading; None before the first
     current: SectionSpec | None = None
     lines: list[str] = []
 
     def close() -> None:
-        if current is not None and _written("\n".join(lines)):
-            sections[current.key] = "\n".join(lines).strip() + "\n"
+        text = "\n".join(lines)
+        if heading is None or not _written(text):
+            return
+        body = text.strip() + "\n"
+        if current is not None:
+            sections[current.key] = body
+        else:
+            extras.append(ExtraSection(after, heading, body))
 
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
             close()
-            current, lines = _match(line[3:]), []
-            if current is None:
-                known = "; ".join(s.title for s in SECTIONS)
-                raise DataError(f"{path}: line {number}: heading '{line[3:].strip()}' names no "
-                                f"section of the report; sections: {known}")
-        elif line.startswith("# ") and current is None:
+            heading, current, lines = line[3:].strip(), _match(line[3:]), []
+            if current is not None:
+                after = current.key
+        elif line.startswith("# ") and heading is None:
             continue  # the file's own title
-        elif current is not None:
+        elif heading is not None:
             lines.append(line)
     close()
-    return PeriodTexts(path, sections)
+    return PeriodTexts(path, sections, extras=tuple(extras))
 
 
 def skeleton(title: str, situation: str = "") -> str:
     """A new file for analysts: every section heading, the drafted situation text."""
     parts = [f"# {title}", "",
              "<!-- Mỗi mục một tiêu đề '## '. Mục còn '(Nhập nội dung)' được coi là chưa viết:",
-             "     báo cáo khi đó là DỰ THẢO và không in được bản chính thức (--final). -->", ""]
+             "     báo cáo khi đó là DỰ THẢO và không in được bản chính thức (--final).",
+             "     Một tiêu đề '## ' khác các mục dưới đây là một mục thêm, in sau mục đứng",
+             "     trước nó trong tệp này. -->", ""]
     for spec in SECTIONS:
         body = situation if spec.key == "situation" and situation else PLACEHOLDER
         parts += [f"## {spec.title}", "", body, ""]

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from izreport.errors import DataError
 from izreport.texts import PLACEHOLDER, SECTIONS, read_texts, skeleton
 
 
@@ -33,11 +32,41 @@ def test_headings_match_loosely_and_placeholders_count_as_missing(tmp_path: Path
                              "Tồn tại, hạn chế và nguyên nhân", "Kiến nghị, đề xuất")
 
 
-def test_unknown_heading_names_file_and_line(tmp_path: Path) -> None:
-    _write(tmp_path, "2021.md", "# Năm 2021\n\n## Môi trường\n\nNội dung.\n\n## Thời tiết\n\nx\n")
-    with pytest.raises(DataError) as err:
-        read_texts("2021", folder=tmp_path)
-    assert "2021.md: line 7" in str(err.value) and "Thời tiết" in str(err.value)
+def test_unknown_headings_become_extra_sections_in_file_order(tmp_path: Path) -> None:
+    _write(tmp_path, "2021.md",
+           "# Năm 2021\n\n## Bối cảnh chung\n\nMở đầu.\n\n"
+           "## Môi trường\n\nNội dung.\n\n## Thời tiết\n\nMưa nhiều.\n\n"
+           "## Phòng cháy chữa cháy\n\nĐã diễn tập.\n# Không phải tiêu đề tệp\n\n"
+           f"## Tồn tại, hạn chế\n\n{PLACEHOLDER}\n\n## Ghi chú\n\n- Một.\n- Hai.\n\n"
+           "## Kiến nghị\n\nĐề nghị A.\n")
+    texts = read_texts("2021", folder=tmp_path)
+    assert texts.get("environment") == "Nội dung.\n"
+    assert texts.get("proposals") == "Đề nghị A.\n"
+    assert texts.extras_after(None) == [("Bối cảnh chung", "Mở đầu.\n")]
+    assert texts.extras_after("environment") == [
+        ("Thời tiết", "Mưa nhiều.\n"),
+        ("Phòng cháy chữa cháy", "Đã diễn tập.\n# Không phải tiêu đề tệp\n")]
+    # placed after the known heading above it, even when that section is not written yet
+    assert texts.get("shortcomings") is None
+    assert texts.extras_after("shortcomings") == [("Ghi chú", "- Một.\n- Hai.\n")]
+    assert texts.extras_after("proposals") == []
+    assert texts.extras_after("situation") == []
+
+
+def test_extra_sections_are_never_required_and_placeholders_are_skipped(tmp_path: Path) -> None:
+    full = "".join(f"## {s.title}\n\nĐã viết.\n\n" for s in SECTIONS)
+    _write(tmp_path, "2022.md", full + f"## Mục thêm chưa viết\n\n{PLACEHOLDER}\n\n"
+           "## Mục thêm trống\n\n\n## Mục thêm chấm\n\n…\n")
+    texts = read_texts("2022", folder=tmp_path)
+    assert texts.complete and texts.missing == ()
+    assert texts.extras == ()
+    assert texts.extras_after("proposals") == []
+
+
+def test_extras_after_an_unknown_key_is_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, "2021.md", "## Môi trường\n\nNội dung.\n")
+    with pytest.raises(KeyError, match="enviroment"):
+        read_texts("2021", folder=tmp_path).extras_after("enviroment")
 
 
 def test_zone_texts_live_in_their_own_file(tmp_path: Path) -> None:
