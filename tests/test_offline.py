@@ -250,7 +250,7 @@ def test_render_of_a_cdn_loading_cell_fails_naming_it_and_writes_nothing(
     nb = nbformat.read(params.NOTEBOOKS_DIR / "quarterly_report.ipynb", as_version=4)
     cell = nbformat.v4.new_code_cell(CDN_CELL)
     cell.id = "cdn-chart"
-    at = next(i for i, c in enumerate(nb.cells) if "monthly_chart" in c.source) + 1
+    at = next(i for i, c in enumerate(nb.cells) if "by_month(\"production_value\")" in c.source) + 1
     nb.cells.insert(at, cell)  # after the report's own chart
     nbformat.write(nb, notebooks / "quarterly_report.ipynb")
     number = sum(1 for c in nb.cells[:at + 1] if c.cell_type == "code")

@@ -15,7 +15,7 @@ from izreport.render import RenderResult, render
 from tests.conftest import DATA, pdftotext
 
 FIGURES_2021_H1 = [
-    "12.000", "25.940", "46,26%", "450,0", "1.000,0", "45%", "200", "6,3", "150",
+    "12.000", "25.940", "46,26%", "450,0", "1.000,0", "45,00%", "200", "6,3", "150",
 ]
 
 
@@ -99,7 +99,7 @@ def test_pdf_text_has_the_figures_with_diacritics(pdf_text: str) -> None:
     flat = " ".join(pdf_text.split()).replace("/ ", "/")  # lines may break after a slash
     assert "Tình hình hoạt động của các khu công nghiệp tỉnh Nam Định" in flat
     assert "12 nghìn tỷ đồng, bằng 46,26% kế hoạch năm (25.940 tỷ đồng)" in flat
-    assert "450 triệu USD, bằng 45% kế hoạch năm (1 tỷ USD)" in flat
+    assert "450 triệu USD, bằng 45,00% kế hoạch năm (1 tỷ USD)" in flat
     assert "6,3 triệu đồng/người/tháng" in flat
     for word in ("Thực hiện", "Nộp ngân sách", "Lao động", "Hình 1.", "Bảng 2."):
         assert word in flat
