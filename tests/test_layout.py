@@ -8,11 +8,11 @@ is read for the numbers in table columns and the static SVG of every chart.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import html5lib
 import nbformat
@@ -181,7 +181,7 @@ def _label_boxes(group: str) -> list[tuple[float, float, float, float, float, fl
         if move is None:
             continue
         x, y = float(move.group(1)), float(move.group(2))
-        width = ImageFont.truetype(_FONT, int(round(size))).getlength(text)
+        width = ImageFont.truetype(_FONT, round(size)).getlength(text)
         start = {"start": x, "middle": x - width / 2, "end": x - width}[
             anchor.group(1) if anchor else "start"]
         out.append((start, start + width, y, float(turn.group(1)) if turn else 0.0, size, x))
@@ -196,7 +196,7 @@ def test_no_two_axis_labels_of_a_chart_overlap(report: RenderResult) -> None:
     assert groups or "iz-chart" not in html
     for group in groups:
         boxes = _label_boxes(group)
-        for a, b in zip(boxes, boxes[1:], strict=False):
+        for a, b in itertools.pairwise(boxes):
             if a[3] or b[3]:  # rotated labels: lines must not touch across their height
                 gap = abs(b[5] - a[5]) * abs(math.sin(math.radians(a[3] or b[3])))
                 assert gap >= a[4] * 0.9, f"rotated labels too close: {group[:200]}"
