@@ -44,13 +44,21 @@ THEME_NAME = "izreport"
 
 def _theme() -> alt.theme.ThemeConfig:
     axis = {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 11, "titleFontSize": 11,
+            # drop labels that would touch rather than print them over each other
+            "labelOverlap": "greedy", "labelSeparation": 6,
             "labelColor": "#222222", "titleColor": "#222222", "gridColor": "#dddddd"}
     return {
         "config": {
+            # the figure's Vietnamese text alternative speaks for the chart; Vega's own
+            # descriptions of axes and marks would be English
+            "aria": False,
             "font": FONT,
             "locale": {"number": VI_NUMBER_LOCALE, "time": VI_TIME_LOCALE},
             "view": {"stroke": None},
             "axis": axis,
+            # end labels centred on their ticks too: flush end labels ran into their
+            # neighbours on a numbered axis
+            "axisX": {"labelFlush": False},
             "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 11,
                        "titleFontSize": 11, "orient": "bottom"},
             "title": {"font": FONT, "fontSize": 13, "anchor": "start", "color": "#222222"},

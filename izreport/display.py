@@ -28,18 +28,21 @@ __all__ = ["activate", "figure", "table", "text"]
 def table(data: Any, caption: str | None = None, *, labels: Mapping[Any, str] | None = None,
           units: Mapping[Any, str] | None = None, decimals: Mapping[Any, int] | None = None,
           percent: Sequence[Any] = (), note: str | None = None, source: str | None = None,
-          numbered: bool = True, row_decimals: str | None = None) -> Table:
+          numbered: bool = True, row_decimals: str | None = None,
+          drop_empty: bool = False) -> Table:
     """A report table from a DataFrame, Series or Styler.
 
     ``labels``, ``units`` and ``decimals`` map column names to header text, unit (a unit
     code such as ``"bn_vnd"`` or any text) and decimals; ``percent`` lists the columns
     that hold ratios (0.462 shown 46,2%). Columns named after catalogue entries
     (``production_value``, ``occupancy``, ...) need none of these. ``row_decimals`` names
-    a column with each row's decimals, for tables whose rows are different indicators.
+    a column with each row's decimals, for tables whose rows are different indicators;
+    ``drop_empty`` leaves out columns without any value. A total row whose rounded value
+    differs from the sum of the rounded rows gets the usual note on rounding.
     """
     return Table.from_frame(data, caption, labels=labels, units=units, decimals=decimals,
                             percent=percent, note=note, source=source, numbered=numbered,
-                            row_decimals=row_decimals)
+                            row_decimals=row_decimals, drop_empty=drop_empty)
 
 
 def figure(chart: alt.TopLevelMixin, caption: str | None = None, *, alt_text: str | None = None,

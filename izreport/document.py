@@ -16,6 +16,17 @@ from izreport.formatting import date_vi, roman
 from izreport.tables import Html
 
 
+def _balanced(name: str, width: int = 24) -> str:
+    """An agency name too long for its column, in two lines of similar length broken
+    between words ("BAN QUẢN LÝ CÁC / KHU CÔNG NGHIỆP"), never one word left alone."""
+    words = name.split()
+    if len(name) <= width or len(words) < 2:
+        return escape(name)
+    cut = min(range(1, len(words)),
+              key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+    return f'{escape(" ".join(words[:cut]))}<br>{escape(" ".join(words[cut:]))}'
+
+
 def default_issue_date(year: int, last_month: int) -> datetime.date:
     """The 5th of the month after the period: reports go out early in the next month."""
     if last_month == 12:
@@ -33,7 +44,7 @@ def header(config: Config, subject: str, issued: datetime.date, number: int | No
         '<table class="iz-header" role="presentation"><tr>'
         '<td class="iz-agency">'
         f'<p class="iz-parent">{escape(board.parent_agency)}</p>'
-        f'<p class="iz-issuer">{escape(board.short_name)}</p>'
+        f'<p class="iz-issuer">{_balanced(board.short_name)}</p>'
         '<div class="iz-rule iz-rule-agency"></div>'
         f'<p class="iz-number">Số: {escape(config.document_number(number))}</p></td>'
         '<td class="iz-motto">'

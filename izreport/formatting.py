@@ -9,6 +9,7 @@ and binary floats would round 0.12345 down).
 from __future__ import annotations
 
 import datetime
+import math
 import numbers
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -82,7 +83,12 @@ def _to_decimal(value: float | int | Decimal | None) -> Decimal | None:
     elif isinstance(value, numbers.Integral):
         result = Decimal(int(value))
     else:
-        result = Decimal(repr(float(value)))
+        number_ = float(value)
+        if math.isfinite(number_):
+            # sums of floats carry binary noise (22.85 summed as 22.849999999999998): the
+            # value as written to nine decimals is what a reader would round
+            number_ = round(number_, 9)
+        result = Decimal(repr(number_))
     return result if result.is_finite() else None
 
 

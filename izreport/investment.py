@@ -93,7 +93,14 @@ def stock(ds: Dataset, last_day: str, zone_id: str | None = None) -> Stock:
 
 def registered_since(ds: Dataset, first_day: str, last_day: str,
                      zone_id: str | None = None) -> dict[str, float]:
-    """Net capital registered between two dates (new + increases − decreases − revoked)."""
+    """Capital attracted between two dates: newly registered plus capital increases.
+
+    This is what the province counts toward its investment-attraction target: capital that
+    certificates of the period brought in. Decreases and revocations are not subtracted (a
+    revocation in 2023 of a project certified in 2015 attracted nothing less in 2021-2025);
+    they show in the register (:func:`stock`) and in the period's own table.
+    """
     rows = events(ds, first_day, last_day, zone_id)
-    signed = rows["capital"] * rows["kind"].map(_SIGN)
-    return {own: float(signed[rows["ownership"] == own].sum()) for own in OWNERSHIPS}
+    attracted = rows[rows["kind"].isin(("new", "increase"))]
+    return {own: float(attracted.loc[attracted["ownership"] == own, "capital"].sum())
+            for own in OWNERSHIPS}

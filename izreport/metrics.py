@@ -61,12 +61,14 @@ def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = N
 
 
 def totals(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str, float] | None:
-    """All indicators of one scope and period; None when the data do not cover the period."""
+    """All indicators of one scope and period; None when there are no data for it (the
+    period lies outside the data, or no enterprise of the scope reported in it), so that a
+    comparison with it reads "—" rather than against zero."""
     if not covers(ds, period):
         return None
     frame = aggregate(ds.select(period.months, zone_id), period)
     if frame.empty:
-        return {k: 0.0 for k in INDICATORS} | {"female_workers": 0.0, "foreign_workers": 0.0}
+        return None
     return {k: float(v) for k, v in frame.iloc[0].items()}
 
 

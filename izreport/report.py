@@ -131,8 +131,9 @@ class ReportContext:
 
     @property
     def draft(self) -> bool:
-        """A report with hand-written sections still missing is a draft (DỰ THẢO)."""
-        return not self.texts.complete and (self.zone is None or self.texts.path.is_file())
+        """A report with hand-written sections still missing is a draft (DỰ THẢO), for a
+        zone as for the province: a zone report is a complete official document."""
+        return not self.texts.complete
 
     @property
     def last_day(self) -> str:
@@ -268,10 +269,10 @@ class ReportContext:
 
     def written(self, key: str) -> Html | None:
         """A hand-written section's body from the period's text file (Markdown, escaped);
-        a marked gap when it is still to be written, None for a zone without its file."""
+        a marked gap when it is still to be written; None for a report made from data alone."""
         body = self.texts.get(key)
         if body is None:
-            if self.zone is not None and not self.texts.path.is_file():
+            if not self.texts.required:
                 return None
             return Html('<p class="iz-missing" role="note">'
                         f"[Chưa có nội dung: mục “{section_title(key)}” được viết trong tệp "
@@ -356,6 +357,11 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
     ds = load(data_dir)
     ds.check_period(p)
     z = ds.zone(zone) if zone else None
+    if z is not None and metrics.totals(ds, p, z.zone_id) is None:
+        operating = ", ".join(x.name for x in ds.operating_zones(p)) or "không có"
+        raise ParameterError(
+            f"{z.title_vi} không có doanh nghiệp nào báo cáo trong {p.label_vi}, nên không có "
+            f"báo cáo của khu cho kỳ này (khu đang hoạt động trong kỳ: {operating})")
     texts = (read_texts(str(p), z.zone_id if z else None) if hand_written
              else PeriodTexts(Path(), {}, required=False))
     ctx = ReportContext(

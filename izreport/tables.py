@@ -21,12 +21,14 @@ import pandas as pd
 
 from izreport import numbering
 from izreport.catalogue import measure
-from izreport.formatting import MISSING, UNITS, number, percent
+from izreport.formatting import MISSING, UNITS, number, percent, rounded
 
 __all__ = ["TOTAL_LABELS", "ColumnFormat", "Html", "Table", "paragraphs", "with_total"]
 
 #: First-column labels of rows that sum up the rows above (printed in bold).
 TOTAL_LABELS = frozenset({"Tổng số", "Tổng cộng", "Cộng", "Toàn tỉnh"})
+#: Said under a table whose rounded rows do not add up to its rounded total.
+ROUNDING_NOTE = "Số liệu được làm tròn; tổng có thể chênh lệch do làm tròn."
 #: Decimals of a float column that neither the notebook nor the catalogue describes.
 DEFAULT_DECIMALS = 1
 
@@ -125,13 +127,15 @@ class Table:
                    units: Mapping[Any, str] | None = None,
                    decimals: Mapping[Any, int] | None = None, percent: Sequence[Any] = (),
                    note: str | None = None, source: str | None = None,
-                   numbered: bool = True, row_decimals: str | None = None) -> Table:
+                   numbered: bool = True, row_decimals: str | None = None,
+                   drop_empty: bool = False) -> Table:
         """A table from a DataFrame, Series or pandas Styler (see the module's docstring).
 
         A named or non-default index becomes the first column. From a Styler: its data,
         caption, hidden columns and the cells its ``format()`` calls formatted.
         ``row_decimals`` names a column holding each row's decimals for the number columns
-        (rows of different indicators); that column is not shown.
+        (rows of different indicators); that column is not shown. ``drop_empty`` leaves out
+        the columns with no value at all (a plan column in a zone report).
         """
         cells = None
         styler_cls = _styler_class()
@@ -159,6 +163,13 @@ class Table:
             per_row_cols = frozenset()
         formats = column_formats(frame, labels=labels, units=units, decimals=decimals,
                                  percent=percent)
+        if drop_empty:
+            keep = [i for i, c in enumerate(frame.columns)
+                    if i == 0 or frame[c].map(_has_value).any()]
+            frame, formats = frame.iloc[:, keep], tuple(formats[i] for i in keep)
+            per_row_cols = frozenset(keep.index(i) for i in per_row_cols if i in keep)
+            cells = None if cells is None else {
+                (r, keep.index(c)): t for (r, c), t in cells.items() if c in keep}
         return cls(frame, formats, caption, note, source, numbered, cells, per_row,
                    per_row_cols)
 
@@ -173,8 +184,8 @@ class Table:
 
     def to_html(self, label: str | None = None) -> str:
         """The table as HTML; ``label`` is its number ("Bảng 3"), if numbered."""
-        head = "".join(f'<th scope="col"{_num(f)}>{escape(f.header)}</th>'
-                       for f in self.formats)
+        head = "".join(f'<th scope="col"{_num(f)}{self._per_row(i)}>{escape(f.header)}</th>'
+                       for i, f in enumerate(self.formats))
         body = []
         for i in range(len(self.frame)):
             first = self.cell(i, 0)
@@ -183,14 +194,48 @@ class Table:
                       for j, f in enumerate(self.formats[1:], start=1)]
             total = ' class="iz-total"' if first.strip() in TOTAL_LABELS else ""
             body.append(f"<tr{total}>" + "".join(cells) + "</tr>")
+        rounding = ROUNDING_NOTE if self._total_differs() else None
         notes = "".join(f'<p class="iz-note">{escape(t)}</p>'
-                        for t in (self.note, _source(self.source)) if t)
+                        for t in (self.note, rounding, _source(self.source)) if t)
+        mixed = ' data-iz-rows="mixed"' if self.row_decimals is not None else ""
         return (
-            f'<div class="iz-table-wrap"><table class="iz-table">'
+            f'<div class="iz-table-wrap"><table class="iz-table"{mixed}>'
             f"{numbering.caption_html(label, self.caption)}"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             f"{notes}</div>"
         )
+
+    def _total_differs(self) -> bool:
+        """Whether a total row, shown rounded, differs from the sum of the rounded rows."""
+        rows = [self.cell(i, 0).strip() for i in range(len(self.frame))]
+        if len(rows) < 3 or rows[-1] not in TOTAL_LABELS:
+            return False
+        for col, fmt in enumerate(self.formats):
+            if fmt.kind != "number" or col == 0 or (self.cells and any(
+                    (r, col) in self.cells for r in range(len(rows)))):
+                continue
+            values = pd.to_numeric(self.frame.iloc[:, col], errors="coerce")
+            parts, total = values.iloc[:-1], values.iloc[-1]
+            if parts.isna().any() or pd.isna(total):
+                continue
+            if abs(parts.sum() - total) > 1e-6 * max(1.0, abs(total)):
+                continue  # not a sum (a weighted mean, a ratio): nothing to reconcile
+            decimals = [self._decimals(r, col) for r in range(len(rows))]
+            shown = sum(rounded(v, d) or 0 for v, d in zip(parts, decimals, strict=False))
+            if shown != rounded(total, decimals[-1]):
+                return True
+        return False
+
+    def _per_row(self, col: int) -> str:
+        """Marks a column whose decimals follow each row's indicator (for checks)."""
+        if self.row_decimals is not None and col in self.row_decimal_columns:
+            return " data-iz-per-row"
+        return ""
+
+    def _decimals(self, row: int, col: int) -> int:
+        if self.row_decimals is not None and col in self.row_decimal_columns:
+            return self.row_decimals[row]
+        return self.formats[col].decimals
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None
                           ) -> tuple[dict[str, str], dict[str, Any]]:
@@ -220,6 +265,11 @@ def with_total(frame: pd.DataFrame, label: str = "Tổng số",
         else:
             row[name] = ""
     return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+
+
+def _has_value(value: Any) -> bool:
+    return value is not None and not (not isinstance(value, str) and pd.isna(value)) and (
+        value != "")
 
 
 def _source(source: str | None) -> str | None:

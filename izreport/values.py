@@ -71,7 +71,8 @@ class _Value:
         return self._text(flags, decimals)
 
     def __str__(self) -> str:
-        return format(self, "")
+        """The value as text, a plain "—" when missing (f-strings mark it for compose)."""
+        return MISSING if self.missing else format(self, "")
 
     def __float__(self) -> float:
         return math.nan if self.missing else float(self.value)  # type: ignore[arg-type]

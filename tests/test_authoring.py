@@ -16,7 +16,7 @@ from izreport import numbering, params
 from izreport.catalogue import INDICATORS
 from izreport.display import figure, table, text
 from izreport.render import RenderResult, render
-from izreport.tables import with_total
+from izreport.tables import ROUNDING_NOTE, with_total
 from izreport.values import Amount, Change, Kpi, PlanShare, Ratio, compose
 from tests.conftest import DATA
 from tests.test_browser import dump_dom
@@ -35,6 +35,12 @@ DELIBERATE = [
      "Hình 1. Tỷ lệ lấp đầy các khu công nghiệp đến tháng 6/2021"),
     # abbreviations in headers spelled out
     ("Các KCN thu hút", "Các khu công nghiệp thu hút"),
+    # capital attracted toward the 2021-2025 target: new and increased, not net of revocations
+    ("| 2.000 | 15,18 | 0,76%", "| 2.000 | 49,38 | 2,47%"),
+    ("Mục tiêu theo Nghị quyết số 04 của Ban Chấp hành Đảng bộ tỉnh. Mục tiêu tổng vốn",
+     "Mục tiêu theo Nghị quyết số 04 của Ban Chấp hành Đảng bộ tỉnh. Vốn thu hút là vốn đăng ký "
+     "cấp mới và tăng thêm từ năm 2021, không trừ vốn điều chỉnh giảm và dự án thu hồi. Mục tiêu "
+     "tổng vốn"),
     (_COMPARISON_OLD, _COMPARISON_NEW),
     ("Trong đó nữ | Người nước ngoài | So cùng kỳ | Thu nhập bình quân (triệu đồng/người/tháng) "
      "| So cùng kỳ", "Trong đó nữ (người) | Người nước ngoài (người) | Lao động so cùng kỳ | "
@@ -57,7 +63,10 @@ def test_html_keeps_the_snapshot_but_for_the_deliberate_fixes(rendered: RenderRe
     for old, new in DELIBERATE:
         assert old in before, old
         before = before.replace(old, new)
-    after = "\n".join(html_lines(rendered.files["html"].read_text(encoding="utf-8"))) + "\n"
+    lines = html_lines(rendered.files["html"].read_text(encoding="utf-8"))
+    # deliberate: a note under each table whose rounded rows do not add up to its total
+    assert lines.count(ROUNDING_NOTE) >= 1
+    after = "\n".join(line for line in lines if line != ROUNDING_NOTE) + "\n"
     assert _same_decimals(after) == _same_decimals(before)
     # and the percentages of a column now all show the same decimals
     assert "| 100,0% | Đang hoạt động" in after and "| 100% |" not in after
@@ -70,6 +79,7 @@ def test_pdf_keeps_every_figure_of_the_snapshot(rendered: RenderResult) -> None:
 
     before = figures((SNAPSHOTS / "half-year_2021-H1.pdf.txt").read_text(
         encoding="utf-8").splitlines())
+    before -= Counter(["15,18", "0,76%"])  # deliberate: the target's capital (see DELIBERATE)
     after = figures(pdf_lines(rendered.files["pdf"]))
     lost = before - after
     assert not lost, f"figures missing from the PDF: {dict(lost)}"
@@ -246,3 +256,32 @@ def test_plain_chart_and_frame_are_numbered_report_parts(edited: RenderResult,
     pages = subprocess.run(["pdfimages", "-list", str(edited.files["pdf"])],
                            capture_output=True, text=True, check=True).stdout
     assert len(pages.strip().splitlines()) <= 2  # header lines only: no raster images
+
+
+def test_rounded_rows_that_miss_the_total_get_the_rounding_note() -> None:
+    frame = pd.DataFrame({"name": ["a", "b"], "production_value": [1.4, 1.4]})
+    html = table(with_total(frame)).to_html()
+    assert ">1<" in html and ">3<" in html  # 1 + 1 shown against a total of 3
+    assert "Số liệu được làm tròn; tổng có thể chênh lệch do làm tròn." in html
+    exact = pd.DataFrame({"name": ["a", "b"], "production_value": [1.0, 2.0]})
+    assert "làm tròn" not in table(with_total(exact)).to_html()
+
+
+def test_no_data_a_year_earlier_reads_as_a_dash() -> None:
+    from izreport import report
+
+    ctx = report.open_report("2022-H1", "Dệt may Rạng Đông")  # first reports in 2022
+    k = ctx.kpi.production_value
+    assert k.same_period.missing and k.change.missing and str(k.vs_same_period) == "—"
+    assert compose(f"Giá trị {k}, {k.change} so với cùng kỳ.") == f"Giá trị {k}."
+    appendix = html_lines(ctx.appendix().html)
+    row = next(line for line in appendix if line.startswith("Doanh thu"))
+    assert row.endswith("| — | —"), row  # no same period, no ratio: never "0"
+
+
+def test_a_zone_with_no_enterprise_in_the_period_is_refused() -> None:
+    from izreport import report
+    from izreport.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="không có doanh nghiệp nào báo cáo"):
+        report.open_report("2021-H1", "Dệt may Rạng Đông")

@@ -233,3 +233,10 @@ def test_roman(n: int, expected: str) -> None:
 def test_roman_rejects(n: int) -> None:
     with pytest.raises(ValueError):
         roman(n)
+
+
+def test_sums_with_binary_noise_round_as_written() -> None:
+    # 22,85 summed from parts is 22.849999999999998 in binary: a reader rounds 22,85 up
+    noisy = sum([14.4, 2.14, 6.31])
+    assert noisy != 22.85 and number(noisy, 1) == "22,9"
+    assert number(2.5) == "3" and number(-2.5) == "-3" and number(0.125, 2) == "0,13"

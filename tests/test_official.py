@@ -198,9 +198,10 @@ def test_board_identity_comes_from_configuration(tmp_path: Path) -> None:
     assert "UBND TỈNH NAM ĐỊNH" not in html
 
 
-def test_zone_report_leaves_out_what_does_not_apply() -> None:
+def test_zone_report_is_a_complete_document() -> None:
     ctx = report.open_report("2021-H1", "Bảo Minh")
-    assert ctx.written_section("environment") is None  # no zone text file
-    assert not ctx.draft
+    # a zone report is a complete official document: without its own texts it is a draft
+    assert "Chưa có nội dung" in ctx.written_section("environment").html  # type: ignore[union-attr]
+    assert ctx.draft and ctx.texts.path.name == "2021-H1_bao-minh.md"
     assert "Khu công nghiệp Bảo Minh" in ctx.appendix().html
     assert list(ctx.occupancy()["name"]) == ["Bảo Minh"]  # one zone: no total row
