@@ -33,6 +33,8 @@ DELIBERATE = [
     # the occupancy chart's axis now reads in percent, so the caption drops its "(%)"
     ("Hình 1. Tỷ lệ lấp đầy các khu công nghiệp đến tháng 6/2021 (%)",
      "Hình 1. Tỷ lệ lấp đầy các khu công nghiệp đến tháng 6/2021"),
+    # the agency name in two balanced lines, not "… KHU CÔNG / NGHIỆP"
+    ("\nBAN QUẢN LÝ CÁC KHU CÔNG NGHIỆP\n", "\nBAN QUẢN LÝ CÁC\nKHU CÔNG NGHIỆP\n"),
     # abbreviations in headers spelled out
     ("Các KCN thu hút", "Các khu công nghiệp thu hút"),
     # capital attracted toward the 2021-2025 target: new and increased, not net of revocations
