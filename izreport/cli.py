@@ -146,14 +146,14 @@ def template(
     period: Annotated[str, typer.Option("--period", help="Month, YYYY-MM.")],
     out: Annotated[Path | None, typer.Option(
         "--out", help="Workbook to write (default bao-cao-PERIOD.xlsx).")] = None,
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
 ) -> None:
     """Write the blank monthly workbook sent to enterprises, one row per enterprise expected."""
-    from izreport.data import default_data_dir
     from izreport.ingest import write_template
 
     try:
-        path = write_template(period, data or default_data_dir(),
+        path = write_template(period, data,
                               out or Path(f"bao-cao-{period}.xlsx"))
     except IzReportError as exc:
         _fail(exc)
@@ -164,16 +164,16 @@ def template(
 @app.command()
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Submissions: .xlsx or .csv files.")],
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
     month: Annotated[str | None, typer.Option(
         "--month", help="Expected month (YYYY-MM) of every file.")] = None,
 ) -> None:
-    """Validate submissions and add them to monthly_reports.csv: all files or nothing."""
-    from izreport.data import default_data_dir
+    """Validate submissions and add them to the store's monthly reports: all files or nothing."""
     from izreport.ingest import ingest as do_ingest
 
     try:
-        result = do_ingest(files, data or default_data_dir(), month=month)
+        result = do_ingest(files, data, month=month)
     except IzReportError as exc:
         _fail(exc)
         return
