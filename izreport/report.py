@@ -17,7 +17,7 @@ import pandas as pd
 
 from izreport import charts, document, investment, metrics, narrative
 from izreport.config import Config, load_config
-from izreport.data import Dataset, Zone, load
+from izreport.data import Dataset, Zone, load, report_months
 from izreport.errors import ParameterError
 from izreport.formatting import UNITS, number, percent, quantity
 from izreport.periods import Period
@@ -92,7 +92,7 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
     from ``reports/<period>.md`` and so are never drafts for want of them.
     """
     p = Period.parse(period)
-    ds = load(data_dir)
+    ds = load(data_dir, months=report_months(p))  # the cost follows the period
     ds.check_period(p)
     z = ds.zone(zone) if zone else None
     texts = (read_texts(str(p), z.zone_id if z else None) if hand_written
