@@ -21,7 +21,7 @@ help:
 	@echo "make report   render the $(PERIOD) half-year report into outputs/"
 	@echo "make test     lint and run the test suite"
 	@echo "make lab      JupyterLab on notebooks/ at http://127.0.0.1:$(LAB_PORT) (offline charts)"
-	@echo "make bench    run the rendering benchmarks (one report; all zones in parallel)"
+	@echo "make bench    run the benchmarks (one report; all zones in parallel; national-size store)"
 	@echo "make sample   regenerate the synthetic sample data in data/"
 	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
 
@@ -56,6 +56,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_store.py
 
 # localhost only, no browser opened, no update or news checks (the intranet is offline)
 lab: $(VENV)/.lab
