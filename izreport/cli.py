@@ -186,6 +186,46 @@ def ingest(
 
 
 @app.command()
+def intake(
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land or plans.")],
+    files: Annotated[list[Path], typer.Argument(help="Filled workbooks (.xlsx) or .csv files.")],
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
+) -> None:
+    """Take in investment certificates, zone land leased or annual plans: all files or nothing."""
+    from izreport.intake import take_in
+
+    try:
+        results = take_in(kind, files, data)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    for r in results:
+        _out.print(f"{r.path.name}: {r.added} thêm, {r.replaced} thay, {r.unchanged} không đổi",
+                   highlight=False)
+
+
+@app.command("intake-template")
+def intake_template(
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land or plans.")],
+    out: Annotated[Path, typer.Option("--out", help="Workbook to write.")],
+    period: Annotated[str | None, typer.Option(
+        "--period", help="Month YYYY-MM (zone-land: the month; plans: its year).")] = None,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
+) -> None:
+    """Write an intake's blank workbook (prefilled with zones or indicators where it has them)."""
+    from izreport.intake import write_template as write_intake_template
+
+    try:
+        path = write_intake_template(kind, out, period, data)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    _out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
 def texts(
     period: Annotated[str, typer.Option("--period", help="Report period, e.g. 2021-H2.")],
     zone: Annotated[str | None, typer.Option("--zone", help="Zone, for a zone report.")] = None,

@@ -146,6 +146,8 @@ projects = sa.Table(
     sa.Column("capital_musd", sa.Float),
     sa.Column("capital_bn_vnd", sa.Float),
     sa.Column("land_ha", sa.Float),
+    sa.Column("certificate_no", sa.String(40)),
+    sa.Index("ix_projects_certificate_no", "certificate_no", unique=True),
     sa.CheckConstraint("ownership IN ('FDI', 'DDI')", name="ck_projects_ownership"),
     sa.CheckConstraint("kind IN ('new', 'increase', 'decrease', 'revoked')",
                        name="ck_projects_kind"),

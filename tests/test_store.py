@@ -51,7 +51,7 @@ def test_an_upgrade_migrates_an_existing_database(tmp_path: Path) -> None:
     opened = data.open_store(folder)
     with opened.reading() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0002"
+    assert version == "0003"
     (entry,) = store.read_audit(opened)
     assert entry["file_name"] == "(before the audit)" and entry["rows"] == 16036
     pd.testing.assert_frame_equal(data.load(folder).monthly_reports, ds.monthly_reports)
