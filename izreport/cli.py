@@ -186,6 +186,29 @@ def ingest(
 
 
 @app.command()
+def export(
+    tables: Annotated[list[str] | None, typer.Argument(
+        help="Tables (zones, zone_land, enterprises, monthly_reports, plans, projects); "
+             "none: all.")] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", help="Folder for CSV files, or a .xlsx workbook (one sheet per table).")
+    ] = Path("xuat"),
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
+) -> None:
+    """Write the store's tables as CSV files (the exchange format) or an Excel workbook."""
+    from izreport.data import export as do_export
+
+    try:
+        written = do_export(out, tables or (), data)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    for path in written:
+        _out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
 def intake(
     kind: Annotated[str, typer.Argument(help="certificates, zone-land or plans.")],
     files: Annotated[list[Path], typer.Argument(help="Filled workbooks (.xlsx) or .csv files.")],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import unicodedata
 from collections.abc import Iterable
@@ -300,9 +301,13 @@ def data_months(source: Path | str | None = None) -> list[str]:
     from izreport.store import monthly_reports
 
     store = open_store(source)
+    month = monthly_reports.c.month
+    # one index seek per month instead of a scan of every row ("loose index scan")
+    step = sa.select(sa.func.min(month).label("m")).cte("months", recursive=True)
+    nxt = sa.select(sa.func.min(month)).where(month > step.c.m).scalar_subquery()
+    step = step.union_all(sa.select(nxt).where(step.c.m.is_not(None)))
     with store.reading() as conn:
-        months = list(conn.execute(sa.select(monthly_reports.c.month).distinct()
-                                   .order_by(monthly_reports.c.month)).scalars())
+        months = [m for m in conn.execute(sa.select(step.c.m)).scalars() if m is not None]
     if not months:
         raise DataError(f"{store.label}: no monthly reports")
     return months
@@ -351,6 +356,45 @@ def fingerprint(source: Path | str | None = None) -> dict[str, str]:
     return {"data/store": store.label, "data/revision": store.revision()}
 
 
+def export(out: Path, tables: Iterable[str] = (), source: Path | str | None = None
+           ) -> list[Path]:
+    """Write tables as exchange CSV files into a folder, or as one workbook (``.xlsx``).
+
+    CSV files are written as the sample is (same columns, order and decimals), so a store
+    filled from the sample exports the sample's bytes.
+    """
+    import pandas as pd
+
+    from izreport.files import atomic_write
+    from izreport.sample import DECIMALS as SAMPLE_DECIMALS
+    from izreport.sample import _cell
+
+    names = list(tables) or list(_TABLES)
+    unknown = [n for n in names if n not in _TABLES]
+    if unknown:
+        raise DataError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(_TABLES)}")
+    ds = load(source)
+    if out.suffix.lower() == ".xlsx":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with pd.ExcelWriter(out, engine="openpyxl") as book:
+            for name in names:
+                getattr(ds, name).to_excel(book, sheet_name=name, index=False)
+        return [out]
+    written = []
+    for name in names:
+        frame = getattr(ds, name)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(frame.columns)
+        decimals = [SAMPLE_DECIMALS.get(c) for c in frame.columns]
+        for row in frame.itertuples(index=False):
+            writer.writerow([_cell(None if v is pd.NA else v, d)
+                             for v, d in zip(row, decimals, strict=True)])
+        atomic_write(out / f"{name}.csv", buf.getvalue().encode("utf-8"))
+        written.append(out / f"{name}.csv")
+    return written
+
+
 def read_csv_folder(folder: Path) -> Dataset:
     """Every table of a folder of exchange CSV files, checked as described above."""
     if not folder.is_dir():
@@ -385,7 +429,10 @@ def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
                 *(table.c[c] for c in ORDER[name]))
             if name == "monthly_reports" and wanted is not None:
                 query = query.where(monthly_reports.c.month.in_(wanted))
-            frame = pd.DataFrame(conn.execute(query).all(), columns=list(columns))
+            rows = conn.execute(query).all()
+            by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+            frame = pd.DataFrame(dict(zip(columns, map(list, by_column), strict=True)),
+                                 columns=list(columns))
             frames[name] = _typed(frame, columns)
         first, last = conn.execute(sa.select(sa.func.min(monthly_reports.c.month),
                                              sa.func.max(monthly_reports.c.month))).one()
@@ -426,12 +473,13 @@ def load(folder: Path | str | None = None, months: Iterable[str] | None = None) 
 
 
 def report_months(period: Period, history: int = 0) -> list[str]:
-    """Months a report of ``period`` reads: the period's plan years (so the year to date and
-    the previous month are in) and the same years before, plus ``history`` earlier months."""
+    """Months a report of ``period`` reads: from January of the year before the period to its
+    last month (the year to date, the same period last year, the previous month and the
+    months an estimate averages), plus ``history`` earlier months."""
     first_year = int(period.first_month[:4]) - 1
-    last_year = int(period.last_month[:4])
-    months = [f"{y:04d}-{m:02d}" for y in range(first_year, last_year + 1)
+    months = [f"{y:04d}-{m:02d}" for y in range(first_year, int(period.last_month[:4]) + 1)
               for m in range(1, 13)]
+    months = [m for m in months if m <= period.last_month]
     for _ in range(history):
         y, m = int(months[0][:4]), int(months[0][5:])
         months.insert(0, f"{y - (m == 1):04d}-{(m - 2) % 12 + 1:02d}")

@@ -37,6 +37,12 @@ def test_tables_match_the_migrations(store_source: Path | str) -> None:
     assert diff == []
 
 
+def test_head_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(store.alembic_config()).get_current_head() == store.HEAD
+
+
 def test_an_upgrade_migrates_an_existing_database(tmp_path: Path) -> None:
     folder = tmp_path / "old"
     folder.mkdir()
@@ -51,7 +57,7 @@ def test_an_upgrade_migrates_an_existing_database(tmp_path: Path) -> None:
     opened = data.open_store(folder)
     with opened.reading() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0003"
+    assert version == store.HEAD == "0003"
     (entry,) = store.read_audit(opened)
     assert entry["file_name"] == "(before the audit)" and entry["rows"] == 16036
     pd.testing.assert_frame_equal(data.load(folder).monthly_reports, ds.monthly_reports)
@@ -138,7 +144,7 @@ def test_store_settings_reject_unknown_keys(tmp_path: Path) -> None:
 
 def test_a_report_reads_only_the_months_it_needs(store_source: Path | str) -> None:
     months = data.report_months(Period.parse("2021-H1"))
-    assert months[0] == "2020-01" and months[-1] == "2021-12"
+    assert months[0] == "2020-01" and months[-1] == "2021-06"
     data.open_store(store_source)
     ds = data.load(store_source, months=months)
     assert set(ds.monthly_reports["month"]) == {m for m in months if m <= "2025-06"}
@@ -147,3 +153,23 @@ def test_a_report_reads_only_the_months_it_needs(store_source: Path | str) -> No
     h1 = Period.parse("2021-H1").months
     pd.testing.assert_frame_equal(ds.select(h1).reset_index(drop=True),
                                   full.select(h1).reset_index(drop=True))
+
+
+def test_export_gives_back_the_exchange_files(store_source: Path | str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from izreport.cli import app
+
+    data.open_store(store_source)
+    result = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "csv"), "--data",
+                                      str(store_source)])
+    assert result.exit_code == 0, result.output
+    for name in store.TABLES:
+        assert (tmp_path / "csv" / f"{name}.csv").read_bytes() == \
+            (DATA / f"{name}.csv").read_bytes(), name
+    book = tmp_path / "bang.xlsx"
+    data.export(book, ["plans", "zones"], store_source)
+    sheets = pd.read_excel(book, sheet_name=None)
+    assert list(sheets) == ["plans", "zones"] and len(sheets["plans"]) == 45
+    with pytest.raises(DataError, match=r"unknown table.*workers"):
+        data.export(tmp_path / "x", ["workers"], store_source)
