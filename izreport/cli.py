@@ -210,12 +210,12 @@ def export(
 
 @app.command()
 def intake(
-    kind: Annotated[str, typer.Argument(help="certificates, zone-land or plans.")],
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
     files: Annotated[list[Path], typer.Argument(help="Filled workbooks (.xlsx) or .csv files.")],
     data: Annotated[str | None, typer.Option(
         "--data", help="Data folder or database URL.")] = None,
 ) -> None:
-    """Take in investment certificates, zone land leased or annual plans: all files or nothing."""
+    """Take in investment certificates, zone land, plans or enterprise changes: all or nothing."""
     from izreport.intake import take_in
 
     try:
@@ -230,7 +230,7 @@ def intake(
 
 @app.command("intake-template")
 def intake_template(
-    kind: Annotated[str, typer.Argument(help="certificates, zone-land or plans.")],
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
     out: Annotated[Path, typer.Option("--out", help="Workbook to write.")],
     period: Annotated[str | None, typer.Option(
         "--period", help="Month YYYY-MM (zone-land: the month; plans: its year).")] = None,

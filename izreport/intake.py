@@ -63,6 +63,7 @@ class Row:
     cells: dict[str, Any]
     headers: dict[str, str]
     problems: list[str]
+    record: dict[str, Any] | None = None    # what to write, when not simply ``values``
 
     def fail(self, name: str, rule: str) -> None:
         shown = "(trống)" if self.cells.get(name) in (None, "") else repr(self.cells[name])
@@ -222,6 +223,7 @@ class Context:
     zones: dict[str, dict[str, Any]]
     enterprises: dict[str, dict[str, Any]]
     rows: list[dict[str, Any]]            # the intake's table as it is
+    last_report: dict[str, str] = field(default_factory=dict)   # enterprise -> last month
 
 
 def _context(store: Any, intake: Intake) -> Context:
@@ -234,7 +236,13 @@ def _context(store: Any, intake: Intake) -> Context:
             sa.select(enterprises.c.enterprise_id, enterprises.c.zone_id,
                       enterprises.c.ownership))}
         rows = [dict(r._mapping) for r in conn.execute(sa.select(table))]
-    return Context(zone_rows, ent_rows, rows)
+        last: dict[str, str] = {}
+        if intake.table == "enterprises":
+            from izreport.store import monthly_reports as mr
+
+            last = dict(conn.execute(sa.select(mr.c.enterprise_id, sa.func.max(mr.c.month))
+                                     .group_by(mr.c.enterprise_id)).all())
+    return Context(zone_rows, ent_rows, rows, last)
 
 
 def _read_context(source: Path | str | None, intake: Intake) -> Context:
@@ -309,7 +317,8 @@ def _write(store: Any, intake: Intake, files: list[tuple[Path, str, list[Row]]]
             added = replaced = unchanged = 0
             changes = []
             for row in rows:
-                record = {k: v for k, v in row.values.items() if k in table.c}
+                record = row.record if row.record is not None else {
+                    k: v for k, v in row.values.items() if k in table.c}
                 key = tuple(record[k] for k in intake.key)
                 old = current.get(key)
                 if old is None:
@@ -595,7 +604,116 @@ PLANS = Intake(
     prefill=_prefill_plans,
 )
 
-INTAKES = {i.name: i for i in (CERTIFICATES, ZONE_LAND, PLANS)}
+# --------------------------------------------------------------------------- enterprises
+
+_EVENTS = {"thanh lap": "new", "moi": "new", "new": "new", "doi ten": "renamed",
+           "renamed": "renamed", "ngung hoat dong": "stopped", "stopped": "stopped"}
+
+
+def _check_enterprises(rows: list[Row], ctx: Context) -> None:
+    """New enterprises (every attribute), renames, and stops (the last month reported)."""
+    sectors = {r["vsic"]: r["sector"] for r in ctx.rows}
+    taxes = {r["tax_code"]: r["enterprise_id"] for r in ctx.rows}
+    known = {r["enterprise_id"]: r for r in ctx.rows}
+    for row in rows:
+        v = row.values
+        ent = known.get(v["enterprise_id"])
+        if v["event"] == "new":
+            if ent is not None:
+                row.fail("enterprise_id", f"doanh nghiệp {v['enterprise_id']} đã có "
+                         f"({ent['name']})")
+                continue
+            for name in ("name", "tax_code", "zone_id", "vsic", "ownership",
+                         "investor_country"):
+                if v.get(name) is None:
+                    row.fail(name, "bắt buộc khi thành lập")
+            if row.problems:
+                continue
+            zone = zone_of(ctx, v["zone_id"])
+            if zone is None or ctx.zones[zone]["kind"] != "KCN":
+                row.fail("zone_id", "không phải khu công nghiệp trong dữ liệu")
+            if not re.fullmatch(r"\d{10}(-\d{3})?", str(v["tax_code"])):
+                row.fail("tax_code", "mã số thuế gồm 10 chữ số (chi nhánh: thêm -3 chữ số)")
+            elif v["tax_code"] in taxes:
+                row.fail("tax_code", f"mã số thuế đã thuộc doanh nghiệp "
+                         f"{taxes[v['tax_code']]}")
+            vsic = str(v["vsic"]).zfill(2)
+            if vsic not in sectors:
+                row.fail("vsic", "mã ngành VSIC (2 chữ số) không có trong dữ liệu")
+            own, wrong = ("registered_capital_musd", "registered_capital_bn_vnd") \
+                if v["ownership"] == "FDI" else ("registered_capital_bn_vnd",
+                                                 "registered_capital_musd")
+            if v.get(wrong) is not None:
+                row.fail(wrong, f"doanh nghiệp {v['ownership']}: vốn ghi ở cột "
+                         f"'{row.headers.get(own, own)}', không quy đổi")
+            if row.problems:
+                continue
+            row.record = {
+                "enterprise_id": v["enterprise_id"], "name": v["name"],
+                "tax_code": v["tax_code"], "zone_id": zone, "vsic": vsic,
+                "sector": sectors[vsic], "ownership": v["ownership"],
+                "investor_country": v["investor_country"], own: v.get(own), wrong: None,
+                "start_month": v["month"], "end_month": None}
+            known[v["enterprise_id"]] = row.record
+            taxes[v["tax_code"]] = v["enterprise_id"]
+            continue
+        if ent is None:
+            row.fail("enterprise_id", "không có doanh nghiệp này trong dữ liệu")
+            continue
+        if v["event"] == "renamed":
+            if v.get("name") is None:
+                row.fail("name", "bắt buộc khi đổi tên: tên mới")
+                continue
+            row.record = {"enterprise_id": v["enterprise_id"], "name": v["name"]}
+        else:
+            if ent.get("end_month"):
+                row.fail("enterprise_id", f"đã ngừng hoạt động từ sau tháng {ent['end_month']}")
+                continue
+            if v["month"] < ent["start_month"]:
+                row.fail("month", f"trước tháng bắt đầu báo cáo ({ent['start_month']})")
+                continue
+            later = ctx.last_report.get(v["enterprise_id"])
+            if later is not None and later > v["month"]:
+                row.fail("month", f"doanh nghiệp đã báo cáo tháng {later}, sau tháng ngừng "
+                         "hoạt động")
+                continue
+            row.record = {"enterprise_id": v["enterprise_id"], "end_month": v["month"]}
+
+
+ENTERPRISES = Intake(
+    name="enterprises", title="DOANH NGHIỆP: THÀNH LẬP, ĐỔI TÊN, NGỪNG HOẠT ĐỘNG",
+    table="enterprises",
+    fields=(
+        Field("enterprise_id", "Mã DN", width=9),
+        Field("event", "Loại", "choice", choices=_EVENTS, width=16,
+              shown=("thành lập", "đổi tên", "ngừng hoạt động")),
+        Field("month", "Tháng", "month", width=10),
+        Field("name", "Tên doanh nghiệp", required=False, width=40),
+        Field("tax_code", "Mã số thuế", required=False, width=13),
+        Field("zone_id", "Khu công nghiệp", required=False, width=18),
+        Field("vsic", "Mã ngành VSIC", required=False, width=8),
+        Field("ownership", "Loại hình (FDI/DDI)", "choice", required=False,
+              choices=_OWNERSHIP, width=10, shown=("FDI", "DDI")),
+        Field("investor_country", "Quốc gia nhà đầu tư", required=False, width=16),
+        Field("registered_capital_musd", "Vốn đăng ký FDI (triệu USD)", "number",
+              required=False, width=12),
+        Field("registered_capital_bn_vnd", "Vốn đăng ký trong nước (tỷ đồng)", "number",
+              required=False, width=12),
+    ),
+    key=("enterprise_id",),
+    guide=(
+        "HƯỚNG DẪN NHẬP THAY ĐỔI DOANH NGHIỆP",
+        "",
+        "1. Thành lập: mã DN mới, tháng bắt đầu báo cáo, tên, mã số thuế, khu công nghiệp, "
+        "mã ngành VSIC, loại hình, quốc gia nhà đầu tư và vốn đăng ký (FDI: triệu USD; "
+        "trong nước: tỷ đồng; không quy đổi).",
+        "2. Đổi tên: mã DN, tháng, tên mới.",
+        "3. Ngừng hoạt động: mã DN và tháng cuối cùng doanh nghiệp báo cáo.",
+    ),
+    check=_check_enterprises,
+)
+
+INTAKES = {i.name: i for i in (CERTIFICATES, ZONE_LAND, PLANS, ENTERPRISES)}
 
 
 def get_intake(kind: str) -> Intake:

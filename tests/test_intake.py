@@ -17,11 +17,11 @@ from izreport.store import read_audit
 from tests.conftest import DATA, store_state
 
 INTAKES = DATA / "intakes"
-FOLDERS = {"certificates": "certificates", "zone-land": "zone-land", "plans": "plans"}
-CLEAN = {"certificates": "gcn-2025-07.csv", "zone-land": "dat-2025-07.csv",
-         "plans": "ke-hoach-2026.csv"}
+FOLDERS = {"certificates": "certificates", "zone-land": "zone-land", "plans": "plans",
+           "enterprises": "enterprises"}
 TEMPLATES = {"certificates": ("mau-gcn.xlsx", None), "zone-land": ("mau-dat-2025-07.xlsx",
-             "2025-07"), "plans": ("mau-ke-hoach-2026.xlsx", "2026-01")}
+             "2025-07"), "plans": ("mau-ke-hoach-2026.xlsx", "2026-01"),
+             "enterprises": ("mau-dn.xlsx", None)}
 runner = CliRunner()
 
 
@@ -30,7 +30,8 @@ def _broken() -> list[tuple[str, str, str]]:
     text = (INTAKES / "README.md").read_text(encoding="utf-8")
     out = []
     for section, kind in (("Investment certificates", "certificates"),
-                          ("Zone land", "zone-land"), ("Annual plans", "plans")):
+                          ("Zone land", "zone-land"), ("Annual plans", "plans"),
+                          ("Enterprises", "enterprises")):
         part = text[text.index(f"## {section}"):]
         part = part[:part.index("\n## ", 3)] if "\n## " in part[3:] else part
         out += [(kind, f, m) for f, m in re.findall(r"^\| `([^`]+)` \| (.+) \|$", part, re.M)]
@@ -44,7 +45,7 @@ def test_every_broken_file_is_in_the_readme() -> None:
     listed = {(k, f) for k, f, _ in BROKEN}
     shipped = {(k, p.name) for k, folder in FOLDERS.items()
                for p in (INTAKES / folder).glob("loi-*.csv")}
-    assert listed == shipped and len(listed) == 15
+    assert listed == shipped and len(listed) == 20
 
 
 @pytest.mark.parametrize(("kind", "name", "message"), BROKEN)
@@ -97,6 +98,26 @@ def test_certificates_are_taken_in_and_reach_the_investment_figures(
     last = read_audit(data.open_store(store_source))[-1]
     assert last["table_name"] == "projects" and last["values"] == [
         {"record": "2143658790", "old": {"capital_musd": 25.5}, "new": {"capital_musd": 26.5}}]
+
+
+def test_enterprise_changes_are_taken_in(store_source: Path | str) -> None:
+    from izreport.submissions import expected_enterprises
+
+    (result,) = take_in("enterprises", [INTAKES / "enterprises" / "dn-2025-07.csv"],
+                        store_source)
+    assert (result.added, result.replaced) == (1, 2)
+    ds = data.load(store_source)
+    ent = ds.enterprises.set_index("enterprise_id")
+    assert ent.loc["DN0213", "sector"].startswith("Sản xuất sản phẩm điện tử")
+    assert (ent.loc["DN0213", "zone_id"], ent.loc["DN0213", "registered_capital_musd"]) == (
+        "my-trung", 25.5)
+    assert ent.loc["DN0003", "name"] == "Công ty Cổ phần May Sao Mai"
+    july = set(expected_enterprises(ds, "2025-07")["enterprise_id"])
+    assert "DN0213" in july and "DN0150" not in july      # new one expected, stopped one not
+    (entry,) = [a for a in read_audit(data.open_store(store_source))
+                if a["table_name"] == "enterprises"]
+    assert {v["record"]: v["old"] for v in entry["values"]} == {
+        "DN0003": {"name": "Công ty TNHH May Sao Mai"}, "DN0150": {"end_month": None}}
 
 
 def test_zone_land_and_plans_are_taken_in(store_source: Path | str) -> None:
