@@ -94,6 +94,7 @@ def main() -> None:
     def duck_fill() -> None:
         ddb.unlink(missing_ok=True)
         con = duckdb.connect(str(ddb))
+        con.register("reports", reports)
         con.execute("CREATE TABLE monthly_reports AS SELECT * FROM reports")
         con.close()
 
@@ -104,6 +105,7 @@ def main() -> None:
 
     def duck_append() -> None:
         with duckdb.connect(str(ddb)) as con:
+            con.register("july", july)
             con.execute("BEGIN")
             con.execute("DELETE FROM monthly_reports WHERE month = '2025-07'")
             con.execute("INSERT INTO monthly_reports SELECT * FROM july")

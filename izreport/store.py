@@ -28,8 +28,6 @@ from izreport.errors import DataError
 
 #: The embedded store's file inside a data folder.
 DB_NAME = "izreport.sqlite"
-#: Environment variable holding a database URL (e.g. postgresql+psycopg://host/izreport).
-URL_ENV = "IZREPORT_DATABASE_URL"
 #: The newest migration in ``izreport/migrations/versions`` (a test keeps them equal).
 HEAD = "0003"
 #: Seconds a writer waits for another writer before giving up.
