@@ -135,6 +135,7 @@ class StoreSettings:
     folder: Path            # data folder of the embedded store (SQLite)
     url: str | None         # a database URL (PostgreSQL) instead of the folder
     seed: Path | None       # exchange CSV files that fill an empty store
+    texts: Path             # the hand-written sections (reports/<period>.md)
 
 
 def store_settings(path: Path | None = None) -> StoreSettings:
@@ -152,10 +153,10 @@ def store_settings(path: Path | None = None) -> StoreSettings:
     table = doc.get("store", {})
     if not isinstance(table, dict):
         raise DataError(f"{path}: [store] must be a table")
-    unknown = sorted(set(table) - {"folder", "url", "seed"})
+    unknown = sorted(set(table) - {"folder", "url", "seed", "texts"})
     if unknown:
         raise DataError(f"{path}: [store] has unknown key(s) {', '.join(unknown)} "
-                        "(known: folder, url, seed)")
+                        "(known: folder, url, seed, texts)")
     base = path.resolve().parent if "store" in doc else root
 
     def folder(key: str, default: str) -> Path | None:
@@ -168,7 +169,7 @@ def store_settings(path: Path | None = None) -> StoreSettings:
     if url is not None and (not isinstance(url, str) or "://" not in url):
         raise DataError(f"{path}: [store] 'url' must be a database URL such as "
                         "postgresql+psycopg://user@host/izreport")
-    store = folder("folder", "var/data")
-    if store is None:
-        raise DataError(f"{path}: [store] 'folder' must not be empty")
-    return StoreSettings(folder=store, url=url, seed=folder("seed", "data"))
+    store, texts = folder("folder", "var/data"), folder("texts", "reports")
+    if store is None or texts is None:
+        raise DataError(f"{path}: [store] 'folder' and 'texts' must not be empty")
+    return StoreSettings(folder=store, url=url, seed=folder("seed", "data"), texts=texts)

@@ -67,14 +67,14 @@ def running() -> Iterator[Server]:
     port = _free_port()
     subprocess.run([*as_user, _bin("initdb"), "-D", str(pgdata), "-U", "postgres",
                     "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, cwd=folder)
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(pgdata), "-o", options,
                     "-l", str(folder / "server.log"), "-w", "start"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, cwd=folder)
     try:
         yield Server(port)
     finally:
         subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(pgdata), "-m", "immediate", "stop"],
-                       capture_output=True)
+                       capture_output=True, cwd=folder)
         shutil.rmtree(folder, ignore_errors=True)

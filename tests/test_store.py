@@ -119,12 +119,16 @@ def test_an_empty_folder_is_filled_from_the_configured_sample(
     config = tmp_path / "izreport.toml"
     text = (Path(__file__).resolve().parents[1] / "izreport.toml").read_text(encoding="utf-8")
     text = text.replace('folder = "var/data"', 'folder = "kho"').replace(
-        'seed = "data"', f'seed = "{DATA}"')
+        'seed = "data"', f'seed = "{DATA}"').replace('texts = "reports"', 'texts = "van-ban"')
     config.write_text(text, encoding="utf-8")
     monkeypatch.setenv("IZREPORT_CONFIG", str(config))
     monkeypatch.delenv("IZREPORT_DATA", raising=False)
     monkeypatch.delenv("IZREPORT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("IZREPORT_TEXTS", raising=False)
     assert data.resolve() == (tmp_path / "kho", None)
+    from izreport.texts import texts_dir
+
+    assert texts_dir() == tmp_path / "van-ban"
     assert data.data_months()[-1] == "2025-06"
     assert (tmp_path / "kho" / store.DB_NAME).is_file()
     monkeypatch.setenv("IZREPORT_DATABASE_URL", "postgresql+psycopg://u:secret@h/db")
