@@ -265,23 +265,33 @@ def alembic_config(connection: sa.Connection | None = None) -> Any:
 def current_revision(engine: sa.Engine) -> str | None:
     """The migration a database is at (None for a new one), read without Alembic."""
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        return _revision(conn)
+
+
+def _revision(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Apply the migrations up to ``revision`` (all of them by default).
 
     An up-to-date store is recognised without importing Alembic (it costs every process,
-    a render's kernel included, a noticeable part of a second).
+    a render's kernel included, a noticeable part of a second). Migrations run under the
+    write lock, so processes opening a new store at once migrate it once.
     """
-    if current_revision(engine) == (HEAD if revision == "head" else revision):
+    target = HEAD if revision == "head" else revision
+    if current_revision(engine) == target:
         return
     from alembic import command
 
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(20250701)"))
+        if _revision(conn) == target:
+            return                                   # another process has just done it
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -385,6 +395,8 @@ def seed_from_csv(store: Store, folder: Path) -> None:
     _ = ds.reports  # every report row names a known enterprise
     digest = data.csv_digest(folder)
     with store.writing() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(zones)).scalar():
+            return                                   # another process has just filled it
         for name, table in TABLES.items():
             rows = _records(getattr(ds, name), table)
             try:

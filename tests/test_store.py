@@ -177,3 +177,20 @@ def test_export_gives_back_the_exchange_files(store_source: Path | str, tmp_path
     assert list(sheets) == ["plans", "zones"] and len(sheets["plans"]) == 45
     with pytest.raises(DataError, match=r"unknown table.*workers"):
         data.export(tmp_path / "x", ["workers"], store_source)
+
+
+def test_processes_opening_a_new_store_at_once_fill_it_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "moi"
+    code = ("import sys; from pathlib import Path; from izreport.store import open_store; "
+            f"open_store(Path(sys.argv[1]), seed=Path({str(DATA)!r})); print('ok')")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(folder)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [o.strip() for o, _ in outputs] == ["ok"] * 4, [e[-300:] for _, e in outputs]
+    opened = data.open_store(folder)
+    assert [e["action"] for e in store.read_audit(opened)] == ["seed"]
+    assert len(data.load(folder).monthly_reports) == 16036
