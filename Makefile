@@ -10,9 +10,10 @@ LAB_PORT ?= 8888
 # JupyterLab refuses to start as root unless told to (containers, CI machines)
 LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Debian packages: WeasyPrint's text stack (present on Debian 12, installed if missing);
-# the tests also open pages in headless Chromium and read PDFs with poppler.
+# the tests also open pages in headless Chromium, read PDFs with poppler and run the store
+# tests against a PostgreSQL server of their own (started and stopped by the tests).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := chromium poppler-utils
+TEST_DEBS := chromium poppler-utils postgresql
 
 .PHONY: report test lint bench lock sample clean help lab
 
@@ -20,7 +21,7 @@ help:
 	@echo "make report   render the $(PERIOD) half-year report into outputs/"
 	@echo "make test     lint and run the test suite"
 	@echo "make lab      JupyterLab on notebooks/ at http://127.0.0.1:$(LAB_PORT) (offline charts)"
-	@echo "make bench    run the rendering benchmarks (one report; all zones in parallel)"
+	@echo "make bench    run the benchmarks (one report; all zones in parallel; national-size store)"
 	@echo "make sample   regenerate the synthetic sample data in data/"
 	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
 
@@ -55,6 +56,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_store.py
 
 # localhost only, no browser opened, no update or news checks (the intranet is offline)
 lab: $(VENV)/.lab

@@ -146,14 +146,14 @@ def template(
     period: Annotated[str, typer.Option("--period", help="Month, YYYY-MM.")],
     out: Annotated[Path | None, typer.Option(
         "--out", help="Workbook to write (default bao-cao-PERIOD.xlsx).")] = None,
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
 ) -> None:
     """Write the blank monthly workbook sent to enterprises, one row per enterprise expected."""
-    from izreport.data import default_data_dir
     from izreport.ingest import write_template
 
     try:
-        path = write_template(period, data or default_data_dir(),
+        path = write_template(period, data,
                               out or Path(f"bao-cao-{period}.xlsx"))
     except IzReportError as exc:
         _fail(exc)
@@ -164,16 +164,16 @@ def template(
 @app.command()
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Submissions: .xlsx or .csv files.")],
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
     month: Annotated[str | None, typer.Option(
         "--month", help="Expected month (YYYY-MM) of every file.")] = None,
 ) -> None:
-    """Validate submissions and add them to monthly_reports.csv: all files or nothing."""
-    from izreport.data import default_data_dir
+    """Validate submissions and add them to the store's monthly reports: all files or nothing."""
     from izreport.ingest import ingest as do_ingest
 
     try:
-        result = do_ingest(files, data or default_data_dir(), month=month)
+        result = do_ingest(files, data, month=month)
     except IzReportError as exc:
         _fail(exc)
         return
@@ -183,6 +183,69 @@ def ingest(
                    f"{f.unchanged} unchanged{blank}", highlight=False)
     _out.print(result.summary(), highlight=False)
 
+
+
+@app.command()
+def export(
+    tables: Annotated[list[str] | None, typer.Argument(
+        help="Tables (zones, zone_land, enterprises, monthly_reports, plans, projects); "
+             "none: all.")] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", help="Folder for CSV files, or a .xlsx workbook (one sheet per table).")
+    ] = Path("xuat"),
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
+) -> None:
+    """Write the store's tables as CSV files (the exchange format) or an Excel workbook."""
+    from izreport.data import export as do_export
+
+    try:
+        written = do_export(out, tables or (), data)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    for path in written:
+        _out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
+def intake(
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
+    files: Annotated[list[Path], typer.Argument(help="Filled workbooks (.xlsx) or .csv files.")],
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
+) -> None:
+    """Take in investment certificates, zone land, plans or enterprise changes: all or nothing."""
+    from izreport.intake import take_in
+
+    try:
+        results = take_in(kind, files, data)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    for r in results:
+        _out.print(f"{r.path.name}: {r.added} thêm, {r.replaced} thay, {r.unchanged} không đổi",
+                   highlight=False)
+
+
+@app.command("intake-template")
+def intake_template(
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
+    out: Annotated[Path, typer.Option("--out", help="Workbook to write.")],
+    period: Annotated[str | None, typer.Option(
+        "--period", help="Month YYYY-MM (zone-land: the month; plans: its year).")] = None,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Data folder or database URL.")] = None,
+) -> None:
+    """Write an intake's blank workbook (prefilled with zones or indicators where it has them)."""
+    from izreport.intake import write_template as write_intake_template
+
+    try:
+        path = write_intake_template(kind, out, period, data)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    _out.print(str(path), highlight=False, markup=False)
 
 
 @app.command()

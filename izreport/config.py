@@ -126,3 +126,50 @@ def load_config(path: Path | None = None) -> Config:
 def load_board(path: Path | None = None) -> Board:
     """Just the [board] table."""
     return load_config(path).board
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the data live: ``[store]`` of the configuration (all keys optional)."""
+
+    folder: Path            # data folder of the embedded store (SQLite)
+    url: str | None         # a database URL (PostgreSQL) instead of the folder
+    seed: Path | None       # exchange CSV files that fill an empty store
+    texts: Path             # the hand-written sections (reports/<period>.md)
+
+
+def store_settings(path: Path | None = None) -> StoreSettings:
+    """``[store]``: relative folders are taken from the configuration file's folder.
+
+    Without the table the store is ``var/data`` and the seed ``data`` in the project: a
+    folder that git ignores, filled from the committed sample.
+    """
+    path = path or config_path()
+    root = Path(__file__).resolve().parents[1]
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
+    table = doc.get("store", {})
+    if not isinstance(table, dict):
+        raise DataError(f"{path}: [store] must be a table")
+    unknown = sorted(set(table) - {"folder", "url", "seed", "texts"})
+    if unknown:
+        raise DataError(f"{path}: [store] has unknown key(s) {', '.join(unknown)} "
+                        "(known: folder, url, seed, texts)")
+    base = path.resolve().parent if "store" in doc else root
+
+    def folder(key: str, default: str) -> Path | None:
+        value = table.get(key, default)
+        if not isinstance(value, str):
+            raise DataError(f"{path}: [store] '{key}' must be a text (a folder)")
+        return (base / value) if value else None
+
+    url = table.get("url") or None
+    if url is not None and (not isinstance(url, str) or "://" not in url):
+        raise DataError(f"{path}: [store] 'url' must be a database URL such as "
+                        "postgresql+psycopg://user@host/izreport")
+    store, texts = folder("folder", "var/data"), folder("texts", "reports")
+    if store is None or texts is None:
+        raise DataError(f"{path}: [store] 'folder' and 'texts' must not be empty")
+    return StoreSettings(folder=store, url=url, seed=folder("seed", "data"), texts=texts)

@@ -201,14 +201,11 @@ def inputs(report: str, values: Mapping[str, Any], data_dir: Path | None = None)
     """
     from izreport import __version__
     from izreport.config import config_path
-    from izreport.data import default_data_dir
+    from izreport.data import fingerprint
     from izreport.params import get_report
     from izreport.texts import texts_dir
 
-    data = data_dir or default_data_dir()
-    parts: dict[str, str] = {}
-    for path in sorted(data.glob("*.csv")):
-        parts[f"data/{path.name}"] = _hash_file(path)
+    parts: dict[str, str] = dict(fingerprint(data_dir))
     period = str(values.get("period") or "")
     if period:
         folder = texts_dir()

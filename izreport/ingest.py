@@ -1,12 +1,13 @@
-"""Ingesting a month's submissions (the board's Excel workbook or CSV) into monthly_reports.csv.
+"""Ingesting a month's submissions (the board's Excel workbook or CSV) into the store.
 
 Enterprises send their monthly figures in the workbook made by :func:`write_template` or as
 CSV. :func:`ingest` reads every given file, validates all of them with a pandera schema
 (every problem listed at once, each naming file, sheet, row, column, value and rule) and
-writes only if all are valid: one bad file must not leave the table half updated. Writes are
-atomic (temporary file in the same folder, fsync, ``os.replace``) and each file ingested adds
-one line to ``ingest_log.jsonl``, also when it changed nothing, so the log shows every
-submission the board processed.
+writes only if all are valid: one bad file must not leave the table half updated. The write
+is one transaction of the store (:mod:`izreport.store`), and each file ingested adds one
+entry to the store's audit (who, when, SHA-256, rows added, replaced and unchanged, and the
+values replaced), also when it changed nothing, so the audit shows every submission the
+board processed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import re
 import unicodedata
 import zipfile
@@ -40,7 +40,6 @@ DECIMALS = {k: int(INDICATORS[k].stored or 0) for k in FIGURES}
 #: Plausibility bounds, stated in the messages and in the template's instructions.
 INCOME_RANGE = (1.0, 100.0)          # triệu đồng/người/tháng
 MAX_PRODUCTION_PER_WORKER = 2.0      # tỷ đồng per worker per month (sample max ≈ 0.42)
-LOG_NAME = "ingest_log.jsonl"
 SHEET = "Báo cáo"
 GUIDE_SHEET = "Hướng dẫn"
 
@@ -311,6 +310,7 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
     """
     seen: dict[str, tuple[int, str, str]] = {}
     ambiguous: list[tuple[int, str, str]] = []
+    numbers: list[tuple[dict[str, Any], int, str]] = []   # cells that read as a number
     for row, values in sheet.rows:
         for name in FIGURES:
             value = values.get(name)
@@ -318,6 +318,8 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                 text = value.replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
                 values[name] = text
                 kind = _kind(text)
+                if kind is not None:
+                    numbers.append((values, row, name))
                 if kind in ("dot", "comma"):
                     seen.setdefault(kind, (row, name, value))
                 elif kind in ("dot?", "comma?"):
@@ -345,11 +347,9 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                 "between columns) or 4,50 (with ';' between columns)")
             bad.add((row, name))
         convention = "dot"
-    for row, values in sheet.rows:
-        for name in FIGURES:
-            value = values.get(name)
-            if isinstance(value, str) and (row, name) not in bad and _kind(value):
-                values[name] = _to_float(value, convention)
+    for values, row, name in numbers:
+        if (row, name) not in bad:
+            values[name] = _to_float(values[name], convention)
     return bad
 
 
@@ -543,13 +543,16 @@ def _next_month(month: str) -> str:
     return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
 
 
-def ingest(paths: list[Path], data_dir: Path, month: str | None = None) -> IngestResult:
-    """Validate every file, then add or replace their rows in monthly_reports.csv.
+def ingest(paths: list[Path], data_dir: Path | str | None = None, month: str | None = None
+           ) -> IngestResult:
+    """Validate every file, then add or replace their rows in the store's monthly reports.
 
     All or nothing: a single problem in any file raises :class:`SubmissionError` listing every
-    problem and nothing is written. ``month``, when given, is the month every file must be.
+    problem and nothing is written; the write is one transaction, so a killed ingest leaves
+    the store as it was. ``month``, when given, is the month every file must be.
+    ``data_dir`` is a data folder or database URL (default: :func:`izreport.data.resolve`).
     """
-    ds = data.load(data_dir)
+    ds = data.load(data_dir, months=())
     problems: list[str] = []
     sheets: list[tuple[_Sheet, pd.DataFrame, str]] = []
     for path in map(Path, paths):
@@ -599,58 +602,62 @@ def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Datas
     return problems
 
 
-def _write(sheets: list[tuple[_Sheet, pd.DataFrame, str]], data_dir: Path) -> IngestResult:
-    table = data_dir / "monthly_reports.csv"
-    current = pd.read_csv(table, dtype=str, keep_default_na=False)
-    header = list(current.columns)
-    rows = {(r[0], r[1]): list(r) for r in current.itertuples(index=False, name=None)}
-    order = list(rows)
+def _write(sheets: list[tuple[_Sheet, pd.DataFrame, str]], source: Path | str | None
+           ) -> IngestResult:
+    """Add or replace the rows in one transaction, with one audit entry per file."""
+    import sqlalchemy as sa
+
+    from izreport.store import monthly_reports, record_audit
+
+    store = data.open_store(source)
+    months = sorted({str(m) for _, frame, _ in sheets for m in frame.get("month", [])})
     results: list[FileResult] = []
-    changed = False
-    for sheet, frame, digest in sheets:
-        added = replaced = unchanged = 0
-        for rec in frame.itertuples(index=False):
-            new = [rec.month, rec.enterprise_id,
-                   *(_format(n, float(getattr(rec, n))) for n in FIGURES)]
-            values = dict(zip(REPORT_COLUMNS, new, strict=True))
-            line = [values.get(col, "") for col in header]
-            key = (rec.month, rec.enterprise_id)
-            old = rows.get(key)
-            if old is None:
-                added += 1
-                order.append(key)
-            elif [_same(c, o) for c, o in zip(header, old, strict=True)] != \
-                    [_same(c, n) for c, n in zip(header, line, strict=True)]:
-                replaced += 1
-            else:
-                unchanged += 1
-                continue
-            rows[key] = line
-        changed |= bool(added or replaced)
-        results.append(FileResult(sheet.path, digest, sheet.month or "", len(frame), added,
-                                  replaced, unchanged, sheet.blank, sheet.fmt))
-    if changed:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows[k] for k in sorted(order))
-        atomic_write(table, buf.getvalue().encode("utf-8"))
-    log = data_dir / LOG_NAME
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    lines = "".join(json.dumps({
-        "file": r.path.name, "sha256": r.sha256, "time": now, "month": r.month,
-        "rows": r.rows, "added": r.added, "replaced": r.replaced, "unchanged": r.unchanged,
-        "blank": r.blank, "format": r.fmt}, ensure_ascii=False) + "\n" for r in results)
-    previous = log.read_bytes() if log.exists() else b""
-    atomic_write(log, previous + lines.encode("utf-8"))
+    with store.writing() as conn:
+        current = {(r.month, r.enterprise_id): {n: _format(n, float(getattr(r, n)))
+                                                for n in FIGURES}
+                   for r in conn.execute(sa.select(monthly_reports)
+                                         .where(monthly_reports.c.month.in_(months)))}
+        for sheet, frame, digest in sheets:
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            replaced_values = []
+            unchanged = 0
+            for rec in frame.itertuples(index=False):
+                new = {n: _format(n, float(getattr(rec, n))) for n in FIGURES}
+                key = (rec.month, rec.enterprise_id)
+                old = current.get(key)
+                row = {n: (int(float(v)) if n in COUNTS else float(v)) for n, v in new.items()}
+                if old is None:
+                    inserts.append({"month": rec.month, "enterprise_id": rec.enterprise_id,
+                                    **row})
+                elif old != new:
+                    updates.append({"k_month": rec.month, "k_enterprise": rec.enterprise_id,
+                                    **row})
+                    changed = [n for n in FIGURES if old[n] != new[n]]
+                    replaced_values.append((f"{rec.month} {rec.enterprise_id}",
+                                            {n: old[n] for n in changed},
+                                            {n: new[n] for n in changed}))
+                else:
+                    unchanged += 1
+                    continue
+                current[key] = new
+            if inserts:
+                conn.execute(monthly_reports.insert(), inserts)
+            if updates:
+                conn.execute(
+                    monthly_reports.update()
+                    .where(monthly_reports.c.month == sa.bindparam("k_month"),
+                           monthly_reports.c.enterprise_id == sa.bindparam("k_enterprise"))
+                    .values({n: sa.bindparam(n) for n in FIGURES}), updates)
+            result = FileResult(sheet.path, digest, sheet.month or "", len(frame), len(inserts),
+                                len(updates), unchanged, sheet.blank, sheet.fmt)
+            record_audit(conn, action="ingest", table_name="monthly_reports",
+                         file_name=sheet.path.name, sha256=digest, month=result.month,
+                         rows=result.rows, added=result.added, replaced=result.replaced,
+                         unchanged=result.unchanged, blank=result.blank, fmt=result.fmt,
+                         replaced_values=replaced_values)
+            results.append(result)
     return IngestResult(tuple(results))
-
-
-def _same(column: str, text: str) -> str:
-    """Canonical text of a stored value, so '5.1' and '5.10' compare equal."""
-    if column in DECIMALS and text != "":
-        return _format(column, float(text))
-    return text
 
 
 # --------------------------------------------------------------------------- template
@@ -680,7 +687,7 @@ _GUIDE = (
 )
 
 
-def write_template(period: str, data_dir: Path, out: Path) -> Path:
+def write_template(period: str, data_dir: Path | str | None, out: Path) -> Path:
     """Write the blank workbook for a month, one prefilled row per enterprise expected.
 
     The same data and period give the same bytes (fixed workbook dates, fixed zip times), so
@@ -692,7 +699,7 @@ def write_template(period: str, data_dir: Path, out: Path) -> Path:
 
     if not _MONTH_RE.fullmatch(period or ""):
         raise ParameterError(f"period {period!r} is not a month written YYYY-MM")
-    ds = data.load(data_dir)
+    ds = data.load(data_dir, months=())
     rows = expected_enterprises(ds, period)
     if rows.empty:
         raise ScopeError(f"no enterprise is operating in {period} (the data cover "

@@ -20,7 +20,6 @@ section (``reports/<period>.md``) when it is true.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import re
@@ -38,7 +37,7 @@ from pydantic import (
     create_model,
 )
 
-from izreport.data import data_months, default_data_dir, fold
+from izreport.data import data_months, describe, fold, table_rows
 from izreport.errors import ParameterError, ScopeError
 from izreport.periods import Period
 from izreport.texts import read_texts
@@ -221,7 +220,7 @@ def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = No
                 problems.append(f"parameter '{name}': {msg}")
         raise ParameterError("; ".join(problems)) from None
     values = checked.model_dump(mode="json")
-    zone_id = _check_against_data(report, values, data_dir or default_data_dir())
+    zone_id = _check_against_data(report, values, data_dir)
     if values.get("final"):
         _check_texts(values, zone_id)
     return values
@@ -238,12 +237,7 @@ def _check_texts(values: dict[str, Any], zone_id: str | None) -> None:
             "(render without --final for a draft marked DỰ THẢO)")
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
+def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path | None
                         ) -> str | None:
     """Zones, sectors and periods exist in the data, read cheaply (no pandas in the parent).
 
@@ -256,7 +250,7 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
             if not value:
                 continue
             if spec.type == "zone":
-                zones = _rows(folder / "zones.csv")
+                zones = table_rows(folder, "zones")
                 wanted = fold(value)
                 match = [z for z in zones if wanted in (fold(z["zone_id"]), fold(z["name"]))]
                 if not match:
@@ -265,7 +259,7 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                                          f"zones: {known}")
                 values[spec.name], zone_id = match[0]["name"], match[0]["zone_id"]
             elif spec.type == "sector":
-                sectors = {(e["vsic"], e["sector"]) for e in _rows(folder / "enterprises.csv")}
+                sectors = {(e["vsic"], e["sector"]) for e in table_rows(folder, "enterprises")}
                 match = [s for s in sorted(sectors) if fold(value) in (fold(s[0]), fold(s[1]))]
                 if not match:
                     known = "; ".join(f"{code} {name}" for code, name in sorted(sectors))
@@ -280,5 +274,5 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                     raise ParameterError(f"parameter '{spec.name}': {period} is outside the "
                                          f"data, which covers {first}..{last}")
     except OSError as exc:
-        raise ScopeError(f"cannot read the data folder {folder}: {exc}") from exc
+        raise ScopeError(f"cannot read the data {describe(folder)}: {exc}") from exc
     return zone_id

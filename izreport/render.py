@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from izreport.data import DATA_ENV
+from izreport.data import DATA_ENV, URL_ENV
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
 from izreport.notebook_display import RENDER_ENV
 from izreport.params import get_report, validate
@@ -210,8 +210,9 @@ def _start_kernel(notebook: Path, data: Path | None) -> _WarmKernel:
     """
     env = dict(os.environ)
     env[RENDER_ENV] = "1"
-    if data is not None:
+    if data is not None:  # a folder given wins over a database URL in the environment
         env[DATA_ENV] = str(data.resolve())
+        env.pop(URL_ENV, None)
     kernel = _WarmKernel(_kernel_name(notebook), notebook.parent, env)
     kernel.start()
     return kernel

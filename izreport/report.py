@@ -31,7 +31,7 @@ import pandas as pd
 from izreport import document, investment, metrics, numbering
 from izreport.catalogue import FLOWS, HEADLINE, INDICATORS, ZONE_STATUS
 from izreport.config import Config, load_config
-from izreport.data import Dataset, Zone, load
+from izreport.data import Dataset, Zone, load, report_months
 from izreport.display import activate, figure, table, text
 from izreport.errors import ParameterError
 from izreport.formatting import UNITS, number
@@ -354,7 +354,7 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
     from ``reports/<period>.md`` and so are never drafts for want of them.
     """
     p = Period.parse(period)
-    ds = load(data_dir)
+    ds = load(data_dir, months=report_months(p))  # the cost follows the period
     ds.check_period(p)
     z = ds.zone(zone) if zone else None
     if z is not None and metrics.totals(ds, p, z.zone_id) is None:

@@ -51,9 +51,11 @@ _BY_KEY = {s.key: s for s in SECTIONS}
 
 
 def texts_dir() -> Path:
-    """IZREPORT_TEXTS if set, else the project's ``reports/``."""
+    """IZREPORT_TEXTS if set, else ``[store] texts`` of the configuration (``reports/``)."""
+    from izreport.config import store_settings
+
     env = os.environ.get(TEXTS_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "reports"
+    return Path(env) if env else store_settings().texts
 
 
 def texts_path(period: str, zone_id: str | None = None, folder: Path | None = None) -> Path:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from izreport import data
 from izreport.render import RenderResult, render
+from izreport.store import open_store
+from tests import pgserver
+from tests.pgserver import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -49,3 +54,48 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("*.md"))
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Server]:
+    """One PostgreSQL server for the whole run (started once, stopped at the end)."""
+    with pgserver.running() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_seeded(postgres: Server) -> str:
+    """Name of a database filled from the committed sample: the template of each test's."""
+    url = postgres.database()
+    open_store(None, url, seed=DATA).engine.dispose()
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_source(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """A writable store filled from the sample: a data folder (SQLite) or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        target = tmp_path / "data"
+        target.mkdir()
+        for table in DATA.glob("*.csv"):
+            shutil.copy2(table, target / table.name)
+        return target
+    server = request.getfixturevalue("postgres")
+    return server.database(template=request.getfixturevalue("postgres_seeded"))
+
+
+def store_state(source: str | Path) -> dict[str, object]:
+    """Every row of every table of a store (or the files of a folder without one)."""
+    from izreport.store import DB_NAME, TABLES, audit, audit_values
+
+    if isinstance(source, Path) and not (source / DB_NAME).exists():
+        return {p.name: p.read_bytes() for p in sorted(source.iterdir()) if p.is_file()}
+    store = data.open_store(source)
+    state: dict[str, object] = {}
+    with store.reading() as conn:
+        for table in (*TABLES.values(), audit, audit_values):
+            key = [c for c in table.primary_key.columns]
+            state[table.name] = [tuple(r) for r in conn.execute(
+                sa.select(table).order_by(*key))]
+    store.engine.dispose()
+    return state

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 
@@ -15,13 +14,14 @@ from typer.testing import CliRunner
 from izreport import data
 from izreport.cli import app
 from izreport.ingest import (
-    LOG_NAME,
     SubmissionError,
     ingest,
     write_samples,
     write_template,
 )
+from izreport.store import read_audit
 from izreport.submissions import estimate_month, expected_enterprises, missing_enterprises
+from tests.conftest import DATA, store_state
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBS = ROOT / "data" / "submissions" / "2025-07"
@@ -31,18 +31,14 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    """A writable copy of the sample tables (never the real data/)."""
-    target = tmp_path / "data"
-    target.mkdir()
-    for table in (ROOT / "data").glob("*.csv"):
-        shutil.copy2(table, target / table.name)
-    return target
+def data_dir(store_source: Path | str) -> Path | str:
+    """A writable store filled from the sample (never the real data/): a data folder with
+    the sample's CSV files (SQLite) or a PostgreSQL database."""
+    return store_source
 
 
-def _hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.iterdir()) if p.is_file()}
+def _hashes(source: Path | str) -> dict[str, object]:
+    return store_state(source)
 
 
 def _problems(paths: list[Path], data_dir: Path) -> tuple[str, ...]:
@@ -75,18 +71,20 @@ def test_clean_workbook_and_csv_are_added(data_dir: Path) -> None:
 
 def test_reingest_is_a_no_op(data_dir: Path) -> None:
     ingest([BOOK, EXTRA], data_dir)
-    before = (data_dir / "monthly_reports.csv").read_bytes()
+    before = store_state(data_dir)["monthly_reports"]
     result = ingest([BOOK, EXTRA], data_dir)
     assert result.summary() == "0 added, 0 replaced, 185 unchanged"
-    assert (data_dir / "monthly_reports.csv").read_bytes() == before
+    assert store_state(data_dir)["monthly_reports"] == before
 
 
-def test_untouched_rows_keep_their_bytes(data_dir: Path) -> None:
-    before = (data_dir / "monthly_reports.csv").read_text(encoding="utf-8")
+def test_untouched_rows_keep_their_values(data_dir: Path) -> None:
     ingest([BOOK, EXTRA], data_dir)
-    after = (data_dir / "monthly_reports.csv").read_text(encoding="utf-8")
-    assert after.startswith(before)                   # 2025-07 sorts after every old row
-    assert not [p for p in data_dir.iterdir() if p.name.endswith(".tmp")]
+    after = data.load(data_dir).monthly_reports
+    sample = data.load(DATA).monthly_reports
+    pd.testing.assert_frame_equal(after.iloc[:len(sample)], sample)  # 2025-07 sorts last
+    assert len(after) == len(sample) + 185
+    if isinstance(data_dir, Path):
+        assert not [p for p in data_dir.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_corrected_resubmission_replaces_the_row(data_dir: Path, tmp_path: Path) -> None:
@@ -104,16 +102,30 @@ def test_corrected_resubmission_replaces_the_row(data_dir: Path, tmp_path: Path)
     assert len(rows[rows["month"] == "2025-07"]) == 185
 
 
-def test_audit_log_has_one_line_per_file(data_dir: Path) -> None:
+def test_audit_has_one_entry_per_file(data_dir: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IZREPORT_USER", "chuyen-vien-a")
     ingest([BOOK, EXTRA], data_dir)
     ingest([EXTRA], data_dir)
-    lines = [json.loads(line) for line in
-             (data_dir / LOG_NAME).read_text(encoding="utf-8").splitlines()]
-    assert [(r["file"], r["added"], r["replaced"], r["unchanged"]) for r in lines] == [
-        (BOOK.name, 180, 0, 0), (EXTRA.name, 5, 0, 0), (EXTRA.name, 0, 0, 5)]
-    assert lines[1]["sha256"] == hashlib.sha256(EXTRA.read_bytes()).hexdigest()
-    assert all(r["month"] == "2025-07" and r["time"].endswith("Z") for r in lines)
-    assert pd.Timestamp(lines[0]["time"]).tzinfo is not None
+    fixed = tmp_path / "dinh-chinh.csv"
+    lines = EXTRA.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(";")
+    old_revenue, cells[3] = cells[3], "99,5"
+    fixed.write_text("\n".join([lines[0], ";".join(cells)]) + "\n", encoding="utf-8")
+    ingest([fixed], data_dir)
+    entries = read_audit(data.open_store(data_dir))
+    assert entries[0]["action"] == "seed"                 # the sample that filled the store
+    entries = entries[1:]
+    assert [(r["file_name"], r["added"], r["replaced"], r["unchanged"]) for r in entries] == [
+        (BOOK.name, 180, 0, 0), (EXTRA.name, 5, 0, 0), (EXTRA.name, 0, 0, 5),
+        (fixed.name, 0, 1, 0)]
+    assert entries[1]["sha256"] == hashlib.sha256(EXTRA.read_bytes()).hexdigest()
+    assert all(r["month"] == "2025-07" and r["time"].endswith("Z") for r in entries)
+    assert {r["user_name"] for r in entries} == {"chuyen-vien-a"}
+    assert pd.Timestamp(entries[0]["time"]).tzinfo is not None
+    old = f"{float(old_revenue.replace(',', '.')):.3f}"
+    assert entries[3]["values"] == [{"record": f"2025-07 {cells[1]}",
+                                     "old": {"revenue": old}, "new": {"revenue": "99.500"}}]
 
 
 BROKEN = {

@@ -169,30 +169,20 @@ def test_missing_enterprises_are_estimated_and_flagged(july: mr.MonthlyContext,
 
 def test_missing_list_names_each_enterprise_and_is_escaped(july_data: Path,
                                                            tmp_path: Path) -> None:
+    from izreport.store import enterprises
+
     folder = tmp_path / "data"
-    shutil.copytree(july_data, folder)
-    path = folder / "enterprises.csv"
+    shutil.copytree(july_data, folder)      # its store holds the data (the CSV files seeded it)
     evil = '<img src=x onerror=alert(1)> Công ty "A&B"'
-    lines = [(_with_name(line, evil) if line.startswith("DN0012,") else line)
-             for line in path.read_text(encoding="utf-8").splitlines()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with data.open_store(folder).writing() as conn:
+        conn.execute(enterprises.update().where(enterprises.c.enterprise_id == "DN0012")
+                     .values(name=evil))
     ctx = mr.open_report("2025-07", data_dir=str(folder))
     missing = ctx.missing()
     assert len(missing) == 5 and missing["name"].tolist().count(evil) == 1
     html = table(missing[["name", "zone"]]).to_html()
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt; Công ty &quot;A&amp;B&quot;" in html
-
-
-def _with_name(row: str, name: str) -> str:
-    import csv
-    import io
-
-    cells = next(csv.reader([row]))
-    cells[1] = name
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(cells)
-    return buffer.getvalue()
 
 
 # --- end to end -------------------------------------------------------------------------------

@@ -1,0 +1,196 @@
+"""The store: same tables as the exchange CSV files, constraints, migrations, WAL, snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from izreport import data, store
+from izreport.errors import DataError
+from izreport.periods import Period
+from tests.conftest import DATA
+
+
+def test_the_store_holds_what_the_csv_files_hold(store_source: Path | str) -> None:
+    data.open_store(store_source)                  # a folder of CSV files fills its store
+    if isinstance(store_source, Path):
+        assert (store_source / store.DB_NAME).is_file()
+    from_store = data.load(store_source)
+    from_csv = data.load(DATA)
+    for name in store.TABLES:
+        pd.testing.assert_frame_equal(getattr(from_store, name), getattr(from_csv, name),
+                                      obj=name)
+    assert from_store.months == from_csv.months
+
+
+def test_tables_match_the_migrations(store_source: Path | str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    engine = data.open_store(store_source).engine
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), store.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_head_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(store.alembic_config()).get_current_head() == store.HEAD
+
+
+def test_an_upgrade_migrates_an_existing_database(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    folder.mkdir()
+    engine = store.make_engine(store.sqlite_url(folder))
+    store.upgrade(engine, "0001")                 # a database made before the audit existed
+    ds = data.load(DATA)
+    with engine.begin() as conn:
+        for name, table in store.TABLES.items():
+            conn.execute(table.insert(), store._records(getattr(ds, name), table))
+        assert not sa.inspect(conn).has_table("audit")
+    engine.dispose()
+    opened = data.open_store(folder)
+    with opened.reading() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == store.HEAD == "0003"
+    (entry,) = store.read_audit(opened)
+    assert entry["file_name"] == "(before the audit)" and entry["rows"] == 16036
+    pd.testing.assert_frame_equal(data.load(folder).monthly_reports, ds.monthly_reports)
+
+
+@pytest.mark.parametrize(("table", "change", "rule"), [
+    ("enterprises", {"registered_capital_bn_vnd": 10.0}, "ck_enterprises_currency"),
+    ("monthly_reports", {"workers": -1}, "ck_monthly_reports_workers_nonneg"),
+    ("monthly_reports", {"female_workers": 10_000}, "ck_monthly_reports_workers"),
+    ("monthly_reports", {"month": "2025-7"}, "ck_monthly_reports_month"),
+    ("monthly_reports", {"enterprise_id": "DN9999"}, "FOREIGN KEY"),
+    ("plans", {"unit": "musd"}, "ck_plans_unit"),
+    ("projects", {"kind": "merged"}, "ck_projects_kind"),
+    ("zones", {"kind": "KKT"}, "ck_zones_kind"),
+])
+def test_constraints_reject_bad_rows(tmp_path: Path, table: str, change: dict[str, object],
+                                     rule: str) -> None:
+    opened = data.open_store(tmp_path / "d")
+    target = store.TABLES[table]
+    with opened.reading() as conn:
+        row = dict(conn.execute(sa.select(target).limit(1)).one()._mapping)
+    if table == "enterprises":
+        row = dict(row, ownership="FDI", registered_capital_musd=1.0)
+    for key in ("seq",):
+        if key in row:
+            row[key] = 10**6
+    for key in ("zone_id", "enterprise_id", "project_id", "year"):
+        if key in row and key not in change and table != "monthly_reports":
+            row[key] = 2999 if key == "year" else f"{row[key]}-x"
+    if table == "monthly_reports" and "month" not in change:
+        row["month"] = "2030-01"
+    if table == "enterprises":
+        row["zone_id"] = "hoa-xa"
+    if table == "projects":
+        row["zone_id"], row["enterprise_id"] = "hoa-xa", None
+    row.update(change)
+    with pytest.raises(sa.exc.IntegrityError, match=rule), opened.writing() as conn:
+        conn.execute(target.insert().values(**row))
+
+
+def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
+    opened = data.open_store(tmp_path / "d")
+    with opened.reading() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_broken_sample_leaves_no_store(data_copy: Path) -> None:
+    path = data_copy / "plans.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("bn_vnd", "vnd", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=r"plans\.csv: breaks a rule of the store: .*ck_plans"):
+        data.open_store(data_copy)
+    assert not list(data_copy.glob("izreport.sqlite*"))
+
+
+def test_an_empty_folder_is_filled_from_the_configured_sample(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "izreport.toml"
+    text = (Path(__file__).resolve().parents[1] / "izreport.toml").read_text(encoding="utf-8")
+    text = text.replace('folder = "var/data"', 'folder = "kho"').replace(
+        'seed = "data"', f'seed = "{DATA}"').replace('texts = "reports"', 'texts = "van-ban"')
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("IZREPORT_CONFIG", str(config))
+    monkeypatch.delenv("IZREPORT_DATA", raising=False)
+    monkeypatch.delenv("IZREPORT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("IZREPORT_TEXTS", raising=False)
+    assert data.resolve() == (tmp_path / "kho", None)
+    from izreport.texts import texts_dir
+
+    assert texts_dir() == tmp_path / "van-ban"
+    assert data.data_months()[-1] == "2025-06"
+    assert (tmp_path / "kho" / store.DB_NAME).is_file()
+    monkeypatch.setenv("IZREPORT_DATABASE_URL", "postgresql+psycopg://u:secret@h/db")
+    assert data.resolve() == (None, "postgresql+psycopg://u:secret@h/db")
+    assert "secret" not in data.describe()
+
+
+def test_store_settings_reject_unknown_keys(tmp_path: Path) -> None:
+    from izreport.config import store_settings
+
+    config = tmp_path / "izreport.toml"
+    config.write_text('[store]\nfolders = "x"\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"izreport\.toml: \[store\] has unknown key\(s\) "
+                                        "folders"):
+        store_settings(config)
+
+
+def test_a_report_reads_only_the_months_it_needs(store_source: Path | str) -> None:
+    months = data.report_months(Period.parse("2021-H1"))
+    assert months[0] == "2020-01" and months[-1] == "2021-06"
+    data.open_store(store_source)
+    ds = data.load(store_source, months=months)
+    assert set(ds.monthly_reports["month"]) == {m for m in months if m <= "2025-06"}
+    assert ds.months == ("2017-01", "2025-06")    # the coverage is still the store's
+    full = data.load(DATA)
+    h1 = Period.parse("2021-H1").months
+    pd.testing.assert_frame_equal(ds.select(h1).reset_index(drop=True),
+                                  full.select(h1).reset_index(drop=True))
+
+
+def test_export_gives_back_the_exchange_files(store_source: Path | str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from izreport.cli import app
+
+    data.open_store(store_source)
+    result = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "csv"), "--data",
+                                      str(store_source)])
+    assert result.exit_code == 0, result.output
+    for name in store.TABLES:
+        assert (tmp_path / "csv" / f"{name}.csv").read_bytes() == \
+            (DATA / f"{name}.csv").read_bytes(), name
+    book = tmp_path / "bang.xlsx"
+    data.export(book, ["plans", "zones"], store_source)
+    sheets = pd.read_excel(book, sheet_name=None)
+    assert list(sheets) == ["plans", "zones"] and len(sheets["plans"]) == 45
+    with pytest.raises(DataError, match=r"unknown table.*workers"):
+        data.export(tmp_path / "x", ["workers"], store_source)
+
+
+def test_processes_opening_a_new_store_at_once_fill_it_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "moi"
+    code = ("import sys; from pathlib import Path; from izreport.store import open_store; "
+            f"open_store(Path(sys.argv[1]), seed=Path({str(DATA)!r})); print('ok')")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(folder)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [o.strip() for o, _ in outputs] == ["ok"] * 4, [e[-300:] for _, e in outputs]
+    opened = data.open_store(folder)
+    assert [e["action"] for e in store.read_audit(opened)] == ["seed"]
+    assert len(data.load(folder).monthly_reports) == 16036
