@@ -254,7 +254,10 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                 wanted = fold(value)
                 match = [z for z in zones if wanted in (fold(z["zone_id"]), fold(z["name"]))]
                 if not match:
-                    known = ", ".join(z["name"] for z in zones)
+                    # offer the zones a report can be made for: those with enterprises, not
+                    # planned zones or clusters that report elsewhere
+                    reporting = {e["zone_id"] for e in table_rows(folder, "enterprises")}
+                    known = ", ".join(z["name"] for z in zones if z["zone_id"] in reporting)
                     raise ParameterError(f"parameter '{spec.name}': unknown zone {value!r}; "
                                          f"zones: {known}")
                 values[spec.name], zone_id = match[0]["name"], match[0]["zone_id"]

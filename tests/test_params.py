@@ -45,3 +45,12 @@ def test_output_stem_is_stable_ascii() -> None:
     assert HALF.stem({"period": "2021-H1", "zone": None}) == "half-year_2021-H1"
     assert HALF.stem({"period": "2021", "zone": "Hòa Xá"}) == "half-year_2021_hoaxa"
     assert HALF.path.is_file()
+
+
+def test_unknown_zone_offers_only_zones_that_report() -> None:
+    with pytest.raises(ParameterError) as caught:
+        validate(HALF, {"zone": "Hồng Tiếnn"})
+    message = str(caught.value)
+    assert "Mỹ Thuận" in message and "Hòa Xá" in message
+    assert "Hồng Tiến" not in message.split(";", 1)[1]  # planned: nothing to report on
+    assert "Yên Bằng" not in message  # a cluster (CCN), reporting under its own rules
