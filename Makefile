@@ -10,9 +10,10 @@ LAB_PORT ?= 8888
 # JupyterLab refuses to start as root unless told to (containers, CI machines)
 LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Debian packages: WeasyPrint's text stack (present on Debian 12, installed if missing);
-# the tests also open pages in headless Chromium and read PDFs with poppler.
+# the tests also open pages in headless Chromium, read PDFs with poppler and sign with a
+# key on a SoftHSM2 token (the PKCS#11 interface of the agencies' USB tokens).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := chromium poppler-utils
+TEST_DEBS := chromium poppler-utils softhsm2
 
 .PHONY: report test lint bench lock sample clean help lab
 

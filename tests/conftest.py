@@ -49,3 +49,14 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("*.md"))
     return target
+
+
+#: The parameters of the issued 2021-H1 report (number 05, dated 5 July 2021).
+FINAL = {"period": "2021-H1", "final": True, "number": 5, "issued": "2021-07-05"}
+
+
+@pytest.fixture(scope="session")
+def final_report(tmp_path_factory: pytest.TempPathFactory) -> RenderResult:
+    """The issued 2021-H1 report (archival PDF/A), rendered once for the session."""
+    out = tmp_path_factory.mktemp("final")
+    return render("half-year", FINAL, out, data_dir=DATA)
