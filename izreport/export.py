@@ -212,23 +212,53 @@ class PrintHTMLExporter(_ReportExporter):
         return "izreport_print"
 
 
-class ReportPDFExporter(Exporter):
-    """A4 PDF made by WeasyPrint from the print version, with the project fonts embedded."""
+class _FromPrintExporter(Exporter):
+    """A binary document laid out from the print version of the page (PDF, Word)."""
 
-    export_from_notebook = "izreport PDF"
-    output_mimetype = "application/pdf"
+    _extension = ""
 
     @default("file_extension")
     def _file_extension_default(self) -> str:
-        return ".pdf"
+        return self._extension
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
                            ) -> tuple[bytes, dict[str, Any]]:
         html, resources = PrintHTMLExporter(config=self.config).from_notebook_node(
             nb, resources, **kw)
-        resources["output_extension"] = ".pdf"
-        final = resources["izreport"]["final"]
-        return html_to_pdf(html, ARCHIVE_VARIANT if final else None), resources
+        resources["output_extension"] = self._extension
+        return self.convert(html, resources["izreport"]), resources
+
+    def convert(self, html: str, iz: dict[str, Any]) -> bytes:
+        """The document's bytes from the print page and its outline (``_outline``)."""
+        raise NotImplementedError
+
+
+class ReportPDFExporter(_FromPrintExporter):
+    """A4 PDF made by WeasyPrint from the print version, with the project fonts embedded.
+
+    A final report is an archival PDF/A (ARCHIVE_VARIANT); drafts stay plain PDF.
+    """
+
+    export_from_notebook = "izreport PDF"
+    output_mimetype = "application/pdf"
+    _extension = ".pdf"
+
+    def convert(self, html: str, iz: dict[str, Any]) -> bytes:
+        return html_to_pdf(html, ARCHIVE_VARIANT if iz["final"] else None)
+
+
+class ReportDocxExporter(_FromPrintExporter):
+    """The Word file (.docx) for comments on a draft, laid out from the print version."""
+
+    export_from_notebook = "izreport Word"
+    output_mimetype = ("application/vnd.openxmlformats-officedocument."
+                       "wordprocessingml.document")
+    _extension = ".docx"
+
+    def convert(self, html: str, iz: dict[str, Any]) -> bytes:
+        from izreport.word import html_to_docx
+
+        return html_to_docx(html, iz)
 
 
 def html_to_pdf(html: str, variant: str | None = None) -> bytes:

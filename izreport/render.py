@@ -25,7 +25,9 @@ from izreport.errors import ParameterError, RenderError
 from izreport.notebook_display import RENDER_ENV
 from izreport.params import get_report, validate
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
+#: What a render writes unless told otherwise (the Word file is asked for: --to docx).
+DEFAULT_FORMATS = ("html", "pdf")
 Progress = Callable[[str], None]
 
 
@@ -118,7 +120,7 @@ class _Prefetch(threading.Thread):
 
 
 def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
-           formats: Iterable[str] = FORMATS, data_dir: Path | str | None = None,
+           formats: Iterable[str] = DEFAULT_FORMATS, data_dir: Path | str | None = None,
            progress: Progress | None = None) -> RenderResult:
     """Render one report to ``out_dir``; returns the files written (.ipynb, .html, .pdf)."""
     say = progress or (lambda _msg: None)
@@ -151,11 +153,12 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             raise RenderError(f"cannot load the exporters: {prefetch.error}") from prefetch.error
         import nbformat
 
-        from izreport.export import ReportHTMLExporter, ReportPDFExporter
+        from izreport.export import ReportDocxExporter, ReportHTMLExporter, ReportPDFExporter
 
         nb = nbformat.read(executed, as_version=4)
         written = {"ipynb": executed}
-        exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter}
+        exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter,
+                     "docx": ReportDocxExporter}
         for fmt in wanted:
             say(f"writing {fmt.upper()}")
             start = time.perf_counter()
