@@ -222,7 +222,8 @@ def sign(
                      "signer,agency (lần lượt cả hai), appendix (cơ quan ký phụ lục).")
     ] = "signer,agency",
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Ghi ra tệp này (mặc định: ký vào chính tệp).")] = None,
+        "--out", help="Ghi ra tệp này (mặc định: X.ky-so.pdf bên cạnh X.pdf; tệp đã ký "
+                      "thì ký tiếp vào chính nó).")] = None,
 ) -> None:
     """Ký số báo cáo (PAdES) theo Phụ lục I Nghị định 30/2020.
 

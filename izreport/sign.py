@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import io
 import os
 import sys
 import tempfile
@@ -37,6 +38,9 @@ from izreport.document import DRAFT_KEYWORD, FINAL_KEYWORD, SIGN_BOX_ID, SIGN_BO
 from izreport.errors import IzReportError
 
 ROLES = ("signer", "agency", "appendix")
+#: The signed copy sits beside the rendered PDF: ``half-year_2021-H1.ky-so.pdf``. The render
+#: stays as it was (the run log's checksum), so ``izreport publish`` can match the two.
+SIGNED_SUFFIX = ".ky-so"
 #: Signature field names, one per role (what a PDF reader lists in its signature panel).
 FIELDS = {"signer": "ChuKyLanhDao", "agency": "ChuKyCoQuan", "appendix": "ChuKyCoQuanPhuLuc"}
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -300,10 +304,19 @@ class Signed:
     time: dt.datetime
 
 
+def signed_path(pdf: Path) -> Path:
+    """Where the signed copy of ``pdf`` goes: beside it, or ``pdf`` itself if already signed."""
+    if pdf.stem.endswith(SIGNED_SUFFIX):
+        return pdf
+    return pdf.with_name(f"{pdf.stem}{SIGNED_SUFFIX}{pdf.suffix}")
+
+
 def sign(pdf: Path, role: str, out: Path | None = None, config: SigningConfig | None = None,
          prompt: Prompt | None = None, now: dt.datetime | None = None) -> Signed:
-    """Sign ``pdf`` in ``role`` (signer, agency, appendix); write ``out`` (default: in place).
+    """Sign ``pdf`` in ``role`` (signer, agency, appendix); write ``out``.
 
+    By default the signed copy is ``signed_path(pdf)``: X.pdf -> X.ky-so.pdf, and a
+    signed copy is signed again in place (the agency after the signer).
     The output is written beside the target and moved into place only when complete.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -314,14 +327,12 @@ def sign(pdf: Path, role: str, out: Path | None = None, config: SigningConfig | 
     if role not in ROLES:
         raise SignError(f"vai trò ký '{role}' không có; chọn {', '.join(ROLES)}")
     cfg = config or load_signing()
-    target = out or pdf
+    target = out or signed_path(pdf)
     when = (now or dt.datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
     try:
         data = pdf.read_bytes()
     except OSError as exc:
         raise SignError(f"{pdf}: không đọc được: {exc.strerror}") from None
-    import io
-
     try:
         reader = PdfFileReader(io.BytesIO(data))
         check_signable(reader, role)
@@ -393,10 +404,27 @@ class SignatureReport:
         return self.intact and self.valid and self.trusted and not self.changed_after
 
 
+def signatures_intact(data: bytes) -> bool:
+    """Whether ``data`` has signatures and each still covers exactly what it signed.
+
+    Quick (no certificate or revision analysis): what ``izreport publish`` checks.
+    """
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        sigs = list(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)
+        ctx = ValidationContext(trust_roots=[], allow_fetching=False)  # integrity only
+        return bool(sigs) and all(
+            validate_pdf_signature(s, ctx, skip_diff=True).intact for s in sigs)
+    except (PdfReadError, ValueError, KeyError):
+        return False
+
+
 def verify(pdf: Path, trust_roots: tuple[Path, ...] = ()) -> list[SignatureReport]:
     """Check every signature: integrity, certificate chain, changes after signing."""
-    import io
-
     from asn1crypto import pem, x509
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader

@@ -252,7 +252,7 @@ def test_signature_and_seal_are_placed_as_phu_luc_i(final_report: RenderResult,
                                                     p12_config: Path, tmp_path: Path) -> None:
     signed = tmp_path / "ky-so.pdf"
     sg.sign(final_report.files["pdf"], "signer", out=signed)
-    sg.sign(signed, "agency")
+    assert sg.sign(signed, "agency", out=signed).path == signed
     fields = _fields(signed)
     page, (x1, y1, x2, y2) = fields["ChuKyLanhDao"]
     assert (x2 - x1, y2 - y1) == pytest.approx((SIGN_BOX_MM[0] * MM, SIGN_BOX_MM[1] * MM),
@@ -362,7 +362,8 @@ def test_appendix_gets_the_agencys_text_signature(rendered: RenderResult, p12_co
     appendix = tmp_path / "phu-luc.pdf"
     shutil.copyfile(rendered.files["pdf"], appendix)
     now = dt.datetime(2021, 7, 5, 9, 30, tzinfo=sg.VIETNAM)
-    sg.sign(appendix, "appendix", now=now)
+    appendix = sg.sign(appendix, "appendix", now=now).path
+    assert appendix.name == "phu-luc.ky-so.pdf"  # the unsigned file stays as it was
     page, (x1, y1, x2, y2) = _fields(appendix)["ChuKyCoQuanPhuLuc"]
     assert page == 0
     assert x2 == pytest.approx(595.28 - 15 * MM, abs=1) and y2 > 841.89 - 20 * MM  # top right
@@ -389,3 +390,42 @@ def test_appendix_gets_the_agencys_text_signature(rendered: RenderResult, p12_co
     dark = ink(appendix)
     assert len(dark) > 200 and not ink(rendered.files["pdf"])
     assert all(max(p) - min(p) < 40 for p in dark)  # black, not coloured
+
+
+def test_publish_keeps_the_signed_pdf_and_marks_the_report_issued(
+        final_report: RenderResult, p12_config: Path, tmp_path: Path) -> None:
+    from izreport import publish, runlog
+
+    out = tmp_path / "out"
+    out.mkdir()
+    files = {fmt: out / final_report.files[fmt].name for fmt in ("html", "pdf")}
+    for fmt, path in files.items():
+        shutil.copyfile(final_report.files[fmt], path)
+    runlog.append(out, runlog.record(
+        report="half-year", params=final_report.params, stem=files["pdf"].stem, result="ok",
+        trigger="render", out=out, files=files, error=None, data_until="2025-06"))
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Đã ban hành" not in index  # rendered, not yet signed
+
+    result = CliRunner().invoke(app, ["sign", str(files["pdf"])])
+    assert result.exit_code == 0, result.output
+    signed = out / "half-year_2021-H1.ky-so.pdf"
+    published = publish.publish(out, site)
+    assert published.updated == ["bao-cao-6-thang/2021/2021-H1"]
+    kept = site / "bao-cao-6-thang" / "2021" / "2021-H1.ky-so.pdf"
+    assert kept.read_bytes() == signed.read_bytes()  # beside the HTML, as signed
+    assert (site / "bao-cao-6-thang" / "2021" / "2021-H1.html").is_file()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Đã ban hành (ký số)" in index
+    assert 'href="bao-cao-6-thang/2021/2021-H1.ky-so.pdf">PDF ký số</a>' in index
+
+    # a signed copy that does not sign the current render is not published, with the reason
+    data = bytearray(signed.read_bytes())
+    data[11] ^= 0x01
+    signed.write_bytes(bytes(data))
+    again = publish.publish(out, site)
+    assert any("không phải bản ký" in why for _, why in again.skipped)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Đã ban hành (ký số)" not in index.split('class="earlier"')[0]
