@@ -227,9 +227,12 @@ def sign(
 ) -> None:
     """Ký số báo cáo (PAdES) theo Phụ lục I Nghị định 30/2020.
 
-    Khóa ký và ảnh chữ ký, con dấu khai trong [signing] của izreport.toml; mã PIN hoặc
-    mật khẩu lấy từ biến môi trường (IZREPORT_SIGNER_PIN, IZREPORT_AGENCY_PIN) hoặc nhập
-    khi được hỏi. Không ký dự thảo.
+    Khóa ký, ảnh chữ ký và con dấu: bảng signing trong izreport.toml.
+
+    Mã PIN, mật khẩu: biến môi trường IZREPORT_SIGNER_PIN, IZREPORT_AGENCY_PIN,
+    hoặc nhập khi được hỏi.
+
+    Không ký dự thảo.
     """
     from izreport.sign import load_signing
     from izreport.sign import sign as do_sign
