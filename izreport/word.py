@@ -52,6 +52,22 @@ def html_to_docx(html: str, properties: dict[str, Any] | None = None) -> bytes:
     _Writer(doc).blocks(main.children)
     out = io.BytesIO()
     doc.save(out)
+    return _fixed_zip(out.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same package with every member dated 1980-01-01: the zip's own timestamps are
+    the clock's, and the same inputs should give the same file."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
     return out.getvalue()
 
 

@@ -53,6 +53,13 @@ def _pages(pdf: Path) -> list[str]:
     return [" ".join(p.split()) for p in pdftotext(pdf, "-layout").split("\f") if p.strip()]
 
 
+def test_same_inputs_give_the_same_docx_bytes(word: Path, final_report: RenderResult) -> None:
+    nb = nbformat.read(final_report.files["ipynb"], as_version=4)
+    again, _ = ReportDocxExporter().from_notebook_node(
+        nb, {"metadata": {"name": "half-year_2021-H1"}})
+    assert again == word.read_bytes()
+
+
 def test_same_number_of_pages_as_the_pdf(word_pdf: Path, final_report: RenderResult) -> None:
     assert len(_pages(word_pdf)) == len(_pages(final_report.files["pdf"]))
 
