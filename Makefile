@@ -10,10 +10,12 @@ LAB_PORT ?= 8888
 # JupyterLab refuses to start as root unless told to (containers, CI machines)
 LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Debian packages: WeasyPrint's text stack (present on Debian 12, installed if missing);
-# the tests also open pages in headless Chromium, read PDFs with poppler and run the store
-# tests against a PostgreSQL server of their own (started and stopped by the tests).
+# the tests also open pages in headless Chromium, read PDFs with poppler, run the store
+# tests against a PostgreSQL server of their own (started and stopped by the tests), sign
+# with a key on a SoftHSM2 token (the PKCS#11 interface of the agencies' USB tokens) and
+# open the Word output in LibreOffice Writer (about a minute to install, without recommends).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := chromium poppler-utils postgresql
+TEST_DEBS := chromium poppler-utils postgresql softhsm2 libreoffice-writer
 
 .PHONY: report test lint bench lock sample clean help lab
 

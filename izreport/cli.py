@@ -7,6 +7,7 @@ progress and turns the package's exceptions into one readable line and an exit c
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -273,6 +274,82 @@ def texts(
         _fail(exc)
         return
     _out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
+def sign(
+    pdf: Annotated[Path, typer.Argument(help="Tệp PDF bản chính thức (render với --final).")],
+    as_: Annotated[str, typer.Option(
+        "--as", help="Ai ký: signer (người có thẩm quyền), agency (cơ quan, sau người ký), "
+                     "signer,agency (lần lượt cả hai), appendix (cơ quan ký phụ lục).")
+    ] = "signer,agency",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Ghi ra tệp này (mặc định: X.ky-so.pdf bên cạnh X.pdf; tệp đã ký "
+                      "thì ký tiếp vào chính nó).")] = None,
+) -> None:
+    """Ký số báo cáo (PAdES) theo Phụ lục I Nghị định 30/2020.
+
+    Khóa ký, ảnh chữ ký và con dấu: bảng signing trong izreport.toml.
+
+    Mã PIN, mật khẩu: biến môi trường IZREPORT_SIGNER_PIN, IZREPORT_AGENCY_PIN,
+    hoặc nhập khi được hỏi.
+
+    Không ký dự thảo.
+    """
+    from izreport.sign import load_signing
+    from izreport.sign import sign as do_sign
+
+    try:
+        roles = [r.strip() for r in as_.split(",") if r.strip()]
+        config = load_signing()
+        source = pdf
+        for role in roles:  # each signature is one complete, atomic write
+            done = do_sign(source, role, out=out, config=config)
+            source = out = done.path
+            _out.print(f"đã ký  {done.field} ({role}) trang {done.page + 1}, "
+                       f"{done.time.isoformat()}: {done.path}", highlight=False, markup=False)
+    except IzReportError as exc:
+        _fail(exc)
+
+
+@app.command()
+def verify(
+    pdf: Annotated[Path, typer.Argument(help="Tệp PDF đã ký.")],
+    trust: Annotated[list[Path] | None, typer.Option(
+        "--trust", help="Chứng thư gốc (CA) tin cậy, PEM hoặc DER; thêm vào trust_roots "
+                        "của izreport.toml.")] = None,
+) -> None:
+    """Kiểm tra chữ ký số: người ký, thời gian, toàn vẹn, có bị sửa sau khi ký không.
+
+    Mã thoát 0 khi mọi chữ ký hợp lệ, tin cậy và tài liệu không bị sửa; 1 nếu không.
+    """
+    from izreport.sign import SignError, load_signing
+    from izreport.sign import verify as do_verify
+
+    try:
+        roots: tuple[Path, ...] = tuple(trust or ())
+        with contextlib.suppress(SignError):  # no [signing] table: the roots given here
+            roots += load_signing().trust_roots
+        reports = do_verify(pdf, roots)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    if not reports:
+        _err.print(f"[bold red]không có chữ ký số:[/] {escape(str(pdf))}", highlight=False)
+        raise typer.Exit(1)
+    for r in reports:
+        when = r.time.isoformat() if r.time else "không rõ"
+        checks = [
+            "toàn vẹn" if r.intact else "KHÔNG toàn vẹn (tệp bị thay đổi sau khi ký)",
+            "chữ ký hợp lệ" if r.valid else "chữ ký KHÔNG hợp lệ",
+            "chứng thư tin cậy" if r.trusted else "chứng thư CHƯA xác định là tin cậy",
+            "không bị sửa sau khi ký" if not r.changed_after else "BỊ SỬA sau khi ký",
+        ]
+        mark = "[green]HỢP LỆ[/]" if r.ok else "[bold red]CÓ VẤN ĐỀ[/]"
+        _out.print(f"{mark} {escape(r.field)}: {escape(r.signer)}, ký lúc {when}; "
+                   + "; ".join(checks), highlight=False, soft_wrap=True)
+    if not all(r.ok for r in reports):
+        raise typer.Exit(1)
 
 
 def _date(text: str | None) -> Any:

@@ -15,6 +15,14 @@ from izreport.config import Config
 from izreport.formatting import date_vi, roman
 from izreport.tables import Html
 
+#: PDF keywords saying what a document is; ``izreport sign`` signs only the issued version.
+FINAL_KEYWORD = "Bản chính thức"
+DRAFT_KEYWORD = "Dự thảo"
+#: Id of the signature box in the signature block; ``izreport sign`` finds it in the PDF.
+SIGN_BOX_ID = "iz-chu-ky"
+#: Its size in print (print.css, .iz-sign-box), millimetres: width, height.
+SIGN_BOX_MM = (50.0, 22.0)
+
 
 def _balanced(name: str, width: int = 24) -> str:
     """An agency name too long for its column, in two lines of similar length broken
@@ -57,8 +65,11 @@ def header(config: Config, subject: str, issued: datetime.date, number: int | No
         f'<span class="iz-subject">{escape(subject)}</span></h1>'
         '<div class="iz-rule iz-rule-title"></div></header>'
     )
+    # what the exporters write into the PDF's metadata (and the Word file's properties)
     meta = (("title", f"Báo cáo {subject[0].lower()}{subject[1:]}"),
-            ("draft", "1" if draft else ""))
+            ("draft", "1" if draft else ""), ("subject", subject),
+            ("author", board.name), ("issued", issued.isoformat()),
+            ("number", config.document_number(number) if number is not None else ""))
     return Html(html, meta)
 
 
@@ -101,7 +112,10 @@ def signature(config: Config) -> Html:
         '<td class="iz-recipients"><p class="iz-recipients-title">Nơi nhận:</p>'
         f'<ul>{"".join(items)}</ul></td>'
         f'<td class="iz-signer"><p class="iz-authority">{escape(sig.authority)}</p>'
-        f'<p class="iz-sign-title">{escape(sig.title)}</p><div class="iz-sign-space"></div>'
+        f'<p class="iz-sign-title">{escape(sig.title)}</p>'
+        # the box where `izreport sign` places the signature image: the PDF keeps its
+        # position as the named destination SIGN_BOX_ID
+        f'<div class="iz-sign-space"><div id="{SIGN_BOX_ID}" class="iz-sign-box"></div></div>'
         f'<p class="iz-signer-name">{escape(sig.name)}</p></td>'
         "</tr></table>"
     )

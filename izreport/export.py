@@ -20,6 +20,7 @@ from traitlets import default
 
 import izreport
 from izreport.charts import FONTS_DIR
+from izreport.document import DRAFT_KEYWORD, FINAL_KEYWORD
 from izreport.notebook_display import strip_live
 from izreport.numbering import renumber
 from izreport.offline import check_notebook, check_page
@@ -74,18 +75,50 @@ def vega_bundle() -> str:
     return bundle
 
 
+#: Document properties the header block declares (document.header), written into the PDF.
+_DOC_KEYS = ("subject", "author", "issued", "number")
+#: PDF/A-2a: the archives take PDF/A (part 2 allows the charts' transparency, part 1 does
+#: not), and level "a" keeps the structure tags a screen reader needs.
+ARCHIVE_VARIANT = "pdf/a-2a"
+
+
 def _outline(nb: Any) -> dict[str, Any]:
-    """What the report's blocks declared in their output metadata: title, draft, sections."""
+    """What the report's blocks declared in their output metadata: title, draft, sections,
+    and the document's properties (subject, author, date, number)."""
     title, draft, sections = None, False, []
+    doc: dict[str, str] = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             meta = output.get("metadata", {}).get("izreport", {})
             title = title or meta.get("title")
             draft = draft or bool(meta.get("draft"))
+            for key in _DOC_KEYS:
+                if meta.get(key) and key not in doc:
+                    doc[key] = str(meta[key])
             if meta.get("section"):
                 sections.append({"id": meta["section"], "title": meta.get("section_title", "")})
+    params = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    final = bool(params.get("final")) and not draft
+    status = DRAFT_KEYWORD if draft else FINAL_KEYWORD if final else ""
     return {"title": str(title or nb.metadata.get("izreport", {}).get("title") or "Báo cáo"),
-            "draft": draft, "sections": sections}
+            "draft": draft, "final": final, "sections": sections,
+            "keywords": ", ".join(k for k in ("Báo cáo", status) if k),
+            "created": _created(doc.get("issued")), **doc}
+
+
+def _created(issued: str | None) -> str | None:
+    """The PDF's creation date: SOURCE_DATE_EPOCH if set, else the date the document bears.
+
+    Never the clock: the same inputs give the same bytes.
+    """
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if issued:
+        return f"{issued}T00:00:00+07:00"  # Vietnam time, the board's day
+    return None
 
 
 def markdown_to_html(source: str) -> str:
@@ -217,29 +250,65 @@ class PrintHTMLExporter(_ReportExporter):
         return "izreport_print"
 
 
-class ReportPDFExporter(Exporter):
-    """A4 PDF made by WeasyPrint from the print version, with the project fonts embedded."""
+class _FromPrintExporter(Exporter):
+    """A binary document laid out from the print version of the page (PDF, Word)."""
 
-    export_from_notebook = "izreport PDF"
-    output_mimetype = "application/pdf"
+    _extension = ""
 
     @default("file_extension")
     def _file_extension_default(self) -> str:
-        return ".pdf"
+        return self._extension
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
                            ) -> tuple[bytes, dict[str, Any]]:
         html, resources = PrintHTMLExporter(config=self.config).from_notebook_node(
             nb, resources, **kw)
-        resources["output_extension"] = ".pdf"
-        return html_to_pdf(html), resources
+        resources["output_extension"] = self._extension
+        return self.convert(html, resources["izreport"]), resources
+
+    def convert(self, html: str, iz: dict[str, Any]) -> bytes:
+        """The document's bytes from the print page and its outline (``_outline``)."""
+        raise NotImplementedError
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Lay out a print page as PDF; fonts resolve against the package's font folder."""
+class ReportPDFExporter(_FromPrintExporter):
+    """A4 PDF made by WeasyPrint from the print version, with the project fonts embedded.
+
+    A final report is an archival PDF/A (ARCHIVE_VARIANT); drafts stay plain PDF.
+    """
+
+    export_from_notebook = "izreport PDF"
+    output_mimetype = "application/pdf"
+    _extension = ".pdf"
+
+    def convert(self, html: str, iz: dict[str, Any]) -> bytes:
+        return html_to_pdf(html, ARCHIVE_VARIANT if iz["final"] else None)
+
+
+class ReportDocxExporter(_FromPrintExporter):
+    """The Word file (.docx) for comments on a draft, laid out from the print version."""
+
+    export_from_notebook = "izreport Word"
+    output_mimetype = ("application/vnd.openxmlformats-officedocument."
+                       "wordprocessingml.document")
+    _extension = ".docx"
+
+    def convert(self, html: str, iz: dict[str, Any]) -> bytes:
+        from izreport.word import html_to_docx
+
+        return html_to_docx(html, iz)
+
+
+def html_to_pdf(html: str, variant: str | None = None) -> bytes:
+    """Lay out a print page as PDF; fonts resolve against the package's font folder.
+
+    ``variant`` ("pdf/a-2a") makes an archival PDF/A with structure tags. The file
+    identifier is a hash of the content, so the same page gives the same bytes.
+    """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=str(FONTS_DIR) + os.sep)
-    return document.write_pdf(font_config=fonts, uncompressed_pdf=False)
+    return document.write_pdf(font_config=fonts, uncompressed_pdf=False, pdf_variant=variant,
+                              pdf_identifier=True)

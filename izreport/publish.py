@@ -122,6 +122,7 @@ class Candidate:
     record: dict[str, Any]
     html: Path
     pdf: Path
+    signed: Path | None = None  # the signed copy of the PDF (izreport sign), if any
 
 
 def candidates(out: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
@@ -153,9 +154,32 @@ def candidates(out: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
         if problem:
             skipped.append((stem, problem))
             continue
-        ready.append(Candidate(key, folder, rec, out / files["html"]["path"],
-                               out / files["pdf"]["path"]))
+        pdf = out / files["pdf"]["path"]
+        signed, why = _signed_copy(pdf)
+        if why:
+            skipped.append((f"{stem} (bản ký số)", why))
+        ready.append(Candidate(key, folder, rec, out / files["html"]["path"], pdf, signed))
     return ready, skipped
+
+
+def _signed_copy(pdf: Path) -> tuple[Path | None, str | None]:
+    """The signed copy beside a rendered PDF, if it signs exactly that PDF, intact.
+
+    A signature is an incremental update: the signed file starts with the very bytes of
+    the render. Anything else (an older render's signature, a damaged file) is not
+    published, and the reason is given.
+    """
+    from izreport.sign import signatures_intact, signed_path
+
+    path = signed_path(pdf)
+    if path == pdf or not path.is_file():
+        return None, None
+    data, original = path.read_bytes(), pdf.read_bytes()
+    if len(data) <= len(original) or data[:len(original)] != original:
+        return None, f"{path.name} không phải bản ký của {pdf.name} hiện có: không đăng"
+    if not signatures_intact(data):
+        return None, f"{path.name}: chữ ký số không còn nguyên vẹn: không đăng"
+    return path, None
 
 
 # --------------------------------------------------------------------------- publish
@@ -206,6 +230,8 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
            result: PublishResult) -> None:
     rec = cand.record
     digests = {fmt: rec["files"][fmt]["sha256"] for fmt in ("html", "pdf")}
+    if cand.signed is not None:
+        digests["signed"] = runlog.sha256_file(cand.signed)
     old = entries.get(cand.key)
     if old is not None and old.get("sha256") == digests:
         result.unchanged.append(cand.key)
@@ -217,8 +243,13 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
     else:
         result.added.append(cand.key)
     files = {}
-    for fmt, source in (("html", cand.html), ("pdf", cand.pdf)):
-        rel = f"{cand.key}.{fmt}"
+    sources = [("html", cand.html, ".html"), ("pdf", cand.pdf, ".pdf")]
+    if cand.signed is not None:
+        from izreport.sign import SIGNED_SUFFIX
+
+        sources.append(("signed", cand.signed, f"{SIGNED_SUFFIX}.pdf"))
+    for fmt, source, ext in sources:
+        rel = f"{cand.key}{ext}"
         dest = build / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.unlink(missing_ok=True)  # a hard link of the published file: never write into it
@@ -260,11 +291,12 @@ def _keep_earlier(old: Mapping[str, Any], build: Path) -> dict[str, Any]:
         current = build / info["path"]
         folder = current.parent / EARLIER
         folder.mkdir(parents=True, exist_ok=True)
+        ext = Path(info["path"]).suffix or f".{fmt}"
         name = f"{Path(info['path']).stem}.{label}"
-        dest, n = folder / f"{name}.{fmt}", 1
+        dest, n = folder / f"{name}{ext}", 1
         while dest.exists():
             n += 1
-            dest = folder / f"{name}-{n}.{fmt}"
+            dest = folder / f"{name}-{n}{ext}"
         if current.exists():
             os.replace(current, dest)
         kept[fmt] = {"path": dest.relative_to(build).as_posix(),
@@ -410,12 +442,15 @@ def _href(path: str) -> str:
     return html.escape(quote(path, safe="/"), quote=True)
 
 
+_LINK_TEXT = {"html": "HTML", "pdf": "PDF", "signed": "PDF ký số"}
+
+
 def _links(files: Mapping[str, Any]) -> str:
     parts = []
-    for fmt in ("html", "pdf"):
+    for fmt, text in _LINK_TEXT.items():
         info = files.get(fmt)
         if info:
-            parts.append(f'<a href="{_href(info["path"])}">{fmt.upper()}</a> '
+            parts.append(f'<a href="{_href(info["path"])}">{text}</a> '
                          f'<span class="size">({html.escape(_size(int(info["size"])))})</span>')
     return " · ".join(parts)
 
@@ -478,7 +513,9 @@ def render_index(manifest: Mapping[str, Any]) -> str:
 def _item(e: Mapping[str, Any]) -> str:
     meta = (f"số liệu đến {html.escape(_until(e.get('data_until')))}; "
             f"lập lúc {html.escape(_when(e.get('rendered')))}")
-    lines = [f'<li><span class="title">{html.escape(_label(e))}</span> '
+    issued = ('<span class="issued">Đã ban hành (ký số)</span> '
+              if (e.get("files") or {}).get("signed") else "")
+    lines = [f'<li><span class="title">{html.escape(_label(e))}</span> {issued}'
              f'{_links(e.get("files") or {})}<br><span class="meta">{meta}</span>']
     earlier = e.get("earlier") or []
     if earlier:
@@ -504,7 +541,9 @@ body {{ font-family: "Liberation Serif", "Times New Roman", serif; max-width: 52
 h1 {{ font-size: 1.4rem; }} h2 {{ border-bottom: 1px solid #999; margin-top: 2rem; }}
 h3 {{ font-size: 1.05rem; margin-bottom: 0.3rem; }}
 ul {{ padding-left: 1.2rem; }} li {{ margin: 0.35rem 0; }}
-.title {{ font-weight: bold; }} .meta, .size, .earlier {{ color: #555; font-size: 0.9em; }}
+.title {{ font-weight: bold; }}
+.issued {{ color: #0b5b1e; font-weight: bold; }}
+.meta, .size, .earlier {{ color: #555; font-size: 0.9em; }}
 </style>
 </head>
 <body>

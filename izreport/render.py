@@ -26,7 +26,9 @@ from izreport.errors import NetworkOutputError, ParameterError, RenderError
 from izreport.notebook_display import RENDER_ENV
 from izreport.params import get_report, validate
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
+#: What a render writes unless told otherwise (the Word file is asked for: --to docx).
+DEFAULT_FORMATS = ("html", "pdf")
 Progress = Callable[[str], None]
 
 
@@ -119,7 +121,7 @@ class _Prefetch(threading.Thread):
 
 
 def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
-           formats: Iterable[str] = FORMATS, data_dir: Path | str | None = None,
+           formats: Iterable[str] = DEFAULT_FORMATS, data_dir: Path | str | None = None,
            progress: Progress | None = None) -> RenderResult:
     """Render one report to ``out_dir``; returns the files written (.ipynb, .html, .pdf)."""
     say = progress or (lambda _msg: None)
@@ -152,7 +154,12 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             raise RenderError(f"cannot load the exporters: {prefetch.error}") from prefetch.error
         import nbformat
 
-        from izreport.export import HIDDEN_TAG, ReportHTMLExporter, ReportPDFExporter
+        from izreport.export import (
+            HIDDEN_TAG,
+            ReportDocxExporter,
+            ReportHTMLExporter,
+            ReportPDFExporter,
+        )
         from izreport.offline import check_notebook
 
         nb = nbformat.read(executed, as_version=4)
@@ -162,7 +169,8 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             failed = _keep_failed(executed, out / "failed" / f"{stem}.ipynb")
             raise NetworkOutputError(f"{exc} (notebook đã chạy được lưu tại {failed})") from exc
         written = {"ipynb": executed}
-        exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter}
+        exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter,
+                     "docx": ReportDocxExporter}
         for fmt in wanted:
             say(f"writing {fmt.upper()}")
             start = time.perf_counter()

@@ -99,3 +99,13 @@ def store_state(source: str | Path) -> dict[str, object]:
                 sa.select(table).order_by(*key))]
     store.engine.dispose()
     return state
+
+#: The parameters of the issued 2021-H1 report (number 05, dated 5 July 2021).
+FINAL = {"period": "2021-H1", "final": True, "number": 5, "issued": "2021-07-05"}
+
+
+@pytest.fixture(scope="session")
+def final_report(tmp_path_factory: pytest.TempPathFactory) -> RenderResult:
+    """The issued 2021-H1 report (archival PDF/A), rendered once for the session."""
+    out = tmp_path_factory.mktemp("final")
+    return render("half-year", FINAL, out, data_dir=DATA)

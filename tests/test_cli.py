@@ -17,7 +17,7 @@ runner = CliRunner()
     (["--period", "2021-H1", "--zone", "7"], ["parameter 'zone'", "unknown zone '7'"]),
     (["--period", "2021-13"], ["parameter 'period'", "2021-13"]),
     (["--period"], ["parameter 'period' has no value"]),
-    (["--to", "docx"], ["unknown output format", "docx"]),
+    (["--to", "odt"], ["unknown output format", "odt"]),
 ])
 def test_bad_arguments_fail_before_execution(tmp_path: Path, args: list[str],
                                              words: list[str]) -> None:
