@@ -302,8 +302,9 @@ class ReportDocxExporter(_FromPrintExporter):
 def html_to_pdf(html: str, variant: str | None = None) -> bytes:
     """Lay out a print page as PDF; fonts resolve against the package's font folder.
 
-    ``variant`` ("pdf/a-2a") makes an archival PDF/A with structure tags. The file
-    identifier is a hash of the content, so the same page gives the same bytes.
+    ``variant`` ("pdf/a-2a") makes an archival PDF/A with structure tags; a draft is a
+    plain PDF, tagged too, so that a screen reader follows its headings and tables. The
+    file identifier is a hash of the content, so the same page gives the same bytes.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -311,4 +312,4 @@ def html_to_pdf(html: str, variant: str | None = None) -> bytes:
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=str(FONTS_DIR) + os.sep)
     return document.write_pdf(font_config=fonts, uncompressed_pdf=False, pdf_variant=variant,
-                              pdf_identifier=True)
+                              pdf_identifier=True, pdf_tags=True)

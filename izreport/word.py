@@ -189,7 +189,15 @@ def _cant_split(row: Any) -> None:
 
 
 def _text(el: Tag | NavigableString) -> str:
-    return re.sub(r"\s+", " ", el.get_text() if isinstance(el, Tag) else str(el)).strip()
+    """The element's text with spaces collapsed; a ``<br>`` stays a line break (Word
+    writes it as one, e.g. the agency name in two lines)."""
+    if isinstance(el, Tag):
+        for br in el.find_all("br"):
+            br.replace_with("\x00")
+        raw = el.get_text()
+    else:
+        raw = str(el)
+    return re.sub(r"\s*\x00\s*", "\n", re.sub(r"[^\S\x00]+", " ", raw)).strip()
 
 
 def _classes(el: Tag) -> set[str]:

@@ -88,6 +88,7 @@ def test_pdf_is_a4_with_embedded_fonts(rendered: RenderResult) -> None:
     info = subprocess.run(["pdfinfo", str(rendered.files["pdf"])], capture_output=True,
                           text=True, check=True).stdout
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
+    assert re.search(r"Tagged:\s+yes", info)  # a draft too: headings and tables are tagged
     fonts = subprocess.run(["pdffonts", str(rendered.files["pdf"])], capture_output=True,
                            text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(" yes yes yes " in line for line in fonts), fonts

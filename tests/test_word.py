@@ -19,7 +19,7 @@ from izreport.word import html_to_docx
 from tests.conftest import pdftotext
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = ("UBND TỈNH NAM ĐỊNH", "BAN QUẢN LÝ CÁC KHU CÔNG", "Số: 05/BC-BQLCKCN",
+HEADER = ("UBND TỈNH NAM ĐỊNH", "BAN QUẢN LÝ CÁC", "KHU CÔNG NGHIỆP", "Số: 05/BC-BQLCKCN",
           "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
           "Nam Định, ngày 05 tháng 7 năm 2021", "BÁO CÁO",
           "Tình hình hoạt động của các khu công nghiệp tỉnh Nam Định 6 tháng đầu năm")
