@@ -250,6 +250,29 @@ def intake_template(
 
 
 @app.command()
+def forms(
+    period: Annotated[str, typer.Option("--period", help="Quý (2024-Q2) hoặc năm (2024).")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Tệp Excel ghi ra (mặc định outputs/bieu-thong-ke_KỲ.xlsx).")] = None,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Thư mục dữ liệu hoặc URL cơ sở dữ liệu.")] = None,
+    forms_dir: Annotated[Path | None, typer.Option(
+        "--forms", help="Thư mục biểu mẫu *.toml (mặc định: izreport/forms).")] = None,
+) -> None:
+    """Lập các biểu thống kê khu công nghiệp (Biểu 2101, 2104, 2106...) gửi Bộ: một tệp
+    Excel, mỗi biểu một trang; dừng và nêu cả hai số khi tổng biểu lệch với báo cáo."""
+    from izreport.statforms import build
+
+    target = out or Path("outputs") / f"bieu-thong-ke_{period}.xlsx"
+    try:
+        path = build(period, target, data, forms_dir)
+    except IzReportError as exc:
+        _fail(exc)
+        return
+    _out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
 def texts(
     period: Annotated[str, typer.Option("--period", help="Report period, e.g. 2021-H2.")],
     zone: Annotated[str | None, typer.Option("--zone", help="Zone, for a zone report.")] = None,

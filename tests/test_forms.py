@@ -1,0 +1,247 @@
+"""National statistical forms: the workbook, its numbers against the reports, forms as data."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from izreport import investment
+from izreport import report as iz
+from izreport.cli import app
+from izreport.config import load_board
+from izreport.data import Dataset
+from izreport.statforms import FORMS_DIR
+from tests.conftest import DATA
+
+runner = CliRunner()
+CODES_ROW = 10  # A, B, (1), (2), ... under the two header rows
+TOTAL_ROW = CODES_ROW + 1
+NUMBER_TEXT = re.compile(r"^\s*[-+]?\d[\d.,\s]*$")
+
+
+def build(tmp_path: Path, period: str, forms: Path | None = None) -> tuple[object, Path]:
+    out = tmp_path / f"bieu-{period}.xlsx"
+    args = ["forms", "--period", period, "--data", str(DATA), "--out", str(out)]
+    if forms is not None:
+        args += ["--forms", str(forms)]
+    return runner.invoke(app, args), out
+
+
+@pytest.fixture(scope="module", params=["2024-Q2", "2023"])
+def workbook(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[str, openpyxl.Workbook]:
+    result, out = build(tmp_path_factory.mktemp("forms"), request.param)
+    assert result.exit_code == 0, result.output
+    return request.param, openpyxl.load_workbook(out)
+
+
+def column(ws: object, group: str, header: str) -> int:
+    """The sheet column whose group and header cells say so (merged groups span right)."""
+    current = ""
+    for c in range(3, ws.max_column + 1):
+        current = ws.cell(CODES_ROW - 2, c).value or current
+        if current == group and ws.cell(CODES_ROW - 1, c).value == header:
+            return c
+    raise AssertionError(f"no column {group} / {header}")
+
+
+def zone_rows(ws: object) -> dict[str, int]:
+    return {ws.cell(r, 2).value: r for r in range(TOTAL_ROW, ws.max_row + 1)}
+
+
+def test_sheets_title_block_and_numeric_cells(workbook: tuple[str, openpyxl.Workbook]) -> None:
+    period, wb = workbook
+    assert wb.sheetnames == ["Biểu 2101", "Biểu 2104", "Biểu 2106"]
+    label = "quý II năm 2024" if period == "2024-Q2" else "năm 2023"
+    board = load_board().name
+    for ws in wb:
+        block = " | ".join(str(v) for row in ws.iter_rows(max_row=6, values_only=True)
+                           for v in row if v)
+        assert f"Kỳ báo cáo: {label}" in block
+        assert f"Đơn vị báo cáo: {board}" in block
+        assert "Số liệu cập nhật đến hết tháng 6/2025" in block
+        for row in ws.iter_rows(min_row=TOTAL_ROW, min_col=3):
+            for cell in row:
+                assert isinstance(cell.value, int | float), (ws.title, cell.coordinate)
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                assert not (isinstance(v, str) and NUMBER_TEXT.match(v)), (ws.title, v)
+        headers = [ws.cell(CODES_ROW - 1, c).value or ws.cell(CODES_ROW - 2, c).value
+                   for c in range(3, ws.max_column + 1)]
+        assert all(re.search(r"\((tỷ đồng|triệu USD|người|dự án|doanh nghiệp)\)$", h)
+                   for h in headers), headers
+
+
+def test_2104_totals_equal_the_report(workbook: tuple[str, openpyxl.Workbook]) -> None:
+    period, wb = workbook
+    rep = iz.open_report(period, data_dir=DATA, hand_written=False)
+    ws = wb["Biểu 2104"]
+    by_own = rep.breakdown("ownership").set_index("ownership")
+    ytd = iz.open_report(str(rep.period.ytd()), data_dir=DATA, hand_written=False)
+    by_own_ytd = ytd.breakdown("ownership").set_index("ownership")
+    groups = {"FDI": "Dự án có vốn đầu tư nước ngoài (FDI)",
+              "DDI": "Dự án đầu tư trong nước (DDI)"}
+    labels = {"production_value": "Giá trị sản xuất công nghiệp", "revenue": "Doanh thu",
+              "export_value": "Giá trị xuất khẩu", "import_value": "Giá trị nhập khẩu",
+              "budget_paid": "Nộp ngân sách nhà nước"}
+    units = {"production_value": "tỷ đồng", "revenue": "tỷ đồng", "budget_paid": "tỷ đồng",
+             "export_value": "triệu USD", "import_value": "triệu USD"}
+    total = dict.fromkeys(labels, 0.0)
+    for own, group in groups.items():
+        for key, label in labels.items():
+            got = ws.cell(TOTAL_ROW, column(ws, group, f"{label} - trong kỳ ({units[key]})"))
+            assert got.value == pytest.approx(by_own.loc[own, key], rel=1e-9)
+            total[key] += got.value
+            cum = ws.cell(TOTAL_ROW, column(
+                ws, group, f"{label} - lũy kế từ đầu năm ({units[key]})")).value
+            assert cum == pytest.approx(by_own_ytd.loc[own, key], rel=1e-9)
+        stock = rep.projects()
+        unit = "triệu USD" if own == "FDI" else "tỷ đồng"  # never converted
+        assert ws.cell(TOTAL_ROW, column(ws, group, f"Vốn đăng ký - đến cuối kỳ ({unit})")
+                       ).value == pytest.approx(stock.capital[own])
+        assert ws.cell(TOTAL_ROW, column(
+            ws, group, "Số dự án còn hiệu lực - đến cuối kỳ (dự án)")).value == \
+            stock.projects[own]
+    totals = rep.totals()
+    for key, value in total.items():
+        assert value == pytest.approx(totals[key], rel=1e-9)
+    workers = ws.cell(TOTAL_ROW, column(ws, "Lao động", "Tổng số lao động - tại cuối kỳ (người)"))
+    assert workers.value == totals["workers"]
+
+
+def test_zone_cells_come_from_the_zone_data(workbook: tuple[str, openpyxl.Workbook],
+                                            dataset: Dataset) -> None:
+    period, wb = workbook
+    ws = wb["Biểu 2104"]
+    rep = iz.open_report(period, data_dir=DATA, hand_written=False)
+    rows = dataset.reports[dataset.reports["month"].isin(rep.period.months)]
+    c = column(ws, "Dự án có vốn đầu tư nước ngoài (FDI)", "Doanh thu - trong kỳ (tỷ đồng)")
+    for zone_id, name in zip(dataset.zones["zone_id"], dataset.zones["name"], strict=True):
+        r = zone_rows(ws).get(name)
+        want = rows[(rows["zone_id"] == zone_id) & (rows["ownership"] == "FDI")]["revenue"]
+        if r is None:
+            assert want.empty, name
+        else:
+            assert ws.cell(r, c).value == pytest.approx(float(want.sum()), rel=1e-9)
+    lao = wb["Biểu 2106"]
+    last = rows[rows["month"] == rep.period.last_month]
+    hoa_xa = zone_rows(lao)["Hòa Xá"]
+    assert lao.cell(hoa_xa, column(lao, "Tổng số", "Lao động Việt Nam - tại cuối kỳ (người)")
+                    ).value == int((last["workers"] - last["foreign_workers"])
+                                   [last["zone_id"] == "hoa-xa"].sum())
+
+
+def test_2101_investment_of_the_period(workbook: tuple[str, openpyxl.Workbook],
+                                       dataset: Dataset) -> None:
+    period, wb = workbook
+    rep = iz.open_report(period, data_dir=DATA, hand_written=False)
+    flows = investment.flows(dataset, rep.period).set_index(["kind", "ownership"])
+    ws = wb["Biểu 2101"]
+    fdi, ddi = "Dự án có vốn đầu tư nước ngoài (FDI)", "Dự án đầu tư trong nước (DDI)"
+    assert ws.cell(TOTAL_ROW, column(ws, fdi, "Vốn đăng ký cấp mới - trong kỳ (triệu USD)")
+                   ).value == pytest.approx(flows.loc[("new", "FDI"), "capital"])
+    assert ws.cell(TOTAL_ROW, column(ws, ddi, "Vốn đăng ký cấp mới - trong kỳ (tỷ đồng)")
+                   ).value == pytest.approx(flows.loc[("new", "DDI"), "capital"])
+    assert ws.cell(TOTAL_ROW, column(ws, fdi, "Số dự án cấp mới - trong kỳ (dự án)")
+                   ).value == flows.loc[("new", "FDI"), "projects"]
+    since = investment.registered_since(dataset, f"{rep.period.year}-01-01", rep.last_day)
+    assert ws.cell(TOTAL_ROW, column(
+        ws, ddi, "Vốn đăng ký cấp mới và tăng thêm - lũy kế từ đầu năm (tỷ đồng)")
+    ).value == pytest.approx(since["DDI"])
+
+
+def _columns(text: str) -> tuple[str, list[str]]:
+    head, *blocks = text.split("\n[[columns]]\n")
+    return head, blocks
+
+
+def _join(head: str, blocks: list[str]) -> str:
+    return head + "".join("\n[[columns]]\n" + b.rstrip("\n") + "\n" for b in blocks)
+
+
+def test_moving_a_column_in_the_form_file_moves_it_in_the_workbook(tmp_path: Path) -> None:
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms)
+    path = forms / "2106.toml"
+    head, blocks = _columns(path.read_text(encoding="utf-8"))
+    moved = [blocks[3], *blocks[:3], *blocks[4:]]  # foreign workers first
+    path.write_text(_join(head, moved), encoding="utf-8")
+    before_result, before = build(tmp_path / "a", "2024-Q2")
+    after_result, after = build(tmp_path / "b", "2024-Q2", forms)
+    assert before_result.exit_code == 0 and after_result.exit_code == 0, after_result.output
+    old, new = openpyxl.load_workbook(before)["Biểu 2106"], openpyxl.load_workbook(after)[
+        "Biểu 2106"]
+    foreign = "Lao động nước ngoài - tại cuối kỳ (người)"
+    assert old.cell(CODES_ROW - 1, 6).value == foreign
+    assert new.cell(CODES_ROW - 1, 3).value == foreign
+    assert new.cell(CODES_ROW - 1, 4).value == old.cell(CODES_ROW - 1, 3).value
+    for r in range(TOTAL_ROW, old.max_row + 1):
+        assert new.cell(r, 3).value == old.cell(r, 6).value
+        assert new.cell(r, 4).value == old.cell(r, 3).value
+
+
+def test_a_form_that_does_not_reconcile_fails_with_both_numbers(tmp_path: Path) -> None:
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms)
+    path = forms / "2104.toml"
+    # the ministry's template listing only two zones: the others' figures would be lost
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'recipient =', 'zones = ["hoa-xa", "bao-minh"]\nrecipient =', 1), encoding="utf-8")
+    result, out = build(tmp_path, "2024-Q2", forms)
+    assert result.exit_code == 2
+    assert not out.exists()
+    message = " ".join(result.output.split())
+    assert "biểu thống kê không khớp với báo cáo, không ghi tệp" in message
+    assert "và 23 cột khác" in message
+    revenue = re.search(r"cột 6 'Dự án có vốn đầu tư nước ngoài \(FDI\): Doanh thu' "
+                        r"\(trong kỳ, tỷ đồng\): tổng các khu ([\d.,]+), báo cáo quý II năm "
+                        r"2024 ([\d.,]+)", message)
+    assert revenue, message
+    rep = iz.open_report("2024-Q2", data_dir=DATA, hand_written=False)
+    fdi = rep.breakdown("ownership").set_index("ownership").loc["FDI", "revenue"]
+    assert revenue.group(2) == f"{fdi:,.3f}".replace(",", "_").replace(".", ",").replace(
+        "_", ".")
+    assert revenue.group(1) != revenue.group(2)
+
+
+def test_a_column_checked_against_another_figure_fails(tmp_path: Path) -> None:
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms)
+    path = forms / "2104.toml"
+    head, blocks = _columns(path.read_text(encoding="utf-8"))
+    blocks[9] = blocks[9].replace('measure = "import_value"',
+                                  'measure = "import_value"\ncheck = "export_value"')
+    assert "check" in blocks[9]
+    path.write_text(_join(head, blocks), encoding="utf-8")
+    result, out = build(tmp_path, "2024-Q2", forms)
+    assert result.exit_code == 2 and not out.exists()
+    assert "Giá trị nhập khẩu" in result.output
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (('unit = "tỷ đồng"\nsource = "register"', 'unit = "triệu USD"\nsource = "register"'),
+     "cột 15: đơn vị 'triệu USD' không đúng: số liệu này tính bằng 'tỷ đồng' (không quy đổi)"),
+    (('measure = "revenue"', 'measure = "profit"'),
+     "cột 6: chỉ tiêu 'profit' không có trong báo cáo tháng"),
+])
+def test_a_bad_form_file_is_one_line_naming_file_and_column(
+        tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms)
+    path = forms / "2104.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
+    result, out = build(tmp_path, "2024-Q2", forms)
+    assert result.exit_code == 2 and not out.exists()
+    line = " ".join(result.output.split())
+    assert "2104.toml" in line and message in line, line
+
+
+def test_forms_take_a_quarter_or_a_year_only(tmp_path: Path) -> None:
+    result, out = build(tmp_path, "2024-H1")
+    assert result.exit_code == 2 and not out.exists()
+    assert "quý (2024-Q2) hoặc năm (2024)" in result.output
