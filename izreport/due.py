@@ -7,7 +7,9 @@ On a date D only data of months before D's month count ("the data as of D"). The
   a note;
 - the **half-year** report (``half-year``) is due for the latest completed half or year:
   ``YYYY-H1`` once June of YYYY has data, ``YYYY`` (the year report) once December has,
-  whichever ends later. Only these latest periods are considered, never the history.
+  whichever ends later. Only these latest periods are considered, never the history;
+- the **statistical forms** (``izreport forms``) are due for the latest completed quarter,
+  and for its year too once December has data; they are made after the reports.
 
 A due report is rendered only when its **inputs fingerprint** differs from the one of its
 last successful render (or an output file is missing). The fingerprint is a SHA-256 over
@@ -46,6 +48,7 @@ from izreport.files import atomic_write
 LOCKED_EXIT = 75
 MONTHLY = "monthly"
 HALF_YEAR = "half-year"
+FORMS = "forms"
 FINGERPRINTS = "fingerprints.json"
 LOCK = "lock"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -364,7 +367,111 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
         if jobs:
             run_batch(jobs, out, formats, data_dir, workers=workers, on_result=finished,
                       console=console, show=show)
+        for item in due_forms(date, out, data_dir):
+            run.items.append(item)
+            _make_forms(item, out, data_dir, until)
+            if on_item is not None:
+                on_item(item)
     return run
+
+
+# --------------------------------------------------------------------------- statistical forms
+
+
+@dataclass(frozen=True)
+class FormsResult:
+    """A written forms workbook, shaped like a render's result for the run log."""
+
+    files: dict[str, Path]
+    duration: float
+    ok: bool = True
+
+
+def forms_periods(date: dt.date, months: Sequence[str]) -> list[str]:
+    """The latest quarter complete before ``date``'s month, and its year after a Q4."""
+    ends = [m for m in months if m < _month(date) and m[5:] in ("03", "06", "09", "12")]
+    if not ends:
+        return []
+    last = ends[-1]
+    quarter = f"{last[:4]}-Q{int(last[5:]) // 3}"
+    return [quarter, last[:4]] if last.endswith("-12") else [quarter]
+
+
+def forms_inputs(period: str, data_dir: Path | None = None) -> Inputs:
+    """The fingerprint of a forms workbook: data, form files, configuration, package."""
+    from izreport import __version__
+    from izreport.config import config_path
+    from izreport.data import fingerprint
+    from izreport.statforms import FORMS_DIR
+
+    parts: dict[str, str] = dict(fingerprint(data_dir))
+    for path in sorted(FORMS_DIR.glob("*.toml")):
+        parts[f"forms/{path.name}"] = _hash_file(path)
+    parts["config"] = _hash_file(config_path())
+    parts["version"] = __version__
+    parts["package"] = package_hash()
+    parts["report"] = FORMS
+    parts["params"] = json.dumps({"period": period}, sort_keys=True)
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return Inputs(hashlib.sha256(blob).hexdigest(), parts)
+
+
+def forms_stem(period: str) -> str:
+    return f"bieu-thong-ke_{period}"
+
+
+def due_forms(date: dt.date, out: Path | str, data_dir: Path | None = None) -> list[DueItem]:
+    """The statistical forms due on ``date`` (the quarter's, and the year's after December),
+    each to make (never made, inputs changed, workbook missing) or to skip."""
+    state = read_state(out)
+    items = []
+    for period in forms_periods(date, data_months(data_dir)):
+        stem = forms_stem(period)
+        current = forms_inputs(period, data_dir)
+        item = DueItem(FORMS, {"period": period}, "latest quarter with data" if "-Q" in period
+                       else "latest year with December data", stem=stem,
+                       fingerprint=current.digest, parts=current.parts)
+        before = state.get(stem) or {}
+        if not before:
+            item.reason = "never made"
+        elif before.get("fingerprint") != current.digest:
+            item.reason = "inputs changed: " + (", ".join(current.changes(before.get("parts")))
+                                                or "fingerprint")
+        elif not (Path(out) / f"{stem}.xlsx").is_file():
+            item.reason = f"output missing: {stem}.xlsx"
+        else:
+            item.action, item.reason = "skip", f"up to date (made {before.get('time')})"
+        items.append(item)
+    return items
+
+
+def _make_forms(item: DueItem, out: Path, data_dir: Path | None, until: str) -> None:
+    """Write one due forms workbook (or skip it), log it and remember its fingerprint."""
+    import time
+
+    from izreport.statforms import build
+
+    result = "skipped"
+    files: dict[str, Path] = {}
+    started = time.monotonic()
+    if item.action == "render":
+        path = out / f"{item.stem}.xlsx"
+        try:
+            build(str(item.params["period"]), path, data_dir)
+        except IzReportError as exc:
+            item.action, item.error, result = "invalid", str(exc), "failed"
+        else:
+            files, result = {"xlsx": path}, "ok"
+            item.result = FormsResult(files, time.monotonic() - started)
+            state = read_state(out)
+            state[str(item.stem)] = {"fingerprint": item.fingerprint, "parts": item.parts,
+                                     "report": FORMS, "params": item.params,
+                                     "time": runlog.now_iso(), "formats": ["xlsx"]}
+            write_state(out, state)
+    runlog.append(out, runlog.record(
+        report=FORMS, params=item.params, stem=item.stem, result=result, trigger="run-due",
+        out=out, fingerprint=item.fingerprint, duration=time.monotonic() - started,
+        files=files, error=item.error, data_until=until, reason=item.reason))
 
 
 # --------------------------------------------------------------------------- next

@@ -130,6 +130,8 @@ def candidates(out: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
     ready: list[Candidate] = []
     skipped: list[tuple[str, str]] = []
     for stem, rec in sorted(runlog.latest_renders(runlog.read(out)).items()):
+        if rec.get("report") == "forms":  # workbooks for the ministry, not for the intranet
+            continue
         if rec.get("result") != "ok":
             skipped.append((stem, f"latest render failed ({rec.get('time')}): "
                                   f"{rec.get('error') or 'no message'}"))

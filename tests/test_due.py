@@ -117,30 +117,55 @@ def test_run_due_renders_then_skips_and_publishes(data_copy: Path, tmp_path: Pat
     assert first.exit_code == 0, first.output
     assert "ok      monthly_2021-06: never rendered" in first.output
     assert "ok      half-year_2021-H1: never rendered" in first.output
+    assert "ok      bieu-thong-ke_2021-Q2: never made" in first.output
+    assert (out / "bieu-thong-ke_2021-Q2.xlsx").is_file()
     for name in ("monthly_2021-06", "half-year_2021-H1"):
         assert (out / f"{name}.html").is_file() and (out / f"{name}.pdf").is_file()
     assert (site / "bao-cao-thang/2021/2021-06.pdf").is_file()
     assert (site / "bao-cao-6-thang/2021/2021-H1.html").is_file()
     state = json.loads((out / ".state" / "fingerprints.json").read_text(encoding="utf-8"))
-    assert set(state) == {"monthly_2021-06", "half-year_2021-H1"}
+    assert set(state) == {"monthly_2021-06", "half-year_2021-H1", "bieu-thong-ke_2021-Q2"}
     records = runlog.read(out)
-    assert [r["result"] for r in records] == ["ok", "ok"]
+    assert [r["result"] for r in records] == ["ok", "ok", "ok"]
     assert all(r["data_until"] == "2025-06" and r["fingerprint"] and r["duration"] > 0
-               and {"html", "pdf"} <= set(r["files"]) for r in records)
+               and {"html", "pdf"} <= set(r["files"]) for r in records[:2])
+    assert set(records[2]["files"]) == {"xlsx"}
     written = {p: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
 
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
-    assert second.output.count("skipped") == 2 and "ok " not in second.output
+    assert second.output.count("skipped") == 3 and "ok " not in second.output
     assert "site unchanged" in second.output
     assert {p: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == written
-    assert [r["result"] for r in runlog.read(out)][2:] == ["skipped", "skipped"]
+    assert [r["result"] for r in runlog.read(out)][3:] == ["skipped"] * 3
 
     status = runner.invoke(app, ["status", "--out", str(out), "--data", str(data_copy),
                                  "--date", "2021-07-05"])
     assert status.exit_code == 0, status.output
     assert "up to date" in status.output and "2021-08-01" in status.output
     assert "2022-01-01" in status.output  # the year report, once December is in
+
+
+def test_the_forms_are_due_each_quarter_and_made_only_when_inputs_change(
+        data_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert due.forms_periods(dt.date(2024, 8, 2), due.data_months(data_copy)) == ["2024-Q2"]
+    assert due.forms_periods(dt.date(2024, 1, 10), due.data_months(data_copy)) == [
+        "2023-Q4", "2023"]
+    items = due.due_forms(dt.date(2024, 1, 10), out, data_copy)
+    assert [(i.stem, i.reason) for i in items] == [
+        ("bieu-thong-ke_2023-Q4", "never made"), ("bieu-thong-ke_2023", "never made")]
+    for item in items:
+        due._make_forms(item, out, data_copy, "2025-06")
+        assert item.status == "ok"
+    assert (out / "bieu-thong-ke_2023.xlsx").is_file()
+    again = due.due_forms(dt.date(2024, 1, 10), out, data_copy)
+    assert [i.action for i in again] == ["skip", "skip"]
+    (data_copy / "projects.csv").write_text(
+        (data_copy / "projects.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = due.due_forms(dt.date(2024, 1, 10), out, data_copy)
+    assert [i.reason for i in changed] == ["inputs changed: data/projects.csv"] * 2
+    assert [r["result"] for r in runlog.read(out)] == ["ok", "ok"]
 
 
 def test_a_failed_render_exits_1_and_is_retried(data_copy: Path, tmp_path: Path) -> None:
