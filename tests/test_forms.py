@@ -245,3 +245,20 @@ def test_forms_take_a_quarter_or_a_year_only(tmp_path: Path) -> None:
     result, out = build(tmp_path, "2024-H1")
     assert result.exit_code == 2 and not out.exists()
     assert "quý (2024-Q2) hoặc năm (2024)" in result.output
+
+
+def test_the_store_gives_the_same_forms(store_source: Path | str, tmp_path: Path) -> None:
+    from izreport.data import open_store
+
+    open_store(store_source).engine.dispose()  # the folder's CSV files fill its store
+    out = tmp_path / "store.xlsx"
+    result = runner.invoke(app, ["forms", "--period", "2024-Q2", "--data", str(store_source),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    reference, csv_out = build(tmp_path, "2024-Q2")  # the exchange CSV files, read as such
+    assert reference.exit_code == 0, reference.output
+    want = openpyxl.load_workbook(csv_out)
+    got = openpyxl.load_workbook(out)
+    for name in want.sheetnames:
+        assert list(got[name].iter_rows(values_only=True)) == \
+            list(want[name].iter_rows(values_only=True)), name
