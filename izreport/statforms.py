@@ -268,8 +268,6 @@ class FilledForm:
 
 def fill(ds: Dataset, period: Period, path: Path, form: Form) -> FilledForm:
     """Compute every cell of a form for one period."""
-    if period.kind not in form.periods:
-        raise ParameterError(f"biểu {form.form} không lập cho {period.label_vi}")
     zones = form_zones(ds, period, form)
     values = pd.DataFrame({i: zone_values(ds, period, col, zones)
                            for i, col in enumerate(form.columns)}, index=zones)
@@ -406,7 +404,9 @@ def build(period: str, out: Path, data: Path | str | None = None,
     if p.kind not in ("quarter", "year"):
         raise ParameterError(f"--period: biểu thống kê lập theo quý (2024-Q2) hoặc năm "
                              f"(2024), không theo '{period}'")
-    forms = load_forms(forms_dir)
+    forms = [(path, f) for path, f in load_forms(forms_dir) if p.kind in f.periods]
+    if not forms:
+        raise ParameterError(f"không có biểu nào lập cho {p.label_vi}")
     ds = load(data, months=report_months(p))
     ds.check_period(p)
     filled = [fill(ds, p, path, form) for path, form in forms]

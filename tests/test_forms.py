@@ -241,6 +241,19 @@ def test_a_bad_form_file_is_one_line_naming_file_and_column(
     assert "2104.toml" in line and message in line, line
 
 
+def test_a_yearly_form_is_left_out_of_the_quarter(tmp_path: Path) -> None:
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms)
+    path = forms / "2106.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'recipient =', 'periods = ["year"]\nrecipient =', 1), encoding="utf-8")
+    quarter, q_out = build(tmp_path / "q", "2024-Q2", forms)
+    year, y_out = build(tmp_path / "y", "2024", forms)
+    assert quarter.exit_code == 0 and year.exit_code == 0, quarter.output + year.output
+    assert openpyxl.load_workbook(q_out).sheetnames == ["Biểu 2101", "Biểu 2104"]
+    assert openpyxl.load_workbook(y_out).sheetnames == ["Biểu 2101", "Biểu 2104", "Biểu 2106"]
+
+
 def test_forms_take_a_quarter_or_a_year_only(tmp_path: Path) -> None:
     result, out = build(tmp_path, "2024-H1")
     assert result.exit_code == 2 and not out.exists()
