@@ -501,11 +501,12 @@ def status(
     from rich.table import Table
 
     from izreport import runlog
-    from izreport.due import decide, next_due
+    from izreport.due import decide, due_forms, next_due
 
     try:
         day = _date(date)
         now = decide(day, out, data, formats=None)
+        now.items += due_forms(day, out, data)
         upcoming = next_due(day, data)
     except IzReportError as exc:
         _fail(exc)

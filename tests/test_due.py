@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,7 @@ def test_run_due_renders_then_skips_and_publishes(data_copy: Path, tmp_path: Pat
                                  "--date", "2021-07-05"])
     assert status.exit_code == 0, status.output
     assert "up to date" in status.output and "2021-08-01" in status.output
+    assert re.search(r"forms +│ 2021-Q2 +│ 2021-07-05 +│ up to date", status.output)
     assert "2022-01-01" in status.output  # the year report, once December is in
 
 
