@@ -155,6 +155,17 @@ def test_2101_investment_of_the_period(workbook: tuple[str, openpyxl.Workbook],
     ).value == pytest.approx(since["DDI"])
 
 
+def edited_forms(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the shipped forms with one text replaced in one form file."""
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms)
+    path = forms / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return forms
+
+
 def _columns(text: str) -> tuple[str, list[str]]:
     head, *blocks = text.split("\n[[columns]]\n")
     return head, blocks
@@ -186,12 +197,9 @@ def test_moving_a_column_in_the_form_file_moves_it_in_the_workbook(tmp_path: Pat
 
 
 def test_a_form_that_does_not_reconcile_fails_with_both_numbers(tmp_path: Path) -> None:
-    forms = tmp_path / "forms"
-    shutil.copytree(FORMS_DIR, forms)
-    path = forms / "2104.toml"
     # the ministry's template listing only two zones: the others' figures would be lost
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        'recipient =', 'zones = ["hoa-xa", "bao-minh"]\nrecipient =', 1), encoding="utf-8")
+    forms = edited_forms(tmp_path, "2104.toml", "recipient =",
+                         'zones = ["hoa-xa", "bao-minh"]\nrecipient =')
     result, out = build(tmp_path, "2024-Q2", forms)
     assert result.exit_code == 2
     assert not out.exists()
@@ -231,10 +239,7 @@ def test_a_column_checked_against_another_figure_fails(tmp_path: Path) -> None:
 ])
 def test_a_bad_form_file_is_one_line_naming_file_and_column(
         tmp_path: Path, edit: tuple[str, str], message: str) -> None:
-    forms = tmp_path / "forms"
-    shutil.copytree(FORMS_DIR, forms)
-    path = forms / "2104.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
+    forms = edited_forms(tmp_path, "2104.toml", *edit)
     result, out = build(tmp_path, "2024-Q2", forms)
     assert result.exit_code == 2 and not out.exists()
     line = " ".join(result.output.split())
@@ -242,11 +247,7 @@ def test_a_bad_form_file_is_one_line_naming_file_and_column(
 
 
 def test_a_yearly_form_is_left_out_of_the_quarter(tmp_path: Path) -> None:
-    forms = tmp_path / "forms"
-    shutil.copytree(FORMS_DIR, forms)
-    path = forms / "2106.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        'recipient =', 'periods = ["year"]\nrecipient =', 1), encoding="utf-8")
+    forms = edited_forms(tmp_path, "2106.toml", "recipient =", 'periods = ["year"]\nrecipient =')
     quarter, q_out = build(tmp_path / "q", "2024-Q2", forms)
     year, y_out = build(tmp_path / "y", "2024", forms)
     assert quarter.exit_code == 0 and year.exit_code == 0, quarter.output + year.output
