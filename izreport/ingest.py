@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from izreport import data
+from izreport import numbers as numbers_
 from izreport.catalogue import FLOWS, INDICATORS
 from izreport.errors import DataError, ParameterError, ScopeError
 from izreport.files import atomic_write
@@ -278,27 +279,7 @@ def _month_text(value: object) -> object:
 
 # --------------------------------------------------------------------------- numbers
 
-_NUM = {
-    "int": re.compile(r"[+-]?\d+"),
-    "dot?": re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}"),
-    "comma?": re.compile(r"[+-]?[1-9]\d{0,2},\d{3}"),
-    "dot": re.compile(r"[+-]?\d+\.\d+|[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?"),
-    "comma": re.compile(r"[+-]?\d+,\d+|[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?"),
-}
 _CONVENTION = {"dot": "decimal point '.' (1234.5)", "comma": "decimal comma ',' (1.234,5)"}
-
-
-def _kind(text: str) -> str | None:
-    for kind, pattern in _NUM.items():
-        if pattern.fullmatch(text):
-            return kind
-    return None
-
-
-def _to_float(text: str, convention: str) -> float:
-    if convention == "comma":
-        return float(text.replace(".", "").replace(",", "."))
-    return float(text.replace(",", ""))
 
 
 def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
@@ -309,22 +290,31 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
     file mixing both conventions is rejected. Returns the cells already reported.
     """
     seen: dict[str, tuple[int, str, str]] = {}
+    bad: set[tuple[int, str]] = set()
     ambiguous: list[tuple[int, str, str]] = []
     numbers: list[tuple[dict[str, Any], int, str]] = []   # cells that read as a number
     for row, values in sheet.rows:
         for name in FIGURES:
             value = values.get(name)
-            if isinstance(value, str):
-                text = value.replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                try:
+                    numbers_.check(float(value))
+                except numbers_.NumberError as exc:
+                    sheet.add(row, name, value, str(exc))
+                    bad.add((row, name))
+            elif isinstance(value, str):
+                text = numbers_.clean(value)
                 values[name] = text
-                kind = _kind(text)
+                kind = numbers_.kind(text)
                 if kind is not None:
                     numbers.append((values, row, name))
+                elif text:
+                    sheet.add(row, name, value, numbers_.why_not(text))
+                    bad.add((row, name))
                 if kind in ("dot", "comma"):
                     seen.setdefault(kind, (row, name, value))
                 elif kind in ("dot?", "comma?"):
                     ambiguous.append((row, name, value))
-    bad: set[tuple[int, str]] = set()
     if len(seen) == 2:
         (r1, c1, v1), (r2, c2, v2) = seen["dot"], seen["comma"]
         sheet.problems.append(
@@ -341,15 +331,20 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
             sheet.add(
                 row, name, value,
                 f"ambiguous number format: '{sep}' may be a decimal separator "
-                f"({_to_float(value, 'dot' if sep == '.' else 'comma')}) or a thousands "
-                f"separator ({_to_float(value, 'comma' if sep == '.' else 'dot'):.0f}) and no "
+                f"({numbers_.to_float(value, 'dot' if sep == '.' else 'comma')}) or a "
+                f"thousands separator "
+                f"({numbers_.to_float(value, 'comma' if sep == '.' else 'dot'):.0f}) and no "
                 "other value in the file shows which; write decimals such as 4.50 (with ',' "
                 "between columns) or 4,50 (with ';' between columns)")
             bad.add((row, name))
         convention = "dot"
     for values, row, name in numbers:
         if (row, name) not in bad:
-            values[name] = _to_float(values[name], convention)
+            try:
+                values[name] = numbers_.check(numbers_.to_float(values[name], convention))
+            except numbers_.NumberError as exc:
+                sheet.add(row, name, values[name], str(exc))
+                bad.add((row, name))
     return bad
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from izreport import data
+from izreport import data, numbers
 from izreport.errors import DataError, ParameterError
 from izreport.files import atomic_write
 from izreport.ingest import fold
@@ -164,18 +164,11 @@ def _typed(row: Row, f: Field, value: Any, decimal_comma: bool) -> Any:
             row.fail(f.name, "bắt buộc phải có")
         return None
     if f.kind == "number":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
-        else:
-            text = str(value).replace(" ", "").replace("\u00a0", "")
-            text = text.replace(".", "").replace(",", ".") if decimal_comma else text
-            try:
-                number = float(text)
-            except ValueError:
-                rule = ("không phải số (tệp dùng ';' ngăn cột thì dùng ',' thập phân: 1.234,5)"
-                        if decimal_comma else "không phải số (dùng '.' thập phân: 1234.5)")
-                row.fail(f.name, rule)
-                return None
+        try:
+            number = numbers.parse(value, "comma" if decimal_comma else "dot")
+        except numbers.NumberError as exc:
+            row.fail(f.name, str(exc))
+            return None
         if number < 0:
             row.fail(f.name, "không được âm")
             return None
