@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -31,3 +32,24 @@ def atomic_write(path: Path, payload: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+#: What a spreadsheet program reads as the start of a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put_value(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write a cell that stays a value: text from data is never a formula.
+
+    openpyxl turns any string starting with '=' into a live formula; a name such as
+    ``=HYPERLINK(…)`` would then run in every workbook sent out. The cell is typed as
+    text, and text that a spreadsheet would read as a formula when edited gets Excel's
+    quote prefix.
+    """
+    cell = ws.cell(row, column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    return cell

@@ -31,7 +31,7 @@ from izreport import data
 from izreport import numbers as numbers_
 from izreport.catalogue import FLOWS, INDICATORS
 from izreport.errors import DataError, ParameterError, ScopeError
-from izreport.files import atomic_write
+from izreport.files import atomic_write, put_value
 from izreport.submissions import FIGURES, expected_enterprises
 
 COUNTS = tuple(k for k in FIGURES if INDICATORS[k].unit == "persons")
@@ -717,7 +717,7 @@ def write_template(period: str, data_dir: Path | str | None, out: Path) -> Path:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, rec in enumerate(rows.itertuples(index=False), start=header_row + 1):
         for col, value in enumerate((rec.enterprise_id, rec.name, rec.zone, period), start=1):
-            ws.cell(i, col, value).number_format = "@"
+            put_value(ws, i, col, value).number_format = "@"
     last = header_row + len(rows)
     amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                              error="Số liệu không được âm", showErrorMessage=True)
@@ -913,7 +913,7 @@ def _filled_workbook(data_dir: Path, month: str, path: Path, filled: pd.DataFram
                 ws.cell(row[0].row, columns[name],
                         int(value) if name in COUNTS else round(value, DECIMALS[name]))
             if month_of and ent in month_of:
-                ws.cell(row[0].row, columns["month"], month_of[ent])
+                put_value(ws, row[0].row, columns["month"], month_of[ent])
     return _save_stable(book, path, month)
 
 
@@ -930,7 +930,9 @@ def _plain_workbook(path: Path, ds: data.Dataset, rows: pd.DataFrame) -> Path:
         zone = str(zones[ent])
         if i == 1:
             zone = "my-trung" if zone != "my-trung" else "hoa-xa"
-        ws.append([zone, rec["month"], ent, *(float(rec[n]) for n in FIGURES)])
+        for col, value in enumerate(
+                [zone, rec["month"], ent, *(float(rec[n]) for n in FIGURES)], start=1):
+            put_value(ws, i + 2, col, value)
     return _save_stable(book, path, str(rows["month"].iloc[0]))
 
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from izreport import data, numbers
 from izreport.errors import DataError, ParameterError
-from izreport.files import atomic_write
+from izreport.files import atomic_write, put_value
 from izreport.ingest import fold
 from izreport.store import TABLES, record_audit
 
@@ -747,7 +747,7 @@ def write_template(kind: str, out: Path, period: str | None = None,
         for i, values in enumerate(intake.prefill(ctx, str(period)), start=3):
             for col, f in enumerate(intake.fields, start=1):
                 if f.name in values:
-                    ws.cell(i, col, values[f.name]).number_format = "@"
+                    put_value(ws, i, col, values[f.name]).number_format = "@"
     ws.freeze_panes = "A3"
     guide = book.create_sheet(GUIDE_SHEET)
     for i, text in enumerate(intake.guide, start=1):
