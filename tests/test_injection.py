@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from izreport import data
 from izreport.files import put_value
 from izreport.ingest import write_template
 from izreport.intake import write_template as write_intake_template
-from tests.conftest import DATA
+from tests.conftest import sqlite_store
 
 HOSTILE = {"DN0001": "=cmd|' /C calc'!A0", "DN0002": "+HYPERLINK(\"http://x.invalid\")",
            "DN0003": "-2+3", "DN0004": "@SUM(1+1)"}
@@ -35,14 +33,11 @@ def _rewrite(path: Path, key: str, column: str, values: dict[str, str]) -> None:
 @pytest.fixture
 def hostile_store(tmp_path: Path) -> Path:
     """The sample with enterprise and zone names that a spreadsheet would run as formulas."""
-    target = tmp_path / "data"
-    target.mkdir()
-    for table in DATA.glob("*.csv"):
-        shutil.copy2(table, target / table.name)
-    _rewrite(target / "enterprises.csv", "enterprise_id", "name", HOSTILE)
-    _rewrite(target / "zones.csv", "zone_id", "name", {"hoa-xa": HOSTILE_ZONE})
-    data.open_store(target).engine.dispose()
-    return target
+    def edit(folder: Path) -> None:
+        _rewrite(folder / "enterprises.csv", "enterprise_id", "name", HOSTILE)
+        _rewrite(folder / "zones.csv", "zone_id", "name", {"hoa-xa": HOSTILE_ZONE})
+
+    return sqlite_store(tmp_path / "data", edit)
 
 
 def _cells(path: Path) -> list:

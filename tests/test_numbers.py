@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,10 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from izreport import data
 from izreport.ingest import SubmissionError, ingest
 from izreport.numbers import MAX_MAGNITUDE, NumberError, parse
-from tests.conftest import DATA, store_state
+from tests.conftest import DATA, sqlite_store, store_state
 
 HEADER = ("month,enterprise_id,production_value,revenue,export_value,import_value,"
           "budget_paid,workers,female_workers,foreign_workers,avg_income")
@@ -83,12 +81,7 @@ def test_each_refusal_names_its_rule(text: str, rule: str) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    target.mkdir()
-    for table in DATA.glob("*.csv"):
-        shutil.copy2(table, target / table.name)
-    data.open_store(target).engine.dispose()  # the store exists before the snapshot
-    return target
+    return sqlite_store(tmp_path / "data")
 
 
 @settings(max_examples=15, deadline=None,
