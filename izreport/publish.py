@@ -38,7 +38,6 @@ import re
 import shutil
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html import escape
@@ -48,6 +47,7 @@ from urllib.parse import quote
 
 from izreport import runlog
 from izreport.errors import IzReportError
+from izreport.files import slug
 
 MANIFEST = ".izreport-site.json"
 EARLIER = "_cu"
@@ -79,13 +79,6 @@ class PublishResult:
 
 
 # --------------------------------------------------------------------------- paths
-
-
-def slug(text: str) -> str:
-    """'Hòa Xá' -> 'hoa-xa': ASCII, lower case, words joined by '-'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-") or "x"
 
 
 def site_key(report: str, params: Mapping[str, Any]) -> tuple[str, str]:

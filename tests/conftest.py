@@ -87,7 +87,7 @@ def store_source(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
 def sqlite_store(folder: Path, edit: Callable[[Path], None] | None = None) -> Path:
     """A SQLite store in ``folder`` filled from the sample's tables (``edit`` changes them
     first); the store exists on return, so a snapshot taken now is the "before"."""
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for table in DATA.glob("*.csv"):
         shutil.copy2(table, folder / table.name)
     if edit is not None:
