@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -71,15 +72,27 @@ def render(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Renders at once with --all-zones (default: one per core).")
     ] = None,
+    cell_timeout: Annotated[int | None, typer.Option(
+        "--cell-timeout", min=1, help="Giây tối đa cho một ô (mặc định: [render] trong "
+        "izreport.toml, 600).")] = None,
+    timeout: Annotated[int | None, typer.Option(
+        "--timeout", min=1, help="Giây tối đa cho cả một báo cáo (mặc định: [render] "
+        "trong izreport.toml, 1800).")] = None,
 ) -> None:
     """Render a report. Report parameters follow as options: --period 2021-H1 --zone "Hòa Xá"."""
     from izreport import runlog
     from izreport.batch import Job, JobResult, run_batch
+    from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
     from izreport.due import data_months, inputs
     from izreport.params import get_report, validate
     from izreport.render import _check_formats, zone_runs
 
+    # through the environment, which every render worker inherits
+    for env, seconds in ((CELL_TIMEOUT_ENV, cell_timeout), (REPORT_TIMEOUT_ENV, timeout)):
+        if seconds is not None:
+            os.environ[env] = str(seconds)
     try:
+        render_limits()
         params = _report_params(list(ctx.args))
         runs = zone_runs(report, params, data) if all_zones else [params]
         formats = _check_formats(to.split(","))

@@ -138,6 +138,22 @@ class StoreSettings:
     texts: Path             # the hand-written sections (reports/<period>.md)
 
 
+def _optional_table(path: Path, name: str, known: tuple[str, ...]) -> dict[str, Any] | None:
+    """An optional table of the configuration (None when absent); unknown keys are errors."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
+    table = doc.get(name)
+    if table is not None and not isinstance(table, dict):
+        raise DataError(f"{path}: [{name}] must be a table")
+    unknown = sorted(set(table or {}) - set(known))
+    if unknown:
+        raise DataError(f"{path}: [{name}] has unknown key(s) {', '.join(unknown)} "
+                        f"(known: {', '.join(known)})")
+    return table
+
+
 def store_settings(path: Path | None = None) -> StoreSettings:
     """``[store]``: relative folders are taken from the configuration file's folder.
 
@@ -146,18 +162,9 @@ def store_settings(path: Path | None = None) -> StoreSettings:
     """
     path = path or config_path()
     root = Path(__file__).resolve().parents[1]
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
-    table = doc.get("store", {})
-    if not isinstance(table, dict):
-        raise DataError(f"{path}: [store] must be a table")
-    unknown = sorted(set(table) - {"folder", "url", "seed", "texts"})
-    if unknown:
-        raise DataError(f"{path}: [store] has unknown key(s) {', '.join(unknown)} "
-                        "(known: folder, url, seed, texts)")
-    base = path.resolve().parent if "store" in doc else root
+    table = _optional_table(path, "store", ("folder", "url", "seed", "texts"))
+    base = path.resolve().parent if table is not None else root
+    table = table or {}
 
     def folder(key: str, default: str) -> Path | None:
         value = table.get(key, default)
@@ -173,3 +180,44 @@ def store_settings(path: Path | None = None) -> StoreSettings:
     if store is None or texts is None:
         raise DataError(f"{path}: [store] 'folder' and 'texts' must not be empty")
     return StoreSettings(folder=store, url=url, seed=folder("seed", "data"), texts=texts)
+
+
+CELL_TIMEOUT_ENV = "IZREPORT_CELL_TIMEOUT"
+REPORT_TIMEOUT_ENV = "IZREPORT_REPORT_TIMEOUT"
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    """How long a render may run: ``[render]`` of the configuration, in seconds.
+
+    A looping cell or a hung library would otherwise hold ``run-due`` and its lock forever.
+    The defaults are far above a real report (a half-year report executes in about 10 s).
+    """
+
+    cell_timeout: int = 600       # one cell
+    report_timeout: int = 1800    # the whole notebook
+
+
+def _seconds(where: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        value = None
+    try:
+        seconds = int(value) if value is not None else 0
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise DataError(f"{where}: '{key}' phải là số giây nguyên dương (nhận được {value!r})")
+    return seconds
+
+
+def render_limits(path: Path | None = None) -> RenderLimits:
+    """``[render]`` cell_timeout and report_timeout; the environment (CLI options) wins."""
+    path = path or config_path()
+    table = _optional_table(path, "render", ("cell_timeout", "report_timeout")) or {}
+    values = {}
+    for key, env in (("cell_timeout", CELL_TIMEOUT_ENV), ("report_timeout", REPORT_TIMEOUT_ENV)):
+        if os.environ.get(env):
+            values[key] = _seconds(env, key, os.environ[env])
+        elif key in table:
+            values[key] = _seconds(f"{path} [render]", key, table[key])
+    return RenderLimits(**values)

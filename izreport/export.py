@@ -299,6 +299,33 @@ class ReportDocxExporter(_FromPrintExporter):
         return html_to_docx(html, iz)
 
 
+def local_fetcher() -> Any:
+    """WeasyPrint's fetcher limited to the package's own files and ``data:`` URLs.
+
+    Every other URL (http, ftp, a file elsewhere) is refused before any connection or
+    read, so a URL that slipped into a page can neither reach the network nor read the
+    machine's files; WeasyPrint leaves the resource out.
+    """
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    from weasyprint.urls import URLFetcher
+
+    root = Path(izreport.__file__).resolve().parent
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "data" or (
+                    scheme == "file" and not parts.netloc
+                    and Path(url2pathname(parts.path)).resolve().is_relative_to(root)):
+                return super().fetch(url, headers)
+            raise ValueError(f"izreport: only local assets are loaded, refused {url[:200]}")
+
+    return LocalFetcher()
+
+
 def html_to_pdf(html: str, variant: str | None = None) -> bytes:
     """Lay out a print page as PDF; fonts resolve against the package's font folder.
 
@@ -310,6 +337,6 @@ def html_to_pdf(html: str, variant: str | None = None) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    document = HTML(string=html, base_url=str(FONTS_DIR) + os.sep)
+    document = HTML(string=html, base_url=str(FONTS_DIR) + os.sep, url_fetcher=local_fetcher())
     return document.write_pdf(font_config=fonts, uncompressed_pdf=False, pdf_variant=variant,
                               pdf_identifier=True, pdf_tags=True)

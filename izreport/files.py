@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -31,3 +34,46 @@ def atomic_write(path: Path, payload: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+#: What a spreadsheet program reads as the start of a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put_value(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write a cell that stays a value: text from data is never a formula.
+
+    openpyxl turns any string starting with '=' into a live formula; a name such as
+    ``=HYPERLINK(…)`` would then run in every workbook sent out. The cell is typed as
+    text, and text that a spreadsheet would read as a formula when edited gets Excel's
+    quote prefix.
+    """
+    cell = ws.cell(row, column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    return cell
+
+
+#: The one rule for names derived from data that become parts of paths: ASCII lower-case
+#: words joined by '-' ('hoa-xa'). Nothing in it can leave a folder ('/', '..', '~').
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def slug(text: str) -> str:
+    """'Hòa Xá' -> 'hoa-xa': always a name that passes :data:`SLUG_RE`."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-") or "x"
+
+
+def checked_slug(value: str, what: str) -> str:
+    """``value`` if it passes the slug rule, else a DataError naming it (never a path)."""
+    from izreport.errors import DataError
+
+    if not SLUG_RE.fullmatch(value):
+        raise DataError(f"{what} {value!r} không dùng được làm tên tệp: chỉ gồm chữ thường "
+                        "không dấu, chữ số và '-' (ví dụ hoa-xa)")
+    return value

@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from izreport import data
+from izreport import numbers as numbers_
 from izreport.catalogue import FLOWS, INDICATORS
 from izreport.errors import DataError, ParameterError, ScopeError
-from izreport.files import atomic_write
+from izreport.files import atomic_write, put_value
 from izreport.submissions import FIGURES, expected_enterprises
 
 COUNTS = tuple(k for k in FIGURES if INDICATORS[k].unit == "persons")
@@ -278,27 +279,7 @@ def _month_text(value: object) -> object:
 
 # --------------------------------------------------------------------------- numbers
 
-_NUM = {
-    "int": re.compile(r"[+-]?\d+"),
-    "dot?": re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}"),
-    "comma?": re.compile(r"[+-]?[1-9]\d{0,2},\d{3}"),
-    "dot": re.compile(r"[+-]?\d+\.\d+|[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?"),
-    "comma": re.compile(r"[+-]?\d+,\d+|[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?"),
-}
 _CONVENTION = {"dot": "decimal point '.' (1234.5)", "comma": "decimal comma ',' (1.234,5)"}
-
-
-def _kind(text: str) -> str | None:
-    for kind, pattern in _NUM.items():
-        if pattern.fullmatch(text):
-            return kind
-    return None
-
-
-def _to_float(text: str, convention: str) -> float:
-    if convention == "comma":
-        return float(text.replace(".", "").replace(",", "."))
-    return float(text.replace(",", ""))
 
 
 def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
@@ -309,22 +290,31 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
     file mixing both conventions is rejected. Returns the cells already reported.
     """
     seen: dict[str, tuple[int, str, str]] = {}
+    bad: set[tuple[int, str]] = set()
     ambiguous: list[tuple[int, str, str]] = []
     numbers: list[tuple[dict[str, Any], int, str]] = []   # cells that read as a number
     for row, values in sheet.rows:
         for name in FIGURES:
             value = values.get(name)
-            if isinstance(value, str):
-                text = value.replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                try:
+                    numbers_.check(float(value))
+                except numbers_.NumberError as exc:
+                    sheet.add(row, name, value, str(exc))
+                    bad.add((row, name))
+            elif isinstance(value, str):
+                text = numbers_.clean(value)
                 values[name] = text
-                kind = _kind(text)
+                kind = numbers_.kind(text)
                 if kind is not None:
                     numbers.append((values, row, name))
+                elif text:
+                    sheet.add(row, name, value, numbers_.why_not(text))
+                    bad.add((row, name))
                 if kind in ("dot", "comma"):
                     seen.setdefault(kind, (row, name, value))
                 elif kind in ("dot?", "comma?"):
                     ambiguous.append((row, name, value))
-    bad: set[tuple[int, str]] = set()
     if len(seen) == 2:
         (r1, c1, v1), (r2, c2, v2) = seen["dot"], seen["comma"]
         sheet.problems.append(
@@ -341,15 +331,20 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
             sheet.add(
                 row, name, value,
                 f"ambiguous number format: '{sep}' may be a decimal separator "
-                f"({_to_float(value, 'dot' if sep == '.' else 'comma')}) or a thousands "
-                f"separator ({_to_float(value, 'comma' if sep == '.' else 'dot'):.0f}) and no "
+                f"({numbers_.to_float(value, 'dot' if sep == '.' else 'comma')}) or a "
+                f"thousands separator "
+                f"({numbers_.to_float(value, 'comma' if sep == '.' else 'dot'):.0f}) and no "
                 "other value in the file shows which; write decimals such as 4.50 (with ',' "
                 "between columns) or 4,50 (with ';' between columns)")
             bad.add((row, name))
         convention = "dot"
     for values, row, name in numbers:
         if (row, name) not in bad:
-            values[name] = _to_float(values[name], convention)
+            try:
+                values[name] = numbers_.check(numbers_.to_float(values[name], convention))
+            except numbers_.NumberError as exc:
+                sheet.add(row, name, values[name], str(exc))
+                bad.add((row, name))
     return bad
 
 
@@ -722,7 +717,7 @@ def write_template(period: str, data_dir: Path | str | None, out: Path) -> Path:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, rec in enumerate(rows.itertuples(index=False), start=header_row + 1):
         for col, value in enumerate((rec.enterprise_id, rec.name, rec.zone, period), start=1):
-            ws.cell(i, col, value).number_format = "@"
+            put_value(ws, i, col, value).number_format = "@"
     last = header_row + len(rows)
     amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                              error="Số liệu không được âm", showErrorMessage=True)
@@ -918,7 +913,7 @@ def _filled_workbook(data_dir: Path, month: str, path: Path, filled: pd.DataFram
                 ws.cell(row[0].row, columns[name],
                         int(value) if name in COUNTS else round(value, DECIMALS[name]))
             if month_of and ent in month_of:
-                ws.cell(row[0].row, columns["month"], month_of[ent])
+                put_value(ws, row[0].row, columns["month"], month_of[ent])
     return _save_stable(book, path, month)
 
 
@@ -935,7 +930,9 @@ def _plain_workbook(path: Path, ds: data.Dataset, rows: pd.DataFrame) -> Path:
         zone = str(zones[ent])
         if i == 1:
             zone = "my-trung" if zone != "my-trung" else "hoa-xa"
-        ws.append([zone, rec["month"], ent, *(float(rec[n]) for n in FIGURES)])
+        for col, value in enumerate(
+                [zone, rec["month"], ent, *(float(rec[n]) for n in FIGURES)], start=1):
+            put_value(ws, i + 2, col, value)
     return _save_stable(book, path, str(rows["month"].iloc[0]))
 
 

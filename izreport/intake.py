@@ -22,9 +22,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from izreport import data
+from izreport import data, numbers
 from izreport.errors import DataError, ParameterError
-from izreport.files import atomic_write
+from izreport.files import atomic_write, put_value
 from izreport.ingest import fold
 from izreport.store import TABLES, record_audit
 
@@ -164,18 +164,11 @@ def _typed(row: Row, f: Field, value: Any, decimal_comma: bool) -> Any:
             row.fail(f.name, "bắt buộc phải có")
         return None
     if f.kind == "number":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
-        else:
-            text = str(value).replace(" ", "").replace("\u00a0", "")
-            text = text.replace(".", "").replace(",", ".") if decimal_comma else text
-            try:
-                number = float(text)
-            except ValueError:
-                rule = ("không phải số (tệp dùng ';' ngăn cột thì dùng ',' thập phân: 1.234,5)"
-                        if decimal_comma else "không phải số (dùng '.' thập phân: 1234.5)")
-                row.fail(f.name, rule)
-                return None
+        try:
+            number = numbers.parse(value, "comma" if decimal_comma else "dot")
+        except numbers.NumberError as exc:
+            row.fail(f.name, str(exc))
+            return None
         if number < 0:
             row.fail(f.name, "không được âm")
             return None
@@ -754,7 +747,7 @@ def write_template(kind: str, out: Path, period: str | None = None,
         for i, values in enumerate(intake.prefill(ctx, str(period)), start=3):
             for col, f in enumerate(intake.fields, start=1):
                 if f.name in values:
-                    ws.cell(i, col, values[f.name]).number_format = "@"
+                    put_value(ws, i, col, values[f.name]).number_format = "@"
     ws.freeze_panes = "A3"
     guide = book.create_sheet(GUIDE_SHEET)
     for i, text in enumerate(intake.guide, start=1):

@@ -223,6 +223,8 @@ def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = No
     zone_id = _check_against_data(report, values, data_dir)
     if values.get("final"):
         _check_texts(values, zone_id)
+    elif values.get("period"):
+        read_texts(values["period"], zone_id)  # refuses outside images before any kernel
     return values
 
 

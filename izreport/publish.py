@@ -38,7 +38,6 @@ import re
 import shutil
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html import escape
@@ -48,6 +47,7 @@ from urllib.parse import quote
 
 from izreport import runlog
 from izreport.errors import IzReportError
+from izreport.files import slug
 
 MANIFEST = ".izreport-site.json"
 EARLIER = "_cu"
@@ -79,13 +79,6 @@ class PublishResult:
 
 
 # --------------------------------------------------------------------------- paths
-
-
-def slug(text: str) -> str:
-    """'Hòa Xá' -> 'hoa-xa': ASCII, lower case, words joined by '-'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-") or "x"
 
 
 def site_key(report: str, params: Mapping[str, Any]) -> tuple[str, str]:
@@ -194,6 +187,7 @@ def publish(out: Path | str, to: Path | str, now: dt.datetime | None = None) -> 
         raise PublishError(f"{out}: output folder not found")
     if target.exists() and not target.is_dir():
         raise PublishError(f"{target}: exists and is not a folder")
+    check_target(out, target)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     stamp = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
@@ -226,6 +220,33 @@ def publish(out: Path | str, to: Path | str, now: dt.datetime | None = None) -> 
         finally:
             shutil.rmtree(build, ignore_errors=True)
     return result
+
+
+def check_target(out: Path, target: Path) -> None:
+    """Refuse a site folder that publishing would damage, before anything is written.
+
+    The swap replaces the whole target folder: a target equal to, inside or above the
+    output folder would mix or swap the wrong files; a symlink would become a real folder;
+    a file system mounted inside would be swapped away; a folder with other content than a
+    site izreport made (its manifest) would be replaced.
+    """
+    src, dst = out.resolve(), target.resolve()
+    if dst == src or dst.is_relative_to(src) or src.is_relative_to(dst):
+        raise PublishError(f"--to {target}: trùng, nằm trong hoặc chứa thư mục kết quả "
+                           f"--from {out}; trang phải là một thư mục riêng")
+    if target.is_symlink():
+        raise PublishError(f"--to {target}: là liên kết (symlink) tới {dst}; hãy chỉ thẳng "
+                           "tới thư mục trang")
+    if not target.is_dir():
+        return
+    if not (target / MANIFEST).is_file() and any(target.iterdir()):
+        raise PublishError(f"--to {target}: thư mục có nội dung nhưng không phải trang do "
+                           f"izreport tạo (thiếu {MANIFEST}); chọn thư mục trống hoặc trang cũ")
+    for folder, subfolders, _ in os.walk(target):  # never follows symlinks
+        for name in subfolders:
+            if os.path.ismount(os.path.join(folder, name)):
+                raise PublishError(f"--to {target}: có ổ đĩa được gắn (mount) tại "
+                                   f"{os.path.join(folder, name)}; không đăng vào đó")
 
 
 def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,

@@ -10,7 +10,11 @@ would load anything from the network fails the same way, before anything is expo
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import logging
+import math
 import os
 import shutil
 import tempfile
@@ -21,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.utils import run_sync
+
+from izreport.config import RenderLimits, render_limits
 from izreport.data import DATA_ENV, URL_ENV
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
 from izreport.notebook_display import RENDER_ENV
@@ -57,32 +64,37 @@ class _WarmKernel(threading.Thread):
 
     def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str]) -> None:
         super().__init__(daemon=True, name="izreport-kernel")
-        from jupyter_client.manager import KernelManager
+        from jupyter_client.manager import AsyncKernelManager
 
-        # local sockets instead of TCP ports: nothing listens on the network
+        # local sockets instead of TCP ports: nothing listens on the network. An
+        # asynchronous manager, because nbclient notices a dead kernel only while its
+        # event loop runs: a blocking client's wait for output would stall it forever.
         self._sockets = tempfile.mkdtemp(prefix="izk-")
-        self.km = KernelManager(kernel_name=kernel_name, transport="ipc",
-                                ip=os.path.join(self._sockets, "kernel"))
+        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                     ip=os.path.join(self._sockets, "kernel"))
         self.cwd = cwd
         self.env = env
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.km.start_kernel(cwd=str(self.cwd), env=self.env)
-            kc = self.km.client()
-            kc.start_channels()
-            try:
-                kc.wait_for_ready(timeout=60)
-                msg_id = kc.execute(_WARM_UP, silent=True, store_history=False)
-                while True:
-                    reply = kc.get_shell_msg(timeout=120)
-                    if reply["parent_header"].get("msg_id") == msg_id:
-                        break
-            finally:
-                kc.stop_channels()
+            asyncio.run(self._warm_up())
         except BaseException as exc:  # papermill starts its own kernel instead
             self.error = exc
+
+    async def _warm_up(self) -> None:
+        await self.km.start_kernel(cwd=str(self.cwd), env=self.env)
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            msg_id = kc.execute(_WARM_UP, silent=True, store_history=False)
+            while True:
+                reply = await kc.get_shell_msg(timeout=120)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            kc.stop_channels()
 
     def manager(self) -> Any:
         """The started kernel's manager, or None if the early start failed."""
@@ -92,8 +104,8 @@ class _WarmKernel(threading.Thread):
     def shutdown(self) -> None:
         self.join()
         if self.km.has_kernel:
-            self.km.shutdown_kernel(now=True)
-        self.km.cleanup_resources()
+            run_sync(self.km.shutdown_kernel)(now=True)
+        run_sync(self.km.cleanup_resources)()
         shutil.rmtree(self._sockets, ignore_errors=True)
 
 
@@ -130,6 +142,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
     spec = get_report(report)
     data = Path(data_dir) if data_dir is not None else None
     values = validate(spec, dict(params), data)
+    limits = render_limits()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = spec.stem(values)
@@ -144,7 +157,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
         start = time.perf_counter()
         try:
             _execute(spec.path, executed, values, kernel.manager(),
-                     out / "failed" / f"{stem}.ipynb")
+                     out / "failed" / f"{stem}.ipynb", limits)
         finally:
             kernel.shutdown()
         timings["execute"] = time.perf_counter() - start
@@ -227,20 +240,72 @@ def _start_kernel(notebook: Path, data: Path | None) -> _WarmKernel:
 
 
 def _execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
-             failed_copy: Path) -> None:
+             failed_copy: Path, limits: RenderLimits) -> None:
+    """Execute with papermill; a failed cell, a dead kernel or a timeout is a RenderError.
+
+    Each cell may run ``cell_timeout`` seconds, and no longer than what is left of
+    ``report_timeout`` (nbclient asks ``timeout_func`` before every cell).
+    """
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").addHandler(logging.NullHandler())  # no stray log lines
+    deadline = time.monotonic() + limits.report_timeout
+
+    def timeout(_cell: Any) -> int:
+        return max(1, min(limits.cell_timeout, math.ceil(deadline - time.monotonic())))
+
+    def failed(reason: str, exc: BaseException) -> RenderError:
+        _keep_failed(executed, failed_copy)
+        return RenderError(f"{notebook.name}: {reason} (notebook đã chạy được lưu tại "
+                           f"{failed_copy})")
 
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=values,
                             progress_bar=False, log_output=False, report_mode=False,
                             cwd=str(notebook.parent), km=km,
-                            request_save_on_cell_execute=False)
+                            request_save_on_cell_execute=False, timeout_func=timeout,
+                            engine_name=_engine(), keep_at=str(executed))
     except PapermillExecutionError as exc:
         _keep_failed(executed, failed_copy)
         raise RenderError(
             f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
             f"(executed notebook kept at {failed_copy})") from exc
+    except DeadKernelError as exc:
+        raise failed("kernel đã dừng đột ngột (hết bộ nhớ hoặc bị dừng) khi đang chạy",
+                     exc) from exc
+    except CellTimeoutError as exc:
+        if time.monotonic() >= deadline - 1:
+            reason = f"vượt quá thời gian cho cả báo cáo ({limits.report_timeout} giây)"
+        else:
+            reason = f"một ô chạy quá {limits.cell_timeout} giây"
+        raise failed(reason, exc) from exc
+
+
+@functools.cache
+def _engine() -> str:
+    """Register papermill's nbclient engine, saving the notebook when execution is cut short.
+
+    papermill writes the executed notebook only after the last cell or a cell error; a dead
+    kernel or a timeout would leave nothing to diagnose. Setting the output path before
+    papermill's final save keeps what had run, with its timing.
+    """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class KeepingEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str,
+                                     keep_at: str | None = None, **kwargs: Any) -> Any:
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except (DeadKernelError, CellTimeoutError):
+                nb_man.output_path = keep_at
+                raise
+
+    papermill_engines.register("izreport", KeepingEngine)
+    return "izreport"
 
 
 def _keep_failed(executed: Path, failed_copy: Path) -> Path:

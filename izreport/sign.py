@@ -271,6 +271,7 @@ def _text_stamp(agency: str, when: dt.datetime, folder: Path) -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
     from izreport.charts import FONTS_DIR
+    from izreport.export import local_fetcher
 
     w, h = TEXT_BOX_MM
     html = (f'<html lang="vi"><style>@font-face {{ font-family: "IZ Serif"; '
@@ -280,7 +281,8 @@ def _text_stamp(agency: str, when: dt.datetime, folder: Path) -> Any:
             f"</style><p>{escape(agency)}<br>{escape(when.isoformat())}</p></html>")
     fonts = FontConfiguration()
     path = folder / "chu-ky-van-ban.pdf"
-    HTML(string=html, base_url=str(FONTS_DIR) + os.sep).write_pdf(path, font_config=fonts)
+    HTML(string=html, base_url=str(FONTS_DIR) + os.sep,
+         url_fetcher=local_fetcher()).write_pdf(path, font_config=fonts)
     return StaticStampStyle.from_pdf_file(str(path), border_width=0)
 
 

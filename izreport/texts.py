@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from izreport.data import fold
+from izreport.errors import DataError
+from izreport.files import checked_slug
 
 TEXTS_ENV = "IZREPORT_TEXTS"
 #: Written into new files; a section still containing it counts as not written.
@@ -59,6 +63,8 @@ def texts_dir() -> Path:
 
 
 def texts_path(period: str, zone_id: str | None = None, folder: Path | None = None) -> Path:
+    if zone_id:  # from the data: it must not lead out of the folder
+        checked_slug(zone_id, "mã khu (zone_id)")
     name = f"{period}_{zone_id}.md" if zone_id else f"{period}.md"
     return (folder or texts_dir()) / name
 
@@ -141,7 +147,9 @@ def read_texts(period: str, zone_id: str | None = None, folder: Path | None = No
         else:
             extras.append(ExtraSection(after, heading, body))
 
-    for line in path.read_text(encoding="utf-8").splitlines():
+    text = path.read_text(encoding="utf-8")
+    _refuse_images(path, text)
+    for line in text.splitlines():
         if line.startswith("## "):
             close()
             heading, current, lines = line[3:].strip(), _match(line[3:]), []
@@ -153,6 +161,29 @@ def read_texts(period: str, zone_id: str | None = None, folder: Path | None = No
             lines.append(line)
     close()
     return PeriodTexts(path, sections, extras=tuple(extras))
+
+
+def _images(tokens: list[dict[str, Any]]) -> Iterator[str]:
+    for token in tokens:
+        if token.get("type") == "image":
+            yield str(token.get("attrs", {}).get("url", ""))
+        yield from _images(token.get("children") or [])
+
+
+def _refuse_images(path: Path, text: str) -> None:
+    """Hand-written Markdown brings in no image from the network or from another file.
+
+    The page must work offline and the PDF renderer must fetch nothing, so an image is
+    accepted only embedded in the text itself (a ``data:`` URL).
+    """
+    import mistune
+
+    for url in _images(mistune.create_markdown(renderer=None)(text)):
+        if not url.strip().lower().startswith("data:"):
+            line = next((n for n, t in enumerate(text.splitlines(), 1) if url in t), None)
+            where = f"{path}, dòng {line}" if line else str(path)
+            raise DataError(f"{where}: không dùng được ảnh {url!r}: báo cáo không tải gì từ "
+                            "mạng hay từ tệp ngoài (chỉ nhận ảnh nhúng dạng data:)")
 
 
 def skeleton(title: str, situation: str = "") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -82,6 +82,18 @@ def store_source(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
         return target
     server = request.getfixturevalue("postgres")
     return server.database(template=request.getfixturevalue("postgres_seeded"))
+
+
+def sqlite_store(folder: Path, edit: Callable[[Path], None] | None = None) -> Path:
+    """A SQLite store in ``folder`` filled from the sample's tables (``edit`` changes them
+    first); the store exists on return, so a snapshot taken now is the "before"."""
+    folder.mkdir(parents=True)
+    for table in DATA.glob("*.csv"):
+        shutil.copy2(table, folder / table.name)
+    if edit is not None:
+        edit(folder)
+    data.open_store(folder).engine.dispose()
+    return folder
 
 
 def store_state(source: str | Path) -> dict[str, object]:

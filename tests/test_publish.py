@@ -296,3 +296,55 @@ def test_each_published_page_links_its_own_pdf(out: Path, tmp_path: Path) -> Non
     kept = next((site / "bao-cao-6-thang/2021/_cu").glob("*.html"))
     pdf = kept.parent / _pdf_link(kept)
     assert pdf.is_file() and b"v1" in pdf.read_bytes()  # the earlier page opens its own PDF
+
+
+def _everything(root: Path) -> dict[str, bytes | str]:
+    """Every entry under root: file bytes, or the target of a symlink, or 'dir'."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        found[rel] = (f"-> {os.readlink(path)}" if path.is_symlink() else
+                      "dir" if path.is_dir() else path.read_bytes())
+    return found
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "above"])
+def test_publish_refuses_a_site_that_overlaps_the_outputs(out: Path, tmp_path: Path,
+                                                          where: str) -> None:
+    site = {"same": out, "inside": out / "site", "above": tmp_path}[where]
+    before = _everything(tmp_path)
+    result = runner.invoke(app, ["publish", "--to", str(site), "--from", str(out)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "trùng, nằm trong hoặc chứa thư mục kết quả" in " ".join(result.output.split())
+    assert _everything(tmp_path) == before
+
+
+def test_publish_refuses_a_symlinked_site_and_a_folder_it_did_not_make(
+        out: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real-site"
+    publish.publish(out, real)
+    link = tmp_path / "site-link"
+    link.symlink_to(real)
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "thu-cong-van.docx").write_bytes(b"not a site")
+    before = _everything(tmp_path)
+    with pytest.raises(publish.PublishError, match="symlink"):
+        publish.publish(out, link)
+    with pytest.raises(publish.PublishError, match="không phải trang do izreport tạo"):
+        publish.publish(out, other)
+    assert _everything(tmp_path) == before
+    assert publish.publish(out, real).unchanged  # its own site is still accepted
+
+
+def test_publish_refuses_a_site_with_a_mount_point_inside(
+        out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    mounted = site / "bao-cao-nam"
+    real_ismount = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: str(p) == str(mounted) or real_ismount(p))
+    before = _everything(tmp_path)
+    with pytest.raises(publish.PublishError, match="mount"):
+        publish.publish(out, site)
+    assert _everything(tmp_path) == before

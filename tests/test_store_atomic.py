@@ -15,6 +15,7 @@ import pytest
 
 from izreport import data
 from izreport.ingest import ingest
+from izreport.store import read_audit
 from tests.conftest import DATA, store_state
 
 SUBS = DATA / "submissions" / "2025-07"
@@ -141,3 +142,37 @@ def test_a_reader_sees_one_state_while_an_ingest_writes(
     after = data.load(store_source)
     assert after.months == ("2017-01", "2025-07")
     assert (after.monthly_reports["month"] == "2025-07").sum() == 185
+
+
+def test_two_ingests_at_once_lose_no_row(tmp_path: Path) -> None:
+    """Two different files of one month ingested at the same moment, ten times: each run
+    either succeeds (its rows and its audit entry are there) or refuses; none is lost."""
+    from tests.conftest import sqlite_store
+
+    source = sqlite_store(tmp_path / "data")
+    lines = (SUBS / "bo-sung-2025-07.csv").read_text(encoding="utf-8").splitlines()
+    halves = {"a.csv": [lines[0], *lines[1:3]], "b.csv": [lines[0], *lines[3:]]}
+    for name, part in halves.items():
+        (tmp_path / name).write_text("\n".join(part) + "\n", encoding="utf-8")
+    ids = {name: {ln.split(";")[1] for ln in part[1:]} for name, part in halves.items()}
+    script = ("import sys\nfrom pathlib import Path\nfrom izreport.ingest import ingest\n"
+              "ingest([Path(sys.argv[2])], sys.argv[1])\n")
+    env = dict(os.environ, PYTHONPATH=str(DATA.parent))
+    for round_ in range(1, 11):
+        procs = {name: subprocess.Popen([sys.executable, "-c", script, str(source),
+                                         str(tmp_path / name)], env=env,
+                                        stderr=subprocess.PIPE, text=True)
+                 for name in halves}
+        codes = {name: (p.wait(), p.stderr.read() if p.stderr else "")
+                 for name, p in procs.items()}
+        rows = data.load(source).monthly_reports
+        july = set(rows.loc[rows["month"] == "2025-07", "enterprise_id"])
+        for name, (code, err) in codes.items():
+            assert code == 0, err   # both succeed: SQLite serialises the two transactions
+            assert ids[name] <= july
+        store = data.open_store(source)
+        added = [e for e in read_audit(store) if e["action"] == "ingest"]
+        store.engine.dispose()
+        assert len(added) == 2 * round_   # one audit entry per successful ingest
+        assert {e["added"] for e in added[-2:]} == {2, 3}
+        _reset(source)
