@@ -58,7 +58,9 @@ def test_a_kernel_that_dies_fails_the_render_within_seconds(notebooks: Path,
     nb = nbformat.read(kept, as_version=4)
     assert nb.metadata.papermill.duration < DEAD_KERNEL_SECONDS
     ran = {c.source: c.execution_count for c in nb.cells}
-    assert ran["x = 1"] == 1 and ran["import os\nos._exit(1)"] == 2  # kept as far as it ran
+    # kept as far as it ran; the dying cell is numbered only if the kernel said it had
+    # started it before it died (a race the kernel may lose)
+    assert ran["x = 1"] == 1 and ran["import os\nos._exit(1)"] in (2, None)
     assert sorted(p.name for p in out.iterdir()) == ["failed"]  # no temporary folder left
 
 
