@@ -218,13 +218,6 @@ class ReportContext:
         """Valid projects and registered capital at the period's end, FDI and DDI."""
         return investment.stock(self.data, self.last_day, self.zone_id)
 
-    def capital(self, kind: str, ownership: str) -> Amount:
-        """Capital of one kind of certificate in the period, in its own currency unit."""
-        frame = self.investment().set_index("kind")
-        col = "capital_musd" if ownership == "FDI" else "capital_bn_vnd"
-        value = float(frame.loc[investment.KIND_LABELS[kind], col])
-        return Amount(value, investment.CAPITAL_UNIT[ownership], 2 if ownership == "FDI" else 1)
-
     def targets(self) -> pd.DataFrame | None:
         """Capital registered since the multi-year plan began against its targets (province
         report inside the plan's years; None otherwise). ``decimals``: each row's own
