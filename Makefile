@@ -39,16 +39,23 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-# JupyterLab and the project kernel ("izreport (Python 3)") inside .venv
-$(VENV)/.lab: $(VENV)/.runtime requirements-lab.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
-	$(BIN)/python -m ipykernel install --sys-prefix --name izreport --display-name "izreport (Python 3)"
+# JupyterLab in an environment of its own (the usual Jupyter arrangement): the report
+# kernel is this project's .venv, registered in .venv-lab under the notebooks' kernel name
+# "python3", so that JupyterLab's own dependencies never slow the kernels down.
+LAB_VENV := .venv-lab
+$(LAB_VENV)/.ready: requirements-lab.txt $(VENV)/.runtime
+	@test -x $(LAB_VENV)/bin/python || $(PYTHON) -m venv $(LAB_VENV)
+	$(LAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	@# (it warns that the prefix is not on its own search path; JupyterLab's is)
+	$(BIN)/python -m ipykernel install --prefix $(LAB_VENV) --name python3 \
+		--display-name "izreport (Python 3)" >/dev/null 2>&1 || \
+	$(BIN)/python -m ipykernel install --prefix $(LAB_VENV) --name python3
 	@touch $@
 
 report: $(VENV)/.runtime
 	$(BIN)/izreport render half-year --period $(PERIOD) --out outputs
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(LAB_VENV)/.ready
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -61,8 +68,8 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_store.py
 
 # localhost only, no browser opened, no update or news checks (the intranet is offline)
-lab: $(VENV)/.lab
-	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) $(LAB_AS_ROOT) \
+lab: $(LAB_VENV)/.ready
+	$(LAB_VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) $(LAB_AS_ROOT) \
 		--ServerApp.root_dir=notebooks --LabApp.news_url=None \
 		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
@@ -73,7 +80,7 @@ lock: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links -o requirements-dev.txt pyproject.toml
-	$(BIN)/pip-compile --quiet --strip-extras --extra lab --no-emit-index-url --no-emit-find-links -o requirements-lab.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-lab.txt requirements-lab.in
 
 clean:
 	rm -rf outputs/*.html outputs/*.pdf outputs/*.ipynb outputs/failed

@@ -29,6 +29,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "half_year_report.ipynb"
+#: JupyterLab's own environment (requirements-lab.txt); the kernel is the one under test.
+LAB_VENV = Path(os.environ.get("IZREPORT_LAB_VENV", ROOT / ".venv-lab"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 #: Whole test well under two minutes; each wait below is bounded by what is left of it.
 BUDGET = 100.0
@@ -93,9 +95,13 @@ class Lab:
 
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
-    jupyter_lab = Path(sys.executable).with_name("jupyter-lab")
+    jupyter_lab = LAB_VENV / "bin" / "jupyter-lab"
     assert jupyter_lab.is_file(), (
-        f"jupyterlab is not installed in {sys.prefix} (it is in requirements-dev.txt)")
+        f"jupyterlab is not installed in {LAB_VENV} (make test builds it)")
+    # the report kernel is the environment under test, as `make lab` registers it
+    subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix",
+                    str(tmp_path / "kernel"), "--name", "python3"], check=True,
+                   capture_output=True)
     root = tmp_path / "lab"
     shutil.copytree(ROOT / "notebooks", root / "notebooks")  # autosave must not touch ours
     env = {k: v for k, v in os.environ.items()
@@ -103,7 +109,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     env.update({
         "IZREPORT_DATA": str(ROOT / "data"),
         "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
-        "JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "kernel" / "share" / "jupyter"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
@@ -303,5 +309,19 @@ def test_make_lab_serves_notebooks_on_localhost_without_a_browser() -> None:
     recipe = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
     for flag in ("--no-browser", "--ip=127.0.0.1", "notebooks"):
         assert flag in recipe, flag
-    stamp = makefile[makefile.index("$(VENV)/.lab:"):].split("\n\n")[0]
-    assert "requirements-lab.txt" in stamp and "ipykernel install --sys-prefix" in stamp
+    stamp = makefile[makefile.index("$(LAB_VENV)/.ready:"):].split("\n\n")[0]
+    assert "requirements-lab.txt" in stamp
+    assert "$(BIN)/python -m ipykernel install --prefix $(LAB_VENV) --name python3" in stamp
+
+
+def test_report_kernels_do_not_import_what_only_jupyterlab_needs() -> None:
+    """JupyterLab lives in its own environment: altair in a kernel of this one stays fast."""
+    probe = ("import sys, altair, jsonschema; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "{'rfc3987_syntax', 'jupyterlab', 'jupyter_server', 'lark'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]", out
+    lab_pins = (ROOT / "requirements-lab.txt").read_text(encoding="utf-8")
+    dev_pins = (ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    assert "\njupyterlab==" in lab_pins and "\njupyterlab==" not in dev_pins

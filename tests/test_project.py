@@ -17,7 +17,8 @@ def _pins(path: Path) -> dict[str, str]:
 
 
 def test_environment_yml_matches_the_pinned_requirements() -> None:
-    pins = _pins(ROOT / "requirements-dev.txt")
+    # one conda environment for everything: the project's pins and JupyterLab's
+    pins = _pins(ROOT / "requirements-lab.txt") | _pins(ROOT / "requirements-dev.txt")
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert "conda-forge" in env["channels"]
     checked = 0
