@@ -2,12 +2,13 @@
 
 On a date D only data of months before D's month count ("the data as of D"). Then:
 
-- the **monthly** report (``monthly``) is due for the latest such month with any rows in
-  ``monthly_reports.csv``; when no ``monthly`` report is registered it is skipped, with
-  a note;
-- the **half-year** report (``half-year``) is due for the latest completed half or year:
-  ``YYYY-H1`` once June of YYYY has data, ``YYYY`` (the year report) once December has,
-  whichever ends later. Only these latest periods are considered, never the history;
+- every report whose notebook declares a ``schedule`` (period shapes: month, quarter, H1,
+  H2, 9m, year; see :mod:`izreport.params`) is due for the latest period of those shapes
+  whose last month has data: the monthly report (``["month"]``) for the latest month, the
+  half-year report (``["H1", "year"]``) for ``YYYY-H1`` once June has data and for the year
+  once December has, the quarterly report for the latest quarter. Only these latest
+  periods are considered, never the history; a report added by notebook is scheduled with
+  no change to the package;
 - the **statistical forms** (``izreport forms``) are due for the latest completed quarter,
   and for its year too once December has data; they are made after the reports.
 
@@ -46,8 +47,6 @@ from izreport.files import atomic_write
 
 #: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
 LOCKED_EXIT = 75
-MONTHLY = "monthly"
-HALF_YEAR = "half-year"
 FORMS = "forms"
 FINGERPRINTS = "fingerprints.json"
 LOCK = "lock"
@@ -105,46 +104,31 @@ def _month(date: dt.date) -> str:
     return f"{date.year:04d}-{date.month:02d}"
 
 
-def current_periods(date: dt.date, months: Sequence[str]) -> dict[str, str | None]:
-    """The latest monthly and half-year/year periods complete before ``date``'s month."""
-    before = [m for m in months if m < _month(date)]
-    monthly = before[-1] if before else None
-    ends = [(m, m[:4] + ("-H1" if m.endswith("-06") else "")) for m in before
-            if m.endswith(("-06", "-12"))]
-    half = max(ends)[1] if ends else None
-    return {MONTHLY: monthly, HALF_YEAR: half}
+def scheduled() -> list[Any]:
+    """The declared reports that run-due renders (``schedule`` in their notebook)."""
+    from izreport.params import reports
 
-
-def registered() -> set[str]:
-    """Names of the reports the package knows (izreport.params' registry)."""
-    from izreport import params
-
-    finder = getattr(params, "reports", None)
-    return set(finder() if callable(finder) else params.REPORTS)
+    return [spec for spec in reports().values() if spec.schedule]
 
 
 def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False
          ) -> tuple[list[Planned], list[str]]:
     """The reports due on ``date`` (before checking what changed) and notes for the user."""
-    known = registered()
-    months = data_months(data_dir)
-    current = current_periods(date, months)
+    from izreport.periods import latest_ending
+
+    before = [m for m in data_months(data_dir) if m < _month(date)]
     notes: list[str] = []
     planned: list[Planned] = []
-    if current[MONTHLY] is None:
+    if not before:
         notes.append(f"no data before {_month(date)}: nothing is due")
         return planned, notes
-    if MONTHLY not in known:
-        notes.append(f"monthly report for {current[MONTHLY]} skipped: no report named "
-                     f"'{MONTHLY}' is registered")
-    else:
-        planned += _with_zones(MONTHLY, current[MONTHLY], "latest month with data",
-                               data_dir, all_zones)
-    half = current[HALF_YEAR]
-    if half is not None and HALF_YEAR in known:
-        why = "latest year with December data" if "-H" not in half else \
-            "latest half-year with June data"
-        planned += _with_zones(HALF_YEAR, half, why, data_dir, all_zones)
+    for spec in scheduled():
+        period = latest_ending(spec.schedule, before)
+        if period is None:
+            notes.append(f"{spec.name}: no {'/'.join(spec.schedule)} period has data yet")
+            continue
+        why = f"latest {period.shape} with data to {period.last_month}"
+        planned += _with_zones(spec.name, str(period), why, data_dir, all_zones)
     return planned, notes
 
 
@@ -488,21 +472,19 @@ class NextDue:
 
 
 def _first_of_next_month(month: str) -> dt.date:
-    year, mon = int(month[:4]), int(month[5:7])
-    return dt.date(year + mon // 12, mon % 12 + 1, 1)
+    from izreport.periods import shift_month
 
-
-def _next_month(month: str) -> str:
-    after = _first_of_next_month(month)
-    return _month(after)
+    after = shift_month(month, 1)
+    return dt.date(int(after[:4]), int(after[5:7]), 1)
 
 
 def next_due(date: dt.date, data_dir: Path | None = None) -> list[NextDue]:
-    """The next periods of the monthly and half-year reports, when they will be due."""
-    known = registered()
+    """The next period of each scheduled report, and from when it will be due."""
+    from izreport.periods import first_ending_after, latest_ending, shift_month
+
     months = data_months(data_dir)
     last = months[-1] if months else None
-    current = current_periods(date, months)
+    before = [m for m in months if m < _month(date)]
     rows: list[NextDue] = []
 
     def condition(month: str) -> str:
@@ -510,17 +492,11 @@ def next_due(date: dt.date, data_dir: Path | None = None) -> list[NextDue]:
             return f"data for {month} are in"
         return f"once data for {month} are ingested (data end {last})"
 
-    if MONTHLY in known:
-        nxt = _next_month(current[MONTHLY]) if current[MONTHLY] else _month(date)
-        rows.append(NextDue(MONTHLY, nxt, _first_of_next_month(nxt), condition(nxt)))
-    half = current[HALF_YEAR]
-    if half is None:
-        year = date.year
-        nxt, end = (f"{year}-H1", f"{year}-06") if date.month <= 6 else (str(year), f"{year}-12")
-    elif "-H" in half:
-        nxt, end = half[:4], f"{half[:4]}-12"
-    else:
-        nxt, end = f"{int(half) + 1}-H1", f"{int(half) + 1}-06"
-    if HALF_YEAR in known:
-        rows.append(NextDue(HALF_YEAR, nxt, _first_of_next_month(end), condition(end)))
+    for spec in scheduled():
+        current = latest_ending(spec.schedule, before)
+        after = current.last_month if current else shift_month(_month(date), -1)
+        nxt = first_ending_after(spec.schedule, after)
+        if nxt is not None:
+            rows.append(NextDue(spec.name, str(nxt), _first_of_next_month(nxt.last_month),
+                                condition(nxt.last_month)))
     return rows

@@ -5,12 +5,17 @@ would only fail, or worse silently fall back to a default, inside the notebook. 
 report notebook declares its parameters once, in its metadata::
 
     "izreport": {"report": "monthly", "title": "Báo cáo tháng",
+                 "schedule": ["month"],
+                 "site": {"month": {"folder": "bao-cao-thang", "title": "Báo cáo tháng"}},
                  "parameters": {"period": {"type": "period", "kinds": ["month"],
                                            "default": "2021-06", "help": "Tháng báo cáo"}}}
 
-Every notebook under ``notebooks/`` with such a block is a report (no Python to touch to add
-one). The declaration gives a pydantic model, used by the CLI before any kernel starts, by
-``izreport params`` and by the tests that hold the notebook's ``parameters`` cell to it.
+Every notebook under ``notebooks/`` (or ``IZREPORT_NOTEBOOKS``) with such a block is a
+report (no Python to touch to add one). The declaration gives a pydantic model, used by the
+CLI before any kernel starts, by ``izreport params`` and by the tests that hold the
+notebook's ``parameters`` cell to it. ``schedule`` names the period shapes for which
+``run-due`` renders the report once their last month has data (month, quarter, H1, H2, 9m,
+year); ``site`` places each shape in a folder of the published site under a heading.
 
 Types: ``period`` (``kinds``: month, quarter, half, 9m, year, range), ``zone`` and
 ``sector`` (checked against the data), ``bool``, ``int`` (``min``, ``max``), ``date``,
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +45,15 @@ from pydantic import (
 
 from izreport.data import data_months, describe, fold, table_rows
 from izreport.errors import ParameterError, ScopeError
-from izreport.periods import Period
+from izreport.files import slug
+from izreport.periods import SHAPES, Period
 from izreport.texts import read_texts
 
 #: The value of an option given with no value on the command line (``--final``).
 BARE_FLAG = object()
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+#: Environment variable naming another folder of report notebooks (a board's own reports).
+NOTEBOOKS_ENV = "IZREPORT_NOTEBOOKS"
 TYPES = ("period", "zone", "sector", "bool", "int", "date", "str")
 
 
@@ -115,10 +124,21 @@ class ReportSpec:
     path: Path
     title: str
     specs: tuple[ParamSpec, ...]
+    #: period shapes run-due renders the report for (``periods.SHAPES``)
+    schedule: tuple[str, ...] = ()
+    #: shape -> (site folder, heading of the group in the site index)
+    site: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def notebook(self) -> str:
         return self.path.name
+
+    def place(self, period: Period) -> tuple[str, str]:
+        """The site folder and index heading of this report for ``period``."""
+        for shape, folder, title in self.site:
+            if shape == period.shape:
+                return folder, title
+        return slug(self.name), self.title
 
     @property
     def params(self) -> type[BaseModel]:
@@ -161,13 +181,43 @@ def read_report(path: Path) -> ReportSpec | None:
         return None
     specs = tuple(_spec_from(n, raw, path) for n, raw in meta["parameters"].items())
     name = meta.get("report") or path.stem.replace("_report", "").replace("_", "-")
-    return ReportSpec(name=name, path=path, title=meta.get("title", name), specs=specs)
+    schedule, site = _schedule_from(meta, specs, path)
+    return ReportSpec(name=name, path=path, title=meta.get("title", name), specs=specs,
+                      schedule=schedule, site=site)
+
+
+def _schedule_from(meta: dict[str, Any], specs: tuple[ParamSpec, ...], where: Path
+                   ) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
+    """Check ``schedule`` and ``site``: known shapes that the period parameter accepts."""
+    period = next((s for s in specs if s.type == "period"), None)
+    kinds = period.kinds if period else ()
+    schedule = meta.get("schedule") or []
+    site = meta.get("site") or {}
+    if not isinstance(schedule, list) or not isinstance(site, dict):
+        raise ParameterError(f"{where}: 'schedule' must be a list and 'site' an object")
+    for shape in [*schedule, *site]:
+        if shape not in SHAPES:
+            raise ParameterError(f"{where}: unknown period shape {shape!r} in the schedule or "
+                                 f"site; shapes: {', '.join(SHAPES)}")
+        kind = "half" if shape in ("H1", "H2") else shape
+        if period is None or (kinds and kind not in kinds):
+            raise ParameterError(f"{where}: the schedule names {shape!r} but the report's "
+                                 f"period parameter does not take it")
+    places = []
+    for shape, place in site.items():
+        folder, title = (place or {}).get("folder", ""), (place or {}).get("title", "")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(folder)) or not title:
+            raise ParameterError(f"{where}: site[{shape!r}] needs a folder (a-z, 0-9, -) "
+                                 f"and a title")
+        places.append((shape, str(folder), str(title)))
+    return tuple(schedule), tuple(places)
 
 
 def reports(folder: Path | None = None) -> dict[str, ReportSpec]:
     """Every report declared by a notebook in ``notebooks/``, by name."""
     found: dict[str, ReportSpec] = {}
-    for path in sorted((folder or NOTEBOOKS_DIR).glob("*.ipynb")):
+    folder = folder or Path(os.environ.get(NOTEBOOKS_ENV) or NOTEBOOKS_DIR)
+    for path in sorted(folder.glob("*.ipynb")):
         spec = read_report(path)
         if spec is None:
             continue

@@ -8,13 +8,15 @@ a canonical text code keeps those comparisons, file names and notebook parameter
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from izreport.errors import IzReportError
 from izreport.formatting import roman
 
-__all__ = ["Period", "PeriodError", "PeriodKind", "month_range"]
+__all__ = ["SHAPES", "Period", "PeriodError", "PeriodKind", "first_ending_after", "latest_ending",
+           "month_range", "shift_month"]
 
 PeriodKind = Literal["month", "quarter", "half", "9m", "year", "range"]
 
@@ -158,6 +160,21 @@ class Period:
         return f"{self.first_month}..{self.last_month}"
 
     @property
+    def shape(self) -> str:
+        """What a report's schedule names: month, quarter, H1, H2, 9m, year (or range)."""
+        kind = self.kind
+        return f"H{self.last // 6}" if kind == "half" else kind
+
+    @classmethod
+    def ending(cls, shape: str, month: str) -> Period | None:
+        """The period of that shape whose last month is ``month``, if there is one."""
+        year, m = _parse_month(month)
+        first = {"month": m, "quarter": m - 2 if m % 3 == 0 else None,
+                 "H1": 1 if m == 6 else None, "H2": 7 if m == 12 else None,
+                 "9m": 1 if m == 9 else None, "year": 1 if m == 12 else None}.get(shape)
+        return cls(year, first, m) if first is not None else None
+
+    @property
     def months(self) -> tuple[str, ...]:
         """Every month as ``YYYY-MM``, in order."""
         return tuple(_code(self.year, m) for m in range(self.first, self.last + 1))
@@ -225,6 +242,36 @@ class Period:
         """Vietnamese wording for titles and sentences, e.g. ``quý II năm 2021``."""
         short = self.short_label_vi
         return f"{short} {self.year}" if short.endswith("năm") else f"{short} năm {self.year}"
+
+
+#: The period shapes a report's schedule can name (``Period.shape``).
+SHAPES = ("month", "quarter", "H1", "H2", "9m", "year")
+
+
+def latest_ending(shapes: Iterable[str], months: Iterable[str]) -> Period | None:
+    """The latest period of one of ``shapes`` whose last month is among ``months``.
+
+    Ties (a year and its December quarter end together) go to the longer period: the
+    half-year report is a year report once December is in.
+    """
+    found = [p for m in set(months) for shape in shapes
+             if (p := Period.ending(shape, m)) is not None]
+    return max(found, key=lambda p: (p.last_month, len(p.months)), default=None)
+
+
+def first_ending_after(shapes: Iterable[str], month: str) -> Period | None:
+    """The first period of one of ``shapes`` that ends after ``month`` (the next one due)."""
+    candidates = month_range(shift_month(month, 1), shift_month(month, 12))
+    found = [p for m in candidates for shape in shapes
+             if (p := Period.ending(shape, m)) is not None]
+    return min(found, key=lambda p: (p.last_month, -len(p.months)), default=None)
+
+
+def shift_month(month: str, months: int) -> str:
+    """The ``YYYY-MM`` month ``months`` after (or before, if negative) ``month``."""
+    year, m = _parse_month(month)
+    index = year * 12 + m - 1 + months
+    return _code(index // 12, index % 12 + 1)
 
 
 def month_range(first: str, last: str) -> list[str]:

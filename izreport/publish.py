@@ -52,16 +52,6 @@ from izreport.files import slug
 MANIFEST = ".izreport-site.json"
 EARLIER = "_cu"
 
-#: (report, kind of period) -> folder, and the heading of the group in the index.
-_TYPES: dict[tuple[str, str], tuple[str, str]] = {
-    ("monthly", "month"): ("bao-cao-thang", "Báo cáo tháng"),
-    ("half-year", "half"): ("bao-cao-6-thang", "Báo cáo 6 tháng"),
-    ("half-year", "year"): ("bao-cao-nam", "Báo cáo năm"),
-}
-#: Order of the groups within a year in the index.
-_TYPE_ORDER = ("bao-cao-nam", "bao-cao-6-thang", "bao-cao-thang")
-
-
 class PublishError(IzReportError):
     """The site cannot be published (the target or the outputs cannot be used)."""
 
@@ -86,21 +76,19 @@ def site_key(report: str, params: Mapping[str, Any]) -> tuple[str, str]:
     from izreport.periods import Period
 
     period = Period.parse(str(params["period"]))
-    folder = _TYPES.get((report, period.kind), (slug(report), ""))[0]
+    folder = _site_place(report, period)[0]
     name = str(period) + (f"_{slug(str(params['zone']))}" if params.get("zone") else "")
     return f"{folder}/{period.year}/{name}", folder
 
 
-def _type_title(report: str, kind: str, folder: str) -> str:
-    title = _TYPES.get((report, kind), ("", ""))[1]
-    if title:
-        return title
+def _site_place(report: str, period: Any) -> tuple[str, str]:
+    """Folder and index heading from the report's declaration (``site`` in its notebook)."""
     from izreport.params import get_report
 
     try:
-        return get_report(report).title
-    except IzReportError:
-        return report
+        return get_report(report).place(period)
+    except IzReportError:  # a report whose notebook is gone: its pages stay where they are
+        return slug(report), report
 
 
 # --------------------------------------------------------------------------- candidates
@@ -516,13 +504,16 @@ def render_index(manifest: Mapping[str, Any]) -> str:
     for year in sorted(years, reverse=True):
         body.append(f'<section><h2>Năm {year}</h2>')
         groups = years[year]
-        for folder in sorted(groups, key=lambda f: (_TYPE_ORDER.index(f)
-                                                    if f in _TYPE_ORDER else 99, f)):
+        length: dict[str, int] = {}
+        for folder, items in groups.items():
+            with contextlib.suppress(IzReportError):  # the year's report first, then shorter
+                length[folder] = len(Period.parse(str(items[0].get("period"))).months)
+        for folder in sorted(groups, key=lambda f: (-length.get(f, 0), f)):
             first = groups[folder][0]
-            kind = ""
+            title = folder
             with contextlib.suppress(IzReportError):
-                kind = Period.parse(str(first.get("period"))).kind
-            title = _type_title(str(first.get("report")), kind, folder)
+                title = _site_place(str(first.get("report")),
+                               Period.parse(str(first.get("period"))))[1]
             body.append(f"<h3>{html.escape(title)}</h3>\n<ul>")
             for e in groups[folder]:
                 body.append(_item(e))

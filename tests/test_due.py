@@ -23,13 +23,15 @@ def _planned(date: str, data: Path) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("date", "expected"), [
-    ("2021-07-05", {("monthly", "2021-06"), ("half-year", "2021-H1")}),
-    ("2021-08-05", {("monthly", "2021-07"), ("half-year", "2021-H1")}),
-    ("2021-12-31", {("monthly", "2021-11"), ("half-year", "2021-H1")}),
-    ("2022-01-05", {("monthly", "2021-12"), ("half-year", "2021")}),  # the year report
-    ("2022-06-30", {("monthly", "2022-05"), ("half-year", "2021")}),
-    ("2025-08-05", {("monthly", "2025-06"), ("half-year", "2025-H1")}),  # data end 2025-06
-    ("2030-01-01", {("monthly", "2025-06"), ("half-year", "2025-H1")}),
+    ("2021-07-05", {("monthly", "2021-06"), ("half-year", "2021-H1"), ("quarterly", "2021-Q2")}),
+    ("2021-08-05", {("monthly", "2021-07"), ("half-year", "2021-H1"), ("quarterly", "2021-Q2")}),
+    ("2021-12-31", {("monthly", "2021-11"), ("half-year", "2021-H1"), ("quarterly", "2021-Q3")}),
+    ("2022-01-05", {("monthly", "2021-12"), ("half-year", "2021"),  # the year report
+                    ("quarterly", "2021-Q4")}),
+    ("2022-06-30", {("monthly", "2022-05"), ("half-year", "2021"), ("quarterly", "2022-Q1")}),
+    ("2025-08-05", {("monthly", "2025-06"), ("half-year", "2025-H1"),  # data end 2025-06
+                    ("quarterly", "2025-Q2")}),
+    ("2030-01-01", {("monthly", "2025-06"), ("half-year", "2025-H1"), ("quarterly", "2025-Q2")}),
     ("2017-02-01", {("monthly", "2017-01")}),
     ("2017-01-31", set()),
 ])
@@ -38,12 +40,38 @@ def test_what_is_due_on_a_date(data_copy: Path, date: str, expected: set[tuple[s
     assert _planned(date, data_copy) == expected
 
 
-def test_the_monthly_report_is_skipped_with_a_note_when_not_registered(
-        data_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(due, "registered", lambda: {"half-year"})
-    planned, notes = due.plan(dt.date(2021, 7, 5), data_copy)
-    assert [(p.report, p.params["period"]) for p in planned] == [("half-year", "2021-H1")]
-    assert any("monthly report for 2021-06 skipped" in n for n in notes)
+def test_a_report_without_a_schedule_is_not_due(
+        data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    notebooks = _notebooks_copy(tmp_path, monkeypatch)
+    nb = json.loads((notebooks / "monthly_report.ipynb").read_text(encoding="utf-8"))
+    del nb["metadata"]["izreport"]["schedule"]
+    (notebooks / "monthly_report.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    assert _planned("2021-07-05", data_copy) == {("half-year", "2021-H1"),
+                                                 ("quarterly", "2021-Q2")}
+    assert {r.report for r in due.next_due(dt.date(2021, 7, 5), data_copy)} == {
+        "half-year", "quarterly"}
+
+
+def _notebooks_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project's report notebooks in a folder of their own (IZREPORT_NOTEBOOKS)."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for path in (Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"):
+        (notebooks / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setenv("IZREPORT_NOTEBOOKS", str(notebooks))
+    return notebooks
+
+
+@pytest.mark.parametrize(("date", "expected"), [
+    ("2021-07-05", {("monthly", "2021-07", "2021-08-01"), ("half-year", "2021", "2022-01-01"),
+                    ("quarterly", "2021-Q3", "2021-10-01")}),
+    ("2022-01-05", {("monthly", "2022-01", "2022-02-01"), ("half-year", "2022-H1", "2022-07-01"),
+                    ("quarterly", "2022-Q1", "2022-04-01")}),
+])
+def test_what_comes_next(data_copy: Path, date: str, expected: set[tuple[str, str, str]]
+                         ) -> None:
+    rows = due.next_due(dt.date.fromisoformat(date), data_copy)
+    assert {(r.report, r.period, r.due_from.isoformat()) for r in rows} == expected
 
 
 def test_all_zones_adds_the_zone_reports(data_copy: Path) -> None:
@@ -118,27 +146,30 @@ def test_run_due_renders_then_skips_and_publishes(data_copy: Path, tmp_path: Pat
     assert first.exit_code == 0, first.output
     assert "ok      monthly_2021-06: never rendered" in first.output
     assert "ok      half-year_2021-H1: never rendered" in first.output
+    assert "ok      quarterly_2021-Q2: never rendered" in first.output
     assert "ok      bieu-thong-ke_2021-Q2: never made" in first.output
     assert (out / "bieu-thong-ke_2021-Q2.xlsx").is_file()
-    for name in ("monthly_2021-06", "half-year_2021-H1"):
+    for name in ("monthly_2021-06", "half-year_2021-H1", "quarterly_2021-Q2"):
         assert (out / f"{name}.html").is_file() and (out / f"{name}.pdf").is_file()
     assert (site / "bao-cao-thang/2021/2021-06.pdf").is_file()
     assert (site / "bao-cao-6-thang/2021/2021-H1.html").is_file()
+    assert (site / "bao-cao-quy/2021/2021-Q2.html").is_file()  # from the notebook's "site"
     state = json.loads((out / ".state" / "fingerprints.json").read_text(encoding="utf-8"))
-    assert set(state) == {"monthly_2021-06", "half-year_2021-H1", "bieu-thong-ke_2021-Q2"}
+    assert set(state) == {"monthly_2021-06", "half-year_2021-H1", "quarterly_2021-Q2",
+                          "bieu-thong-ke_2021-Q2"}
     records = runlog.read(out)
-    assert [r["result"] for r in records] == ["ok", "ok", "ok"]
+    assert [r["result"] for r in records] == ["ok"] * 4
     assert all(r["data_until"] == "2025-06" and r["fingerprint"] and r["duration"] > 0
-               and {"html", "pdf"} <= set(r["files"]) for r in records[:2])
-    assert set(records[2]["files"]) == {"xlsx"}
+               and {"html", "pdf"} <= set(r["files"]) for r in records[:3])
+    assert set(records[3]["files"]) == {"xlsx"}
     written = {p: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
 
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
-    assert second.output.count("skipped") == 3 and "ok " not in second.output
+    assert second.output.count("skipped") == 4 and "ok " not in second.output
     assert "site unchanged" in second.output
     assert {p: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == written
-    assert [r["result"] for r in runlog.read(out)][3:] == ["skipped"] * 3
+    assert [r["result"] for r in runlog.read(out)][4:] == ["skipped"] * 4
 
     status = runner.invoke(app, ["status", "--out", str(out), "--data", str(data_copy),
                                  "--date", "2021-07-05"])
@@ -201,3 +232,32 @@ def test_a_second_instance_exits_cleanly_while_the_lock_is_held(data_copy: Path,
 def test_bad_date(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run-due", "--date", "5/7/2021", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--date" in result.output
+
+
+def test_a_report_added_by_notebook_is_scheduled_and_published(
+        data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's nine-months report: a notebook and its declaration, no Python."""
+    from tests.test_readme import examples
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    monkeypatch.setenv("IZREPORT_NOTEBOOKS", str(notebooks))
+    source = Path(__file__).resolve().parents[1] / "notebooks" / "quarterly_report.ipynb"
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    nb["metadata"]["izreport"] = json.loads(examples()["report"])
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    cell["source"] = 'period = "2021-9M"  # 9 tháng\nzone = None  # toàn tỉnh\n'
+    (notebooks / "nine_months_report.ipynb").write_text(json.dumps(nb, ensure_ascii=False),
+                                                        encoding="utf-8")
+    assert _planned("2021-10-05", data_copy) == {("nine-months", "2021-9M")}
+    assert _planned("2021-09-05", data_copy) == {("nine-months", "2020-9M")}
+
+    out, site = tmp_path / "out", tmp_path / "site"
+    result = runner.invoke(app, ["run-due", "--date", "2021-10-05", "--out", str(out),
+                                 "--data", str(data_copy), "--to", "html,pdf",
+                                 "--publish", str(site)])
+    assert result.exit_code == 0, result.output
+    assert (out / "nine-months_2021-9M.html").is_file()
+    assert (site / "bao-cao-9-thang/2021/2021-9M.html").is_file()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "<h3>Báo cáo 9 tháng</h3>" in index and "2021-9M" in index

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,23 @@ def test_unknown_zone_offers_only_zones_that_report() -> None:
     assert "Mỹ Thuận" in message and "Hòa Xá" in message
     assert "Hồng Tiến" not in message.split(";", 1)[1]  # planned: nothing to report on
     assert "Yên Bằng" not in message  # a cluster (CCN), reporting under its own rules
+
+
+@pytest.mark.parametrize(("declaration", "message"), [
+    ({"schedule": ["weekly"]}, "unknown period shape 'weekly'"),
+    ({"schedule": ["year"]}, "the schedule names 'year' but the report's period parameter"),
+    ({"schedule": ["month"], "site": {"month": {"folder": "Báo cáo", "title": "x"}}},
+     "site['month'] needs a folder"),
+])
+def test_a_schedule_the_report_cannot_keep_is_refused(
+        tmp_path: Path, declaration: dict, message: str) -> None:
+    import json
+
+    from izreport.params import read_report
+
+    meta = {"report": "x", "parameters": {"period": {"type": "period", "kinds": ["month"]}},
+            **declaration}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps({"metadata": {"izreport": meta}, "cells": []}), encoding="utf-8")
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        read_report(path)

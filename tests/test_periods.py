@@ -245,3 +245,23 @@ def test_month_range(first: str, last: str, expected: list[str]) -> None:
 def test_month_range_rejects(first: str, last: str) -> None:
     with pytest.raises(PeriodError):
         month_range(first, last)
+
+
+def test_shapes_of_periods_and_the_periods_that_end_in_a_month() -> None:
+    from izreport.periods import first_ending_after, latest_ending, shift_month
+
+    assert [Period.parse(p).shape for p in ("2021-06", "2021-Q2", "2021-H1", "2021-H2",
+                                             "2021-9M", "2021")] == [
+        "month", "quarter", "H1", "H2", "9m", "year"]
+    assert Period.ending("quarter", "2021-08") is None
+    assert str(Period.ending("quarter", "2021-09")) == "2021-Q3"
+    year = [f"2021-{m:02d}" for m in range(1, 13)]
+    assert str(latest_ending(["H1", "year"], year[:11])) == "2021-H1"
+    assert str(latest_ending(["H1", "H2", "year"], year)) == "2021"  # the longer one wins
+    assert str(latest_ending(["quarter", "9m"], year[:10])) == "2021-9M"
+    assert latest_ending(["year"], year[:11]) is None
+    assert str(first_ending_after(["H1", "year"], "2021-06")) == "2021"
+    assert str(first_ending_after(["H1", "year"], "2021-12")) == "2022-H1"
+    assert str(first_ending_after(["month"], "2021-12")) == "2022-01"
+    assert [shift_month("2021-01", n) for n in (-1, 0, 11, 12, 25)] == [
+        "2020-12", "2021-01", "2021-12", "2022-01", "2023-02"]

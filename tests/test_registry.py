@@ -18,7 +18,7 @@ def test_every_shipped_report_is_found() -> None:
 
 def _copy(tmp_path: Path, name: str, change: dict) -> Path:  # type: ignore[type-arg]
     nb = json.loads((NOTEBOOKS_DIR / "quarterly_report.ipynb").read_text(encoding="utf-8"))
-    nb["metadata"]["izreport"].update(change)
+    nb["metadata"]["izreport"] = change  # a declaration of its own, as the README shows
     target = tmp_path / name
     target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     return target
