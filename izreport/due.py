@@ -322,13 +322,19 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
             formats: Sequence[str] = ("html", "pdf"), all_zones: bool = False,
             workers: int | None = None, wait: bool = False,
             on_item: Callable[[DueItem], None] | None = None,
-            console: Any = None, show: bool | None = None) -> DueRun:
-    """Render what is due and changed; log every due report; raise LockBusy if locked."""
+            console: Any = None, show: bool | None = None,
+            on_plan: Callable[[DueRun], None] | None = None) -> DueRun:
+    """Render what is due and changed; log every due report; raise LockBusy if locked.
+
+    ``on_plan`` sees the decisions before anything renders (the log's start line).
+    """
     from izreport.batch import Job, run_batch
 
     out = Path(out)
     with state_lock(out, wait=wait):
         run = decide(date, out, data_dir, formats, all_zones)
+        if on_plan is not None:
+            on_plan(run)
         until = data_months(data_dir)[-1]
         for item in run.items:
             if item.action == "render":
