@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from izreport.errors import IzReportError
+from izreport.i18n import _
 
 #: What a worker sends back for a job: files, timings and checked parameters, or an error.
 _Outcome = dict[str, Any]
@@ -170,10 +171,12 @@ class _Display:
                                  TextColumn("{task.fields[step]}"), TimeElapsedColumn(),
                                  console=console)
         self.steps = 1 + len(formats)
-        self.total = self.progress.add_task("[bold]all reports", total=len(jobs), step="",
+        everything = _markup(_("all reports"))
+        self.total = self.progress.add_task(f"[bold]{everything}",
+                                            total=len(jobs), step="",
                                             visible=len(jobs) > 1)
         self.tasks = [self.progress.add_task(_markup(job.label), total=self.steps,
-                                             step="queued", start=False) for job in jobs]
+                                             step=_("queued"), start=False) for job in jobs]
         self.done: set[int] = set()
 
     def __enter__(self) -> _Display:
@@ -191,9 +194,10 @@ class _Display:
         task = self.tasks[index]
         if message == "\0start":
             self.progress.start_task(task)
-            self.progress.update(task, step="starting")
+            self.progress.update(task, step=_("starting"))
             return
-        completed = 0 if message.startswith("executing") else None
+        executing = _("executing {notebook}").partition("{")[0]
+        completed = 0 if message.startswith(executing) else None
         if completed is None:
             current = self.progress.tasks[task].completed
             completed = min(current + 1, self.steps - 1)
@@ -205,8 +209,9 @@ class _Display:
         self.done.add(index)
         task = self.tasks[index]
         self.progress.start_task(task)
-        step = (f"[green]ok[/] {result.duration:.1f} s" if result.ok
-                else "[bold red]failed[/]")
+        ok, failed = _("ok"), _("failed")
+        step = (f"[green]{ok}[/] {result.duration:.1f} s" if result.ok
+                else f"[bold red]{failed}[/]")
         self.progress.update(task, completed=self.steps, step=step)
         self.progress.stop_task(task)
         self.progress.advance(self.total)
@@ -346,7 +351,8 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                 try:
                     outcome = future.result()
                 except Exception as exc:  # the worker process died (BrokenProcessPool)
-                    outcome = {"error": f"worker process failed: {type(exc).__name__}: {exc}"}
+                    outcome = {"error": _("worker process failed: {kind}: {error}").format(
+                        kind=type(exc).__name__, error=exc)}
                 finished(futures[future], outcome)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

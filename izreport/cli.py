@@ -434,7 +434,8 @@ def verify(
             _("not changed after signing") if not r.changed_after
             else _("CHANGED after signing"),
         ]
-        mark = f"[green]{_('VALID')}[/]" if r.ok else f"[bold red]{_('PROBLEM')}[/]"
+        valid, problem = _("VALID"), _("PROBLEM")
+        mark = f"[green]{valid}[/]" if r.ok else f"[bold red]{problem}[/]"
         _out.print(f"{mark} " + escape(_("{field}: {signer}, signed at {time}").format(
             field=r.field, signer=r.signer, time=when)) + "; " + escape("; ".join(checks)),
             highlight=False, soft_wrap=True)

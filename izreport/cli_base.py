@@ -46,9 +46,10 @@ def error_console() -> Console:
 
 def print_error(message: str, hint: str | None = None) -> None:
     """The one error style: ``lỗi: message`` (``error:`` in English), and an optional hint."""
-    text = f"[bold red]{escape(_('error:'))}[/] {escape(message)}"
+    label = _("error:")
+    text = f"[bold red]{escape(label)}[/] {escape(message)}"
     if hint:
-        text += f" {escape(hint)}"
+        text += ("" if message.endswith((".", "?", "!")) else ".") + f" {escape(hint)}"
     error_console().print(text)
 
 
@@ -170,8 +171,16 @@ def help_hint(ctx: _click.Context | None) -> str | None:
 def _option_names(ctx: _click.Context | None) -> list[str]:
     if ctx is None:
         return []
-    return [name for p in ctx.command.params if isinstance(p, _click.Option)
+    return [name for p in ctx.command.params if p.param_type_name == "option"
             for name in p.opts if name.startswith("--")]
+
+
+def _hint(param: Any) -> str:
+    """How an error names a parameter: '--to' or 'REPORT'."""
+    if param is None:
+        return "?"
+    names = [n for n in getattr(param, "opts", ()) if n.startswith("--")]
+    return names[0] if names else str(getattr(param, "metavar", None) or param.name).upper()
 
 
 def usage_message(exc: _click.exceptions.UsageError) -> str:
@@ -185,19 +194,18 @@ def usage_message(exc: _click.exceptions.UsageError) -> str:
         return message + "; " + _("options: {options}").format(options=", ".join(known))
     if isinstance(exc, _click.exceptions.MissingParameter):
         param = exc.param
-        name = param.get_error_hint(exc.ctx) if param is not None and exc.ctx else "?"
-        if isinstance(param, _click.Option):
+        name = _hint(param)
+        if getattr(param, "param_type_name", "") == "option":
             return _("option {name} is required").format(name=name)
         return _("argument {name} is missing").format(name=name)
     if isinstance(exc, _click.exceptions.BadParameter):
-        param = exc.param
-        name = param.get_error_hint(exc.ctx) if param is not None and exc.ctx else "?"
-        kind = getattr(getattr(param, "type", None), "name", "")
-        if kind in ("integer", "integer range"):
-            return _("{name} takes a whole number").format(name=name)
-        if kind == "path":
-            return _("{name}: {detail}").format(name=name, detail=exc.message)
-        return _("invalid value for {name}").format(name=name)
+        name = _hint(exc.param)
+        cause = exc.__cause__  # the library checks values with pydantic
+        errors = cause.errors() if hasattr(cause, "errors") else [{}]
+        kind, value = errors[0].get("type", ""), errors[0].get("input", "")
+        if kind.startswith("int"):
+            return _("{name} takes a whole number, got {value!r}").format(name=name, value=value)
+        return _("invalid value for {name}: {value!r}").format(name=name, value=value)
     if isinstance(exc, _click.exceptions.BadOptionUsage):
         return _("option {option} needs a value").format(option=exc.option_name)
     text = exc.format_message()

@@ -43,6 +43,7 @@ from izreport import runlog
 from izreport.data import data_months
 from izreport.errors import IzReportError
 from izreport.files import atomic_write
+from izreport.i18n import _
 
 #: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
 LOCKED_EXIT = 75
@@ -77,8 +78,8 @@ def state_lock(out: Path | str, wait: bool = False) -> Iterator[Path]:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-            raise LockBusy(f"another izreport run-due is running on {out} "
-                           f"({holder or 'lock ' + str(path)}); nothing done") from None
+            raise LockBusy(_("another izreport run-due is running on {out} ({value}); nothing "
+                             "done").format(out=out, value=holder or 'lock ' + str(path))) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since {runlog.now_iso()}\n".encode(), 0)
         try:
@@ -132,18 +133,18 @@ def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False
     notes: list[str] = []
     planned: list[Planned] = []
     if current[MONTHLY] is None:
-        notes.append(f"no data before {_month(date)}: nothing is due")
+        notes.append(_("no data before {month}: nothing is due").format(month=_month(date)))
         return planned, notes
     if MONTHLY not in known:
-        notes.append(f"monthly report for {current[MONTHLY]} skipped: no report named "
-                     f"'{MONTHLY}' is registered")
+        notes.append(_("monthly report for {period} skipped: no report named {name!r} is "
+                       "registered").format(period=current[MONTHLY], name=MONTHLY))
     else:
-        planned += _with_zones(MONTHLY, current[MONTHLY], "latest month with data",
+        planned += _with_zones(MONTHLY, current[MONTHLY], _("latest month with data"),
                                data_dir, all_zones)
     half = current[HALF_YEAR]
     if half is not None and HALF_YEAR in known:
-        why = "latest year with December data" if "-H" not in half else \
-            "latest half-year with June data"
+        why = _("latest year with December data") if "-H" not in half else \
+            _("latest half-year with June data")
         planned += _with_zones(HALF_YEAR, half, why, data_dir, all_zones)
     return planned, notes
 
@@ -296,7 +297,7 @@ def decide(date: dt.date, out: Path | str, data_dir: Path | None = None,
             spec = get_report(p.report)
             values = validate(spec, dict(p.params), data_dir)
         except IzReportError as exc:
-            item.action, item.error, item.reason = "invalid", str(exc), "invalid parameters"
+            item.action, item.error, item.reason = "invalid", str(exc), _("invalid parameters")
             continue
         item.params, item.stem = values, spec.stem(values)
         current = inputs(p.report, values, data_dir)
@@ -306,14 +307,16 @@ def decide(date: dt.date, out: Path | str, data_dir: Path | None = None,
         missing = [f"{item.stem}.{fmt}" for fmt in wanted
                    if not (Path(out) / f"{item.stem}.{fmt}").is_file()]
         if not before:
-            item.reason = "never rendered"
+            item.reason = _("never rendered")
         elif before.get("fingerprint") != current.digest:
             changed = current.changes(before.get("parts"))
-            item.reason = "inputs changed: " + (", ".join(changed) or "fingerprint")
+            item.reason = _("inputs changed: {what}").format(what=", ".join(changed)
+                                                             or "fingerprint")
         elif missing:
-            item.reason = "output missing: " + ", ".join(missing)
+            item.reason = _("output missing: {files}").format(files=", ".join(missing))
         else:
-            item.action, item.reason = "skip", f"up to date (rendered {before.get('time')})"
+            item.action, item.reason = "skip", _("up to date (rendered {time})").format(
+                time=before.get("time"))
         item.parts = current.parts
     return run
 
@@ -434,19 +437,20 @@ def due_forms(date: dt.date, out: Path | str, data_dir: Path | None = None) -> l
     for period in forms_periods(date, data_months(data_dir)):
         stem = forms_stem(period)
         current = forms_inputs(period, data_dir)
-        item = DueItem(FORMS, {"period": period}, "latest quarter with data" if "-Q" in period
-                       else "latest year with December data", stem=stem,
+        item = DueItem(FORMS, {"period": period}, _("latest quarter with data") if "-Q" in period
+                       else _("latest year with December data"), stem=stem,
                        fingerprint=current.digest, parts=current.parts)
         before = state.get(stem) or {}
         if not before:
-            item.reason = "never made"
+            item.reason = _("never made")
         elif before.get("fingerprint") != current.digest:
-            item.reason = "inputs changed: " + (", ".join(current.changes(before.get("parts")))
-                                                or "fingerprint")
+            item.reason = _("inputs changed: {what}").format(
+                what=", ".join(current.changes(before.get("parts"))) or "fingerprint")
         elif not (Path(out) / f"{stem}.xlsx").is_file():
-            item.reason = f"output missing: {stem}.xlsx"
+            item.reason = _("output missing: {files}").format(files=f"{stem}.xlsx")
         else:
-            item.action, item.reason = "skip", f"up to date (made {before.get('time')})"
+            item.action, item.reason = "skip", _("up to date (made {time})").format(
+                time=before.get("time"))
         items.append(item)
     return items
 

@@ -31,6 +31,8 @@ def set_language(lang: str | None) -> None:
         raise ValueError(_("unknown language {lang!r}; use one of {langs}").format(
             lang=lang, langs=", ".join(LANGUAGES)))
     _chosen = _normal(lang) if lang else None
+    if _chosen:  # render workers and kernels are other processes: they read the environment
+        os.environ["IZREPORT_LANG"] = _chosen
 
 
 def language() -> str:

@@ -38,7 +38,8 @@ class EventLog:
 
     def error(self, text: str, style: str = "bold red") -> None:
         """A failure, once, in the error style (``lỗi: …``) on stderr."""
-        self.err.print(f"{self._stamp(self.err)}[{style}]{escape(_('error:'))}[/] "
+        label = _("error:")
+        self.err.print(f"{self._stamp(self.err)}[{style}]{escape(label)}[/] "
                        f"{escape(text)}", highlight=False, soft_wrap=True)
         self.err.file.flush()
 
