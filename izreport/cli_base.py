@@ -35,7 +35,7 @@ typer.core._ = _  # type: ignore[attr-defined]
 LIBRARY_MESSAGES = (
     N_("Arguments"), N_("Options"), N_("Commands"), N_("default: {default}"), N_("required"),
     N_("env var: {var}"), N_("(dynamic)"), N_("Missing command."), N_("No such command {name!r}."),
-    N_("Aborted!"),
+    N_("Aborted!"), N_("[OPTIONS]"), N_("COMMAND [ARGS]..."),
 )
 
 
@@ -86,7 +86,7 @@ def take_language(args: list[str]) -> list[str]:
 def _translate(command: _click.Command) -> None:
     """Replace the English help of a built command tree by the current language's."""
     msgids: dict[str, Any] = command.__dict__.setdefault("_izreport_msgids", {})
-    for attr in ("help", "short_help", "epilog", "options_metavar"):
+    for attr in ("help", "short_help", "epilog", "options_metavar", "subcommand_metavar"):
         original = msgids.setdefault(attr, getattr(command, attr, None))
         if original:
             setattr(command, attr, _(original))
@@ -122,6 +122,11 @@ class Group(_Style, typer.core.TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
+        with i18n.scope():
+            return self._main(args, prog_name, complete_var, standalone_mode, **extra)
+
+    def _main(self, args: Sequence[str] | None, prog_name: str | None,
+              complete_var: str | None, standalone_mode: bool, **extra: Any) -> Any:
         words = list(sys.argv[1:] if args is None else args)
         try:
             words = take_language(words)
@@ -129,7 +134,7 @@ class Group(_Style, typer.core.TyperGroup):
             return self._end(standalone_mode, str(exc), USAGE_EXIT)
         _translate(self)
         try:
-            code = super().main(words, prog_name or "izreport", complete_var,
+            code = super().main(words, "izreport", complete_var,
                                 standalone_mode=False, **extra)
         except _click.exceptions.NoArgsIsHelpError as exc:
             _click.echo(exc.ctx.get_help() if exc.ctx else "")
