@@ -522,8 +522,8 @@ def run_due(
     failed = len(run.failed)
     done = sum(i.status == "ok" for i in run.items)
     skipped = sum(i.status == "skipped" for i in run.items)
-    if publish_to is not None:
-        failed += _publish(out, publish_to, log)
+    if publish_to is not None:  # a failure above is not printed again by the publish
+        failed += _publish(out, publish_to, log, {str(i.stem) for i in run.failed})
     log.line(_("run-due done: {done} rendered, {failed} failed, {skipped} up to date, "
                "{seconds} s").format(done=done, failed=len(run.failed), skipped=skipped,
                                      seconds=log.elapsed()))
@@ -531,8 +531,11 @@ def run_due(
         raise typer.Exit(1)
 
 
-def _publish(source: Path, to: Path, log: Any = None) -> int:
-    """Publish and print what changed; 1 if the publish itself failed, else 0."""
+def _publish(source: Path, to: Path, log: Any = None, told: set[str] | None = None) -> int:
+    """Publish and print what changed; 1 if the publish itself failed, else 0.
+
+    ``told``: reports whose failure this run already printed (run-due), named only.
+    """
     from izreport.progress import EventLog
     from izreport.publish import publish as do_publish
 
@@ -547,6 +550,8 @@ def _publish(source: Path, to: Path, log: Any = None) -> int:
     for key in result.updated:
         log.line(_("updated   {key} (earlier version kept)").format(key=key))
     for stem, why in result.skipped:
+        if stem in (told or ()):
+            why = _("its render failed (the error is above)")
         log.line(_("not published: {report}: {reason}").format(report=stem, reason=why),
                  err=True)
     state = _("updated") if result.swapped else _("unchanged")
