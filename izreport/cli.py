@@ -498,7 +498,7 @@ def run_due(
         if item.status == "skipped":
             log.line(_("skipped {name}: {reason}").format(name=name, reason=item.reason))
         elif item.status == "ok":
-            took = f"{item.result.duration:.1f} s" if item.result is not None else ""
+            took = f"{log.seconds(item.result.duration)} s" if item.result is not None else ""
             log.line(_("ok      {name}: {reason} ({took})").format(name=name, reason=item.reason,
                                                                  took=took))
         else:

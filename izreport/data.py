@@ -303,7 +303,7 @@ def data_months(source: Path | str | None = None) -> list[str]:
 
     No pandas: parameter checks and scheduling use it before any kernel starts.
     """
-    folder, _ = resolve(source)
+    folder, _url = resolve(source)
     if _exchange_folder(folder):
         return _csv_months(folder / "monthly_reports.csv")  # type: ignore[operator]
     import sqlalchemy as sa
@@ -339,7 +339,7 @@ def _csv_months(path: Path) -> list[str]:
 
 def table_rows(source: Path | str | None, name: str) -> list[dict[str, str]]:
     """One table as text rows (empty cells as ''), without pandas, for parameter checks."""
-    folder, _ = resolve(source)
+    folder, _url = resolve(source)
     if _exchange_folder(folder):
         with open(folder / f"{name}.csv", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
             return list(csv.DictReader(fh))
@@ -359,7 +359,7 @@ def table_rows(source: Path | str | None, name: str) -> list[dict[str, str]]:
 def fingerprint(source: Path | str | None = None) -> dict[str, str]:
     """What identifies the data's state, for render fingerprints: the CSV files' hashes of an
     exchange folder, else the store's name and revision (it changes with every write)."""
-    folder, _ = resolve(source)
+    folder, _url = resolve(source)
     if _exchange_folder(folder):
         return {f"data/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
                 for path in sorted(folder.glob("*.csv"))}  # type: ignore[union-attr]
@@ -471,7 +471,7 @@ def load(folder: Path | str | None = None, months: Iterable[str] | None = None) 
     reads only those months' monthly reports: a report's cost then follows its period, not
     the history (:func:`report_months` gives the months a report needs).
     """
-    source_folder, _ = resolve(folder)
+    source_folder, _url = resolve(folder)
     if source_folder is not None and not source_folder.is_dir() and folder is not None:
         raise DataError(_("{source_folder}: data folder not found (set {DATA_ENV} or run "
                           "'izreport sample')").format(

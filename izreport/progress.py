@@ -44,6 +44,11 @@ class EventLog:
         self.err.file.flush()
 
     def elapsed(self) -> str:
-        """Seconds since the start, written the Vietnamese way in Vietnamese (12,5)."""
-        seconds = f"{time.monotonic() - self.started:.1f}"
-        return seconds.replace(".", ",") if i18n.language() == "vi" else seconds
+        """Seconds since the start (see :meth:`seconds`)."""
+        return self.seconds(time.monotonic() - self.started)
+
+    @staticmethod
+    def seconds(value: float) -> str:
+        """A duration in seconds, with the decimal comma in Vietnamese (12,5)."""
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if i18n.language() == "vi" else text

@@ -9,6 +9,9 @@ from typer.testing import CliRunner
 
 from izreport.cli import _report_params, app
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 runner = CliRunner()
 
 

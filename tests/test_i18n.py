@@ -10,7 +10,6 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from rich.console import Console
 from typer.testing import CliRunner
 
 from izreport import __version__, i18n
@@ -201,26 +200,3 @@ def test_flags_take_no_value_or_a_yes_no_word() -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"izreport {__version__}"
-
-
-def test_progress_lines_carry_the_time_when_not_on_a_terminal() -> None:
-    from izreport.progress import EventLog
-
-    piped, terminal = io.StringIO(), io.StringIO()
-    EventLog(Console(file=piped), Console(file=piped)).line("xong half-year_2021-H1")
-    EventLog(Console(file=terminal, force_terminal=True),
-             Console(file=terminal, force_terminal=True)).line("xong half-year_2021-H1")
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d xong half-year_2021-H1\n",
-                        piped.getvalue())
-    assert terminal.getvalue() == "xong half-year_2021-H1\n"
-
-
-def test_run_due_says_what_it_will_do_and_sums_up(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["--lang", "vi", "run-due", "--date", "01/01/2017",
-                                 "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d "
-    assert re.match(stamp + r"run-due 2017-01-01: 0 báo cáo đến hạn, 0 cần lập", lines[0])
-    assert re.match(stamp + r"run-due kết thúc: đã lập 0, thất bại 0", lines[-1])
-    assert sum("không có dữ liệu trước 2017-01" in line for line in lines) == 1

@@ -99,5 +99,5 @@ def test_timeouts_come_from_the_configuration_with_sensible_defaults(
     with pytest.raises(DataError, match="'cell_timeout' phải là số giây nguyên dương"):
         render_limits(config)
     config.write_text("[render]\ncell_timeot = 5\n", encoding="utf-8")
-    with pytest.raises(DataError, match="unknown key"):
+    with pytest.raises(DataError, match="có khóa không rõ"):
         render_limits(config)

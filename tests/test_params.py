@@ -7,6 +7,9 @@ import pytest
 from izreport.errors import ParameterError
 from izreport.params import get_report, validate
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 ROOT = Path(__file__).resolve().parents[1]
 HALF = get_report("half-year")
 

@@ -11,6 +11,9 @@ import pytest
 from izreport.errors import ParameterError
 from izreport.params import NOTEBOOKS_DIR, get_report, read_report, reports, validate
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_every_shipped_report_is_found() -> None:
     assert {"half-year", "monthly", "quarterly"} <= set(reports())
