@@ -318,7 +318,7 @@ def test_publish_refuses_a_site_that_overlaps_the_outputs(out: Path, tmp_path: P
     before = _everything(tmp_path)
     result = runner.invoke(app, ["publish", "--to", str(site), "--from", str(out)])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "trùng, nằm trong hoặc chứa thư mục kết quả" in " ".join(result.output.split())
+    assert "is, is inside or contains the output folder" in " ".join(result.output.split())
     assert _everything(tmp_path) == before
 
 
