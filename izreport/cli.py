@@ -462,7 +462,8 @@ def _date(text: str | None) -> Any:
     "arguments or data, 75 another run-due holds the output folder's lock (nothing done)."))
 def run_due(
     date: Annotated[str | None, typer.Option(
-        "--date", help=N_("Decide as on this day, YYYY-MM-DD (default: today)."))] = None,
+        "--date", help=N_("Decide as on this day, YYYY-MM-DD or DD/MM/YYYY (default: "
+                          "today)."))] = None,
     out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
     data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     to: Annotated[str, typer.Option("--to", help=N_("Formats, comma-separated: html, pdf, "
@@ -587,7 +588,7 @@ def status(
     out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
     data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     date: Annotated[str | None, typer.Option(
-        "--date", help=N_("As on this day, YYYY-MM-DD (default: today)."))] = None,
+        "--date", help=N_("As on this day, YYYY-MM-DD or DD/MM/YYYY (default: today)."))] = None,
     limit: Annotated[int, typer.Option("--limit", help=N_("Runs to show."))] = 15,
 ) -> None:
     from rich.table import Table
