@@ -229,11 +229,13 @@ def _markup(text: str) -> str:
 def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] = ("html", "pdf"),
               data_dir: Path | str | None = None, workers: int | None = None,
               on_result: Callable[[JobResult], None] | None = None,
-              console: Any = None, show: bool | None = None) -> BatchSummary:
+              console: Any = None, show: bool | None = None,
+              on_start: Callable[[Job], None] | None = None) -> BatchSummary:
     """Render every job; returns when all have finished, whatever each one's outcome.
 
     ``workers`` defaults to :func:`default_workers`; ``show`` defaults to whether
-    ``console`` (default: a Rich console on stderr) is a terminal.
+    ``console`` (default: a Rich console on stderr) is a terminal. ``on_start`` hears
+    when a job's process starts it (a log line where there is no live display).
     """
     jobs = list(jobs)
     wanted = tuple(f.strip().lower() for f in formats if f.strip())
@@ -248,6 +250,11 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
     display = _Display(jobs, wanted, console, console.is_terminal if show is None else show)
     results: list[JobResult | None] = [None] * len(jobs)
     checked = [_check(job, base) for job in jobs]
+
+    def event(index: int, message: str) -> None:
+        if message == "\0start" and on_start is not None:
+            on_start(jobs[index])
+        display.event(index, message)
 
     def finished(index: int, outcome: _Outcome) -> None:
         result = _result(jobs[index], checked[index], outcome)
@@ -267,9 +274,9 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
         if count == 1 or len(runnable) <= 1:
             for i, job, check in runnable:
                 finished(i, _render_job(i, job.report, check["params"], out, wanted,
-                                        check["data"], say=display.event, own_cwd=False))
+                                        check["data"], say=event, own_cwd=False))
         else:
-            _in_processes(runnable, out, wanted, count, display, finished)
+            _in_processes(runnable, out, wanted, count, event, finished)
     done = tuple(r for r in results if r is not None)
     return BatchSummary(done, time.perf_counter() - start, count)
 
@@ -323,7 +330,7 @@ def _context() -> Any:
 
 
 def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
-                  formats: tuple[str, ...], workers: int, display: _Display,
+                  formats: tuple[str, ...], workers: int, event: Callable[[int, str], None],
                   finished: Callable[[int, _Outcome], None]) -> None:
     context = _context()
     events = context.Queue()
@@ -334,7 +341,7 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                 index, message = events.get_nowait()
             except queue.Empty:
                 return
-            display.event(index, message)
+            event(index, message)
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_init_worker, initargs=(events,))

@@ -494,6 +494,10 @@ def run_due(
                                   todo=len(todo), names=", ".join(todo) or "-",
                                   current=sum(i.action == "skip" for i in run.items)))
 
+    def started(item: DueItem) -> None:
+        if not _err.is_terminal:  # a terminal has the live display instead
+            log.line(_("started {name}").format(name=item.stem))
+
     def report(item: DueItem) -> None:
         name = item.stem or f"{item.report} {item.params.get('period')}"
         if item.status == "skipped":
@@ -509,7 +513,8 @@ def run_due(
         _at_least_one("--jobs", jobs)
         formats = _check_formats(to.split(","))
         run = do_run_due(_date(date), out, data, formats, all_zones=all_zones, workers=jobs,
-                         wait=wait, on_item=report, on_plan=plan, console=_err)
+                         wait=wait, on_item=report, on_plan=plan, on_start=started,
+                         console=_err)
     except LockBusy as exc:
         log.error(str(exc), style="yellow")
         raise typer.Exit(LOCKED_EXIT) from None

@@ -326,10 +326,12 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
             workers: int | None = None, wait: bool = False,
             on_item: Callable[[DueItem], None] | None = None,
             console: Any = None, show: bool | None = None,
-            on_plan: Callable[[DueRun], None] | None = None) -> DueRun:
+            on_plan: Callable[[DueRun], None] | None = None,
+            on_start: Callable[[DueItem], None] | None = None) -> DueRun:
     """Render what is due and changed; log every due report; raise LockBusy if locked.
 
-    ``on_plan`` sees the decisions before anything renders (the log's start line).
+    ``on_plan`` sees the decisions before anything renders (the log's start line),
+    ``on_start`` each render as it starts.
     """
     from izreport.batch import Job, run_batch
 
@@ -375,7 +377,9 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
         by_job = {id(job): item for job, item in zip(jobs, todo, strict=True)}
         if jobs:
             run_batch(jobs, out, formats, data_dir, workers=workers, on_result=finished,
-                      console=console, show=show)
+                      console=console, show=show,
+                      on_start=None if on_start is None else
+                      lambda job: on_start(by_job[id(job)]))
         for item in due_forms(date, out, data_dir):
             run.items.append(item)
             _make_forms(item, out, data_dir, until)

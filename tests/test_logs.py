@@ -53,6 +53,9 @@ def test_a_failure_is_printed_once(data_copy: Path, tmp_path: Path) -> None:
     lines = result.output.splitlines()
     failed = [line for line in lines if "error: failed  monthly_2017-01" in line]
     assert len(failed) == 1
+    started = [n for n, line in enumerate(lines) if "started monthly_2017-01" in line]
+    assert len(started) == 1 and re.match(STAMP, lines[started[0]])
+    assert started[0] < lines.index(failed[0])
     detail = failed[0].split("monthly_2017-01: ", 1)[1][:60]
     assert sum(detail in line for line in lines) == 1  # the publish does not repeat it
     assert any("not published: monthly_2017-01: its render failed" in line for line in lines)
