@@ -197,9 +197,9 @@ def params(report: Annotated[str, typer.Argument(help=N_("Report name."), metava
         _fail(exc)
         return
     table = Table(_("parameter"), _("type"), _("default"), _("help"),
-                  title=f"{spec.name}: {spec.title}")
+                  title=f"{spec.name}: {spec.heading}")
     for p in spec.specs:
-        table.add_row(p.flag, p.type_label, json.dumps(p.default, ensure_ascii=False), p.help)
+        table.add_row(p.flag, p.type_label, json.dumps(p.default, ensure_ascii=False), p.text)
     _out.print(table)
 
 

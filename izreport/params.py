@@ -12,7 +12,8 @@ Every notebook under ``notebooks/`` with such a block is a report (no Python to 
 one). The declaration gives a pydantic model, used by the CLI before any kernel starts, by
 ``izreport params`` and by the tests that hold the notebook's ``parameters`` cell to it.
 
-Types: ``period`` (``kinds``: month, quarter, half, 9m, year, range), ``zone`` and
+``help_en`` and ``title_en`` give the English wording of ``help`` and ``title`` for
+``--lang en``. Types: ``period`` (``kinds``: month, quarter, half, 9m, year, range), ``zone`` and
 ``sector`` (checked against the data), ``bool``, ``int`` (``min``, ``max``), ``date``,
 ``str`` (``choices``). A report with a ``final`` parameter needs every hand-written
 section (``reports/<period>.md``) when it is true.
@@ -40,7 +41,7 @@ from pydantic import (
 
 from izreport.data import data_months, describe, fold, table_rows
 from izreport.errors import ParameterError, ScopeError
-from izreport.i18n import N_, _
+from izreport.i18n import N_, _, language
 from izreport.periods import Period, PeriodError, period_error
 from izreport.texts import read_texts
 
@@ -62,6 +63,12 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
+    help_en: str = ""
+
+    @property
+    def text(self) -> str:
+        """The help in the current language (``help_en`` when English and declared)."""
+        return self.help_en if self.help_en and language() == "en" else self.help
 
     @property
     def type_label(self) -> str:
@@ -186,6 +193,12 @@ class ReportSpec:
     path: Path
     title: str
     specs: tuple[ParamSpec, ...]
+    title_en: str = ""
+
+    @property
+    def heading(self) -> str:
+        """The title in the current language (``title_en`` when English and declared)."""
+        return self.title_en if self.title_en and language() == "en" else self.title
 
     @property
     def notebook(self) -> str:
@@ -223,7 +236,7 @@ def _spec_from(name: str, raw: dict[str, Any], where: Path) -> ParamSpec:
                                         types=", ".join(TYPES)))
     return ParamSpec(name=name, type=kind, default=raw.get("default"), help=raw.get("help", ""),
                      kinds=tuple(raw.get("kinds", ())), choices=tuple(raw.get("choices", ())),
-                     min=raw.get("min"), max=raw.get("max"))
+                     min=raw.get("min"), max=raw.get("max"), help_en=raw.get("help_en", ""))
 
 
 def read_report(path: Path) -> ReportSpec | None:
@@ -233,7 +246,8 @@ def read_report(path: Path) -> ReportSpec | None:
         return None
     specs = tuple(_spec_from(n, raw, path) for n, raw in meta["parameters"].items())
     name = meta.get("report") or path.stem.replace("_report", "").replace("_", "-")
-    return ReportSpec(name=name, path=path, title=meta.get("title", name), specs=specs)
+    return ReportSpec(name=name, path=path, title=meta.get("title", name), specs=specs,
+                      title_en=meta.get("title_en", ""))
 
 
 def reports(folder: Path | None = None) -> dict[str, ReportSpec]:

@@ -35,7 +35,7 @@ def parameter_rows(spec: ReportSpec) -> list[tuple[str, str]]:
     rows = []
     for p in spec.specs:
         option = p.flag if p.type == "bool" else f"{p.flag} {p.name.upper()}"
-        parts = [p.help] if p.help else []
+        parts = [p.text] if p.text else []
         parts.append(_("type: {type}").format(type=p.type_label))
         parts.append(_("default: {default}").format(default=_default(p)))
         if p.type == "bool":
@@ -69,7 +69,7 @@ class RenderCommand(Command):
         formatter.write_paragraph()
         with formatter.indentation():
             formatter.write_text(_("{title} (notebook {notebook}).").format(
-                title=spec.title, notebook=spec.notebook))
+                title=spec.heading, notebook=spec.notebook))
         with formatter.section(_("Parameters of the report")):
             formatter.write_dl(parameter_rows(spec))
         self.format_options(ctx, formatter)
@@ -82,7 +82,7 @@ class RenderCommand(Command):
 
     def _format_reports(self, formatter: _click.HelpFormatter) -> None:
         rows = [(name, _("{title}; parameters: {flags}").format(
-            title=spec.title, flags=", ".join(p.flag for p in spec.specs)))
+            title=spec.heading, flags=", ".join(p.flag for p in spec.specs)))
             for name, spec in sorted(reports().items())]
         with formatter.section(_("Reports")):
             formatter.write_dl(rows)

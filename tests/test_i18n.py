@@ -176,6 +176,17 @@ def test_report_help_is_made_from_the_declaration() -> None:
     monthly = " ".join(runner.invoke(app, ["--lang", "en", "render", "monthly", "--help"]
                                      ).output.split())
     assert "type: period (month)" in monthly and "--final" not in monthly
+    english = " ".join(runner.invoke(app, ["--lang", "en", "render", "half-year", "--help"]
+                                     ).output.split())
+    assert spec.title_en in english
+    for p in spec.specs:
+        assert " ".join(p.help_en.split()) in english and p.help not in english
+
+
+def test_every_report_declares_its_english_wording() -> None:
+    for spec in reports().values():
+        assert spec.title_en and spec.title_en != spec.title
+        assert all(p.help_en and p.help_en != p.help for p in spec.specs), spec.name
 
 
 def test_flags_take_no_value_or_a_yes_no_word() -> None:
