@@ -79,7 +79,7 @@ def _report_params(words: list[str]) -> dict[str, Any]:
         name, eq, value = word[2:].partition("=")
         if not eq:
             # a bare flag (--final) has no value; the report's declaration decides
-            has_value = i + 1 < len(words) and not words[i + 1].startswith("--")
+            has_value = i + 1 < len(words) and not words[i + 1].startswith("-")
             value = words[i + 1] if has_value else BARE_FLAG
             i += 1 if has_value else 0
         params[name.replace("-", "_")] = value
