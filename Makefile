@@ -17,7 +17,7 @@ LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0
 TEST_DEBS := chromium poppler-utils postgresql softhsm2 libreoffice-writer
 
-.PHONY: report test lint bench lock sample clean help lab
+.PHONY: report test lint bench lock sample clean help lab messages
 
 help:
 	@echo "make report   render the $(PERIOD) half-year report into outputs/"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench    run the benchmarks (one report; all zones in parallel; national-size store)"
 	@echo "make sample   regenerate the synthetic sample data in data/"
 	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
+	@echo "make messages extract the commands' messages, update and compile the vi catalogue"
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	@scripts/system-packages.sh $(RUNTIME_DEBS)
@@ -81,6 +82,15 @@ lock: $(VENV)/.dev
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links -o requirements-dev.txt pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-lab.txt requirements-lab.in
+
+# The commands' messages: English msgids in the code, Vietnamese in izreport.po (translate
+# the new empty msgstr entries after an update); the compiled .mo is committed, and a test
+# checks that it matches the .po and that the .po has every message of the code.
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o $(VENV)/izreport.pot .
+	$(BIN)/pybabel update -i $(VENV)/izreport.pot -d izreport/locale -D izreport -l vi \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d izreport/locale -D izreport
 
 clean:
 	rm -rf outputs/*.html outputs/*.pdf outputs/*.ipynb outputs/failed

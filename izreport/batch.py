@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from izreport.errors import IzReportError
+from izreport.i18n import _
 
 #: What a worker sends back for a job: files, timings and checked parameters, or an error.
 _Outcome = dict[str, Any]
@@ -170,10 +171,12 @@ class _Display:
                                  TextColumn("{task.fields[step]}"), TimeElapsedColumn(),
                                  console=console)
         self.steps = 1 + len(formats)
-        self.total = self.progress.add_task("[bold]all reports", total=len(jobs), step="",
+        everything = _markup(_("all reports"))
+        self.total = self.progress.add_task(f"[bold]{everything}",
+                                            total=len(jobs), step="",
                                             visible=len(jobs) > 1)
         self.tasks = [self.progress.add_task(_markup(job.label), total=self.steps,
-                                             step="queued", start=False) for job in jobs]
+                                             step=_("queued"), start=False) for job in jobs]
         self.done: set[int] = set()
 
     def __enter__(self) -> _Display:
@@ -191,9 +194,10 @@ class _Display:
         task = self.tasks[index]
         if message == "\0start":
             self.progress.start_task(task)
-            self.progress.update(task, step="starting")
+            self.progress.update(task, step=_("starting"))
             return
-        completed = 0 if message.startswith("executing") else None
+        executing = _("executing {notebook}").partition("{")[0]
+        completed = 0 if message.startswith(executing) else None
         if completed is None:
             current = self.progress.tasks[task].completed
             completed = min(current + 1, self.steps - 1)
@@ -205,8 +209,9 @@ class _Display:
         self.done.add(index)
         task = self.tasks[index]
         self.progress.start_task(task)
-        step = (f"[green]ok[/] {result.duration:.1f} s" if result.ok
-                else "[bold red]failed[/]")
+        ok, failed = _("ok"), _("failed")
+        step = (f"[green]{ok}[/] {result.duration:.1f} s" if result.ok
+                else f"[bold red]{failed}[/]")
         self.progress.update(task, completed=self.steps, step=step)
         self.progress.stop_task(task)
         self.progress.advance(self.total)
@@ -224,11 +229,13 @@ def _markup(text: str) -> str:
 def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] = ("html", "pdf"),
               data_dir: Path | str | None = None, workers: int | None = None,
               on_result: Callable[[JobResult], None] | None = None,
-              console: Any = None, show: bool | None = None) -> BatchSummary:
+              console: Any = None, show: bool | None = None,
+              on_start: Callable[[Job], None] | None = None) -> BatchSummary:
     """Render every job; returns when all have finished, whatever each one's outcome.
 
     ``workers`` defaults to :func:`default_workers`; ``show`` defaults to whether
-    ``console`` (default: a Rich console on stderr) is a terminal.
+    ``console`` (default: a Rich console on stderr) is a terminal. ``on_start`` hears
+    when a job's process starts it (a log line where there is no live display).
     """
     jobs = list(jobs)
     wanted = tuple(f.strip().lower() for f in formats if f.strip())
@@ -243,6 +250,11 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
     display = _Display(jobs, wanted, console, console.is_terminal if show is None else show)
     results: list[JobResult | None] = [None] * len(jobs)
     checked = [_check(job, base) for job in jobs]
+
+    def event(index: int, message: str) -> None:
+        if message == "\0start" and on_start is not None:
+            on_start(jobs[index])
+        display.event(index, message)
 
     def finished(index: int, outcome: _Outcome) -> None:
         result = _result(jobs[index], checked[index], outcome)
@@ -262,9 +274,9 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
         if count == 1 or len(runnable) <= 1:
             for i, job, check in runnable:
                 finished(i, _render_job(i, job.report, check["params"], out, wanted,
-                                        check["data"], say=display.event, own_cwd=False))
+                                        check["data"], say=event, own_cwd=False))
         else:
-            _in_processes(runnable, out, wanted, count, display, finished)
+            _in_processes(runnable, out, wanted, count, event, finished)
     done = tuple(r for r in results if r is not None)
     return BatchSummary(done, time.perf_counter() - start, count)
 
@@ -318,7 +330,7 @@ def _context() -> Any:
 
 
 def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
-                  formats: tuple[str, ...], workers: int, display: _Display,
+                  formats: tuple[str, ...], workers: int, event: Callable[[int, str], None],
                   finished: Callable[[int, _Outcome], None]) -> None:
     context = _context()
     events = context.Queue()
@@ -329,7 +341,7 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                 index, message = events.get_nowait()
             except queue.Empty:
                 return
-            display.event(index, message)
+            event(index, message)
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_init_worker, initargs=(events,))
@@ -346,7 +358,8 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                 try:
                     outcome = future.result()
                 except Exception as exc:  # the worker process died (BrokenProcessPool)
-                    outcome = {"error": f"worker process failed: {type(exc).__name__}: {exc}"}
+                    outcome = {"error": _("worker process failed: {kind}: {error}").format(
+                        kind=type(exc).__name__, error=exc)}
                 finished(futures[future], outcome)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

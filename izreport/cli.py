@@ -17,13 +17,44 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from izreport.errors import IzReportError, ParameterError, RenderError
+from izreport import __version__
+from izreport.cli_base import Command, Group, fail, print_error
+from izreport.errors import IzReportError, ParameterError
+from izreport.i18n import LANGUAGES, N_, _
 from izreport.params import BARE_FLAG
+from izreport.render_help import RenderCommand
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Reports of the Industrial Zones Management Board.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=Group, rich_markup_mode=None,
+                  help=N_("Reports of the Industrial Zones Management Board."))
 _err = Console(stderr=True)
 _out = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        _out.print(f"izreport {__version__}", highlight=False, markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="|".join(LANGUAGES),
+        help=N_("Language of messages and help: vi (default) or en; also IZREPORT_LANG "
+                "or LANG=en….")
+    )] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help=N_("Show the version and exit."))
+    ] = False,
+) -> None:
+    """--lang is applied before the arguments are read (izreport.cli_base); nothing here."""
+
+
+def _at_least_one(option: str, value: int | None) -> None:
+    """-j 0, --timeout 0: the same style as every other error."""
+    if value is not None and value < 1:
+        raise ParameterError(_("{option} must be at least 1, got {value}").format(
+            option=option, value=value))
 
 
 def _report_params(words: list[str]) -> dict[str, Any]:
@@ -38,16 +69,17 @@ def _report_params(words: list[str]) -> dict[str, Any]:
         word = words[i]
         if word in ("-p", "--parameters"):
             if i + 2 >= len(words):
-                raise ParameterError(f"'{word}' needs a name and a value")
+                raise ParameterError(_("{word!r} needs a name and a value").format(word=word))
             params[words[i + 1].replace("-", "_")] = words[i + 2]
             i += 3
             continue
         if not word.startswith("--") or len(word) == 2:
-            raise ParameterError(f"unexpected argument {word!r}; give parameters as --name value")
+            raise ParameterError(_("unexpected argument {word!r}; give parameters as --name "
+                                   "value").format(word=word))
         name, eq, value = word[2:].partition("=")
         if not eq:
             # a bare flag (--final) has no value; the report's declaration decides
-            has_value = i + 1 < len(words) and not words[i + 1].startswith("--")
+            has_value = i + 1 < len(words) and not words[i + 1].startswith("-")
             value = words[i + 1] if has_value else BARE_FLAG
             i += 1 if has_value else 0
         params[name.replace("-", "_")] = value
@@ -55,36 +87,39 @@ def _report_params(words: list[str]) -> dict[str, Any]:
     return params
 
 
-def _fail(exc: IzReportError) -> None:
-    _err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1 if isinstance(exc, RenderError) else 2)
+_fail = fail
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(cls=RenderCommand, help=N_(
+    "Render a report. Its parameters follow as options: --period 2021-H1 --zone \"Hòa Xá\". "
+    "izreport render REPORT --help lists them."),
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def render(
     ctx: typer.Context,
-    report: Annotated[str, typer.Argument(help="Report name, e.g. half-year.")],
-    to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf",
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    report: Annotated[str, typer.Argument(help=N_("Report name, e.g. half-year."),
+                                          metavar="REPORT")],
+    to: Annotated[str, typer.Option("--to", help=N_("Formats, comma-separated: html, pdf, "
+                                                    "docx."))] = "html,pdf",
+    out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
+    data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     all_zones: Annotated[bool, typer.Option(
-        "--all-zones", help="Also render one report per zone operating in the period.")] = False,
+        "--all-zones", help=N_("Also render one report per zone operating in the period."))
+    ] = False,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Renders at once with --all-zones (default: one per core).")
+        "--jobs", "-j", help=N_("Renders at once with --all-zones (default: one per core)."))
     ] = None,
     cell_timeout: Annotated[int | None, typer.Option(
-        "--cell-timeout", min=1, help="Giây tối đa cho một ô (mặc định: [render] trong "
-        "izreport.toml, 600).")] = None,
+        "--cell-timeout", help=N_("Most seconds for one cell (default: [render] in "
+                                  "izreport.toml, 600)."))] = None,
     timeout: Annotated[int | None, typer.Option(
-        "--timeout", min=1, help="Giây tối đa cho cả một báo cáo (mặc định: [render] "
-        "trong izreport.toml, 1800).")] = None,
+        "--timeout", help=N_("Most seconds for a whole report (default: [render] in "
+                             "izreport.toml, 1800)."))] = None,
 ) -> None:
-    """Render a report. Report parameters follow as options: --period 2021-H1 --zone "Hòa Xá"."""
     from izreport import runlog
     from izreport.batch import Job, JobResult, run_batch
     from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
     from izreport.due import data_months, inputs
-    from izreport.params import get_report, validate
+    from izreport.params import get_report, unknown_parameter, validate
     from izreport.render import _check_formats, zone_runs
 
     # through the environment, which every render worker inherits
@@ -92,11 +127,19 @@ def render(
         if seconds is not None:
             os.environ[env] = str(seconds)
     try:
+        for option, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout),
+                              ("--timeout", timeout)):
+            _at_least_one(option, value)
         render_limits()
+        spec = get_report(report)
         params = _report_params(list(ctx.args))
+        own = tuple(name for p in ctx.command.params for name in getattr(p, "opts", ())
+                    if name.startswith("--"))
+        for name in params:
+            if spec.spec(name) is None:
+                raise ParameterError(unknown_parameter(spec, name, own))
         runs = zone_runs(report, params, data) if all_zones else [params]
         formats = _check_formats(to.split(","))
-        spec = get_report(report)
         checked = [validate(spec, run, data) for run in runs]
         until = data_months(data)[-1]
     except IzReportError as exc:
@@ -110,36 +153,40 @@ def render(
             for fmt, path in result.files.items():
                 _out.print(f"{fmt:5} {out / path.name}", highlight=False, markup=False)
         else:
-            label = "error:" if len(checked) == 1 else f"failed: {escape(result.job.label)}:"
-            _err.print(f"[bold red]{label}[/] {escape(str(result.error))}", highlight=False,
-                       soft_wrap=True)
+            if len(checked) == 1:
+                print_error(str(result.error))
+            else:
+                print_error(_("{report} failed: {error}").format(report=result.job.label,
+                                                                 error=result.error))
 
     summary = run_batch([Job(report, v) for v in checked], out, formats, data, workers=jobs,
                         on_result=done, console=_err)
     if summary.failed and len(checked) > 1:
-        _err.print(f"[bold red]{len(summary.failed)} of {len(checked)} reports failed:[/] "
-                   + escape("; ".join(r.job.label for r in summary.failed)), highlight=False)
+        print_error(_("{failed} of {total} reports failed: {reports}").format(
+            failed=len(summary.failed), total=len(checked),
+            reports="; ".join(r.job.label for r in summary.failed)))
     if summary.failed:
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Write the synthetic sample data set (reproducible: same seed, same files)."))
 def sample(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the sample into.")
+    out: Annotated[Path, typer.Option("--out", help=N_("Folder to write the sample into."))
                    ] = Path("data"),
-    seed: Annotated[int, typer.Option(help="Random seed (the committed sample uses 2021).")
+    seed: Annotated[int, typer.Option(help=N_("Random seed (the committed sample uses 2021)."))
                     ] = 2021,
 ) -> None:
-    """Write the synthetic sample data set (reproducible: same seed, same files)."""
     from izreport.sample import generate
 
     for path in generate(out, seed=seed):
         _out.print(str(path), highlight=False, markup=False)
 
 
-@app.command()
-def params(report: Annotated[str, typer.Argument(help="Report name.")]) -> None:
-    """List a report's parameters with their types, defaults and help."""
+@app.command(cls=Command, help=N_("List a report's parameters with their types, defaults and "
+                                   "help."))
+def params(report: Annotated[str, typer.Argument(help=N_("Report name."), metavar="REPORT")]
+           ) -> None:
     from rich.table import Table
 
     from izreport.params import get_report
@@ -149,21 +196,24 @@ def params(report: Annotated[str, typer.Argument(help="Report name.")]) -> None:
     except IzReportError as exc:
         _fail(exc)
         return
-    table = Table("parameter", "type", "default", "help", title=f"{spec.name}: {spec.title}")
+    table = Table(_("parameter"), _("type"), _("default"), _("help"),
+                  title=f"{spec.name}: {spec.heading}")
     for p in spec.specs:
-        table.add_row(p.name, p.type_label, json.dumps(p.default, ensure_ascii=False), p.help)
+        table.add_row(p.flag, p.type_label, json.dumps(p.default, ensure_ascii=False), p.text)
     _out.print(table)
 
 
-@app.command()
+_DATA_HELP = N_("Data folder or database URL.")
+
+
+@app.command(cls=Command, help=N_(
+    "Write the blank monthly workbook sent to enterprises, one row per enterprise expected."))
 def template(
-    period: Annotated[str, typer.Option("--period", help="Month, YYYY-MM.")],
+    period: Annotated[str, typer.Option("--period", help=N_("Month, YYYY-MM."))],
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Workbook to write (default bao-cao-PERIOD.xlsx).")] = None,
-    data: Annotated[str | None, typer.Option(
-        "--data", help="Data folder or database URL.")] = None,
+        "--out", help=N_("Workbook to write (default bao-cao-PERIOD.xlsx)."))] = None,
+    data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
 ) -> None:
-    """Write the blank monthly workbook sent to enterprises, one row per enterprise expected."""
     from izreport.ingest import write_template
 
     try:
@@ -175,15 +225,15 @@ def template(
     _out.print(str(path), highlight=False, markup=False)
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Validate submissions and add them to the store's monthly reports: all files or nothing."))
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Submissions: .xlsx or .csv files.")],
-    data: Annotated[str | None, typer.Option(
-        "--data", help="Data folder or database URL.")] = None,
+    files: Annotated[list[Path], typer.Argument(help=N_("Submissions: .xlsx or .csv files."),
+                                                metavar="FILES")],
+    data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
     month: Annotated[str | None, typer.Option(
-        "--month", help="Expected month (YYYY-MM) of every file.")] = None,
+        "--month", help=N_("Expected month (YYYY-MM) of every file."))] = None,
 ) -> None:
-    """Validate submissions and add them to the store's monthly reports: all files or nothing."""
     from izreport.ingest import ingest as do_ingest
 
     try:
@@ -192,25 +242,26 @@ def ingest(
         _fail(exc)
         return
     for f in result.files:
-        blank = f", {f.blank} blank rows (not reported)" if f.blank else ""
-        _out.print(f"{f.path.name}: {f.month}, {f.added} added, {f.replaced} replaced, "
-                   f"{f.unchanged} unchanged{blank}", highlight=False)
+        blank = _(", {blank} blank rows (not reported)").format(blank=f.blank) if f.blank else ""
+        _out.print(_("{file}: {month}, {added} added, {replaced} replaced, {unchanged} "
+                     "unchanged{blank}").format(file=f.path.name, month=f.month, added=f.added,
+                                                replaced=f.replaced, unchanged=f.unchanged,
+                                                blank=blank), highlight=False)
     _out.print(result.summary(), highlight=False)
 
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Write the store's tables as CSV files (the exchange format) or an Excel workbook."))
 def export(
     tables: Annotated[list[str] | None, typer.Argument(
-        help="Tables (zones, zone_land, enterprises, monthly_reports, plans, projects); "
-             "none: all.")] = None,
+        help=N_("Tables (zones, zone_land, enterprises, monthly_reports, plans, projects); "
+                "none: all."), metavar="TABLES")] = None,
     out: Annotated[Path, typer.Option(
-        "--out", help="Folder for CSV files, or a .xlsx workbook (one sheet per table).")
+        "--out", help=N_("Folder for CSV files, or a .xlsx workbook (one sheet per table)."))
     ] = Path("xuat"),
-    data: Annotated[str | None, typer.Option(
-        "--data", help="Data folder or database URL.")] = None,
+    data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
 ) -> None:
-    """Write the store's tables as CSV files (the exchange format) or an Excel workbook."""
     from izreport.data import export as do_export
 
     try:
@@ -222,14 +273,17 @@ def export(
         _out.print(str(path), highlight=False, markup=False)
 
 
-@app.command()
+_KIND_HELP = N_("certificates, zone-land, plans or enterprises.")
+
+
+@app.command(cls=Command, help=N_(
+    "Take in investment certificates, zone land, plans or enterprise changes: all or nothing."))
 def intake(
-    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
-    files: Annotated[list[Path], typer.Argument(help="Filled workbooks (.xlsx) or .csv files.")],
-    data: Annotated[str | None, typer.Option(
-        "--data", help="Data folder or database URL.")] = None,
+    kind: Annotated[str, typer.Argument(help=_KIND_HELP, metavar="KIND")],
+    files: Annotated[list[Path], typer.Argument(
+        help=N_("Filled workbooks (.xlsx) or .csv files."), metavar="FILES")],
+    data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
 ) -> None:
-    """Take in investment certificates, zone land, plans or enterprise changes: all or nothing."""
     from izreport.intake import take_in
 
     try:
@@ -238,20 +292,20 @@ def intake(
         _fail(exc)
         return
     for r in results:
-        _out.print(f"{r.path.name}: {r.added} thêm, {r.replaced} thay, {r.unchanged} không đổi",
-                   highlight=False)
+        _out.print(_("{file}: {added} added, {replaced} replaced, {unchanged} unchanged").format(
+            file=r.path.name, added=r.added, replaced=r.replaced, unchanged=r.unchanged),
+            highlight=False)
 
 
-@app.command("intake-template")
+@app.command("intake-template", cls=Command, help=N_(
+    "Write an intake's blank workbook (prefilled with zones or indicators where it has them)."))
 def intake_template(
-    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
-    out: Annotated[Path, typer.Option("--out", help="Workbook to write.")],
+    kind: Annotated[str, typer.Argument(help=_KIND_HELP, metavar="KIND")],
+    out: Annotated[Path, typer.Option("--out", help=N_("Workbook to write."))],
     period: Annotated[str | None, typer.Option(
-        "--period", help="Month YYYY-MM (zone-land: the month; plans: its year).")] = None,
-    data: Annotated[str | None, typer.Option(
-        "--data", help="Data folder or database URL.")] = None,
+        "--period", help=N_("Month YYYY-MM (zone-land: the month; plans: its year)."))] = None,
+    data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
 ) -> None:
-    """Write an intake's blank workbook (prefilled with zones or indicators where it has them)."""
     from izreport.intake import write_template as write_intake_template
 
     try:
@@ -262,18 +316,20 @@ def intake_template(
     _out.print(str(path), highlight=False, markup=False)
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Make the industrial zone statistical forms (Biểu 2101, 2104, 2106…) sent to the "
+    "Ministry: one Excel file, one sheet per form; stops and gives both numbers when a "
+    "form's total differs from the report."))
 def forms(
-    period: Annotated[str, typer.Option("--period", help="Quý (2024-Q2) hoặc năm (2024).")],
+    period: Annotated[str, typer.Option("--period", help=N_("Quarter (2024-Q2) or year "
+                                                            "(2024)."))],
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Tệp Excel ghi ra (mặc định outputs/bieu-thong-ke_KỲ.xlsx).")] = None,
-    data: Annotated[str | None, typer.Option(
-        "--data", help="Thư mục dữ liệu hoặc URL cơ sở dữ liệu.")] = None,
+        "--out", help=N_("Excel file to write (default outputs/bieu-thong-ke_PERIOD.xlsx)."))
+    ] = None,
+    data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
     forms_dir: Annotated[Path | None, typer.Option(
-        "--forms", help="Thư mục biểu mẫu *.toml (mặc định: izreport/forms).")] = None,
+        "--forms", help=N_("Folder of *.toml form files (default: izreport/forms)."))] = None,
 ) -> None:
-    """Lập các biểu thống kê khu công nghiệp (Biểu 2101, 2104, 2106...) gửi Bộ: một tệp
-    Excel, mỗi biểu một trang; dừng và nêu cả hai số khi tổng biểu lệch với báo cáo."""
     from izreport.statforms import build
 
     target = out or Path("outputs") / f"bieu-thong-ke_{period}.xlsx"
@@ -285,16 +341,15 @@ def forms(
     _out.print(str(path), highlight=False, markup=False)
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Start the period's hand-written sections file (reports/<period>.md) for analysts. The "
+    "file gets every section heading with a placeholder; an existing file is never "
+    "overwritten. Section I may stay empty: the notebook then drafts it from the data."))
 def texts(
-    period: Annotated[str, typer.Option("--period", help="Report period, e.g. 2021-H2.")],
-    zone: Annotated[str | None, typer.Option("--zone", help="Zone, for a zone report.")] = None,
+    period: Annotated[str, typer.Option("--period", help=N_("Report period, e.g. 2021-H2."))],
+    zone: Annotated[str | None, typer.Option("--zone", help=N_("Zone, for a zone report."))
+                    ] = None,
 ) -> None:
-    """Start the period's hand-written sections file (reports/<period>.md) for analysts.
-
-    The file gets every section heading with a placeholder; an existing file is never
-    overwritten. Section I may stay empty: the notebook then drafts it from the data.
-    """
     from izreport import report as rp
     from izreport.texts import skeleton
 
@@ -302,7 +357,7 @@ def texts(
         ctx = rp.open_report(period, zone)
         path = ctx.texts.path
         if path.exists():
-            raise ParameterError(f"{path} already exists; edit it instead")
+            raise ParameterError(_("{path} already exists; edit it instead").format(path=path))
         title = f"Báo cáo {ctx.subject[0].lower()}{ctx.subject[1:]}: các mục viết tay"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(skeleton(title), encoding="utf-8")
@@ -312,26 +367,23 @@ def texts(
     _out.print(str(path), highlight=False, markup=False)
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Sign the report digitally (PAdES) as in Annex I of Decree 30/2020.\n\n"
+    "Signing key, signature and seal images: the signing table of izreport.toml.\n\n"
+    "PIN, password: the environment variables IZREPORT_SIGNER_PIN, IZREPORT_AGENCY_PIN, or "
+    "typed when asked.\n\nDrafts are not signed."))
 def sign(
-    pdf: Annotated[Path, typer.Argument(help="Tệp PDF bản chính thức (render với --final).")],
+    pdf: Annotated[Path, typer.Argument(
+        help=N_("The final report's PDF (rendered with --final)."), metavar="PDF")],
     as_: Annotated[str, typer.Option(
-        "--as", help="Ai ký: signer (người có thẩm quyền), agency (cơ quan, sau người ký), "
-                     "signer,agency (lần lượt cả hai), appendix (cơ quan ký phụ lục).")
+        "--as", help=N_("Who signs: signer (the person with authority), agency (the agency, "
+                        "after the signer), signer,agency (both in turn), appendix (the "
+                        "agency signs the appendix)."))
     ] = "signer,agency",
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Ghi ra tệp này (mặc định: X.ky-so.pdf bên cạnh X.pdf; tệp đã ký "
-                      "thì ký tiếp vào chính nó).")] = None,
+        "--out", help=N_("Write to this file (default: X.ky-so.pdf next to X.pdf; a signed "
+                         "file is signed again in place)."))] = None,
 ) -> None:
-    """Ký số báo cáo (PAdES) theo Phụ lục I Nghị định 30/2020.
-
-    Khóa ký, ảnh chữ ký và con dấu: bảng signing trong izreport.toml.
-
-    Mã PIN, mật khẩu: biến môi trường IZREPORT_SIGNER_PIN, IZREPORT_AGENCY_PIN,
-    hoặc nhập khi được hỏi.
-
-    Không ký dự thảo.
-    """
     from izreport.sign import load_signing
     from izreport.sign import sign as do_sign
 
@@ -342,23 +394,23 @@ def sign(
         for role in roles:  # each signature is one complete, atomic write
             done = do_sign(source, role, out=out, config=config)
             source = out = done.path
-            _out.print(f"đã ký  {done.field} ({role}) trang {done.page + 1}, "
-                       f"{done.time.isoformat()}: {done.path}", highlight=False, markup=False)
+            _out.print(_("signed {field} ({role}) page {page}, {time}: {path}").format(
+                field=done.field, role=role, page=done.page + 1, time=done.time.isoformat(),
+                path=done.path), highlight=False, markup=False)
     except IzReportError as exc:
         _fail(exc)
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Check digital signatures: signer, time, integrity, whether changed after signing.\n\n"
+    "Exit code 0 when every signature is valid and trusted and the document unchanged; 1 "
+    "if not."))
 def verify(
-    pdf: Annotated[Path, typer.Argument(help="Tệp PDF đã ký.")],
+    pdf: Annotated[Path, typer.Argument(help=N_("The signed PDF file."), metavar="PDF")],
     trust: Annotated[list[Path] | None, typer.Option(
-        "--trust", help="Chứng thư gốc (CA) tin cậy, PEM hoặc DER; thêm vào trust_roots "
-                        "của izreport.toml.")] = None,
+        "--trust", help=N_("Trusted root certificate (CA), PEM or DER; added to trust_roots "
+                           "of izreport.toml."))] = None,
 ) -> None:
-    """Kiểm tra chữ ký số: người ký, thời gian, toàn vẹn, có bị sửa sau khi ký không.
-
-    Mã thoát 0 khi mọi chữ ký hợp lệ, tin cậy và tài liệu không bị sửa; 1 nếu không.
-    """
     from izreport.sign import SignError, load_signing
     from izreport.sign import verify as do_verify
 
@@ -371,19 +423,22 @@ def verify(
         _fail(exc)
         return
     if not reports:
-        _err.print(f"[bold red]không có chữ ký số:[/] {escape(str(pdf))}", highlight=False)
+        print_error(_("no digital signature: {file}").format(file=pdf))
         raise typer.Exit(1)
     for r in reports:
-        when = r.time.isoformat() if r.time else "không rõ"
+        when = r.time.isoformat() if r.time else _("unknown time")
         checks = [
-            "toàn vẹn" if r.intact else "KHÔNG toàn vẹn (tệp bị thay đổi sau khi ký)",
-            "chữ ký hợp lệ" if r.valid else "chữ ký KHÔNG hợp lệ",
-            "chứng thư tin cậy" if r.trusted else "chứng thư CHƯA xác định là tin cậy",
-            "không bị sửa sau khi ký" if not r.changed_after else "BỊ SỬA sau khi ký",
+            _("intact") if r.intact else _("NOT intact (the file changed after signing)"),
+            _("signature valid") if r.valid else _("signature NOT valid"),
+            _("certificate trusted") if r.trusted else _("certificate NOT known to be trusted"),
+            _("not changed after signing") if not r.changed_after
+            else _("CHANGED after signing"),
         ]
-        mark = "[green]HỢP LỆ[/]" if r.ok else "[bold red]CÓ VẤN ĐỀ[/]"
-        _out.print(f"{mark} {escape(r.field)}: {escape(r.signer)}, ký lúc {when}; "
-                   + "; ".join(checks), highlight=False, soft_wrap=True)
+        valid, problem = _("VALID"), _("PROBLEM")
+        mark = f"[green]{valid}[/]" if r.ok else f"[bold red]{problem}[/]"
+        _out.print(f"{mark} " + escape(_("{field}: {signer}, signed at {time}").format(
+            field=r.field, signer=r.signer, time=when)) + "; " + escape("; ".join(checks)),
+            highlight=False, soft_wrap=True)
     if not all(r.ok for r in reports):
         raise typer.Exit(1)
 
@@ -391,108 +446,138 @@ def verify(
 def _date(text: str | None) -> Any:
     import datetime as dt
 
+    from izreport.params import parse_date
+
     if text is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ParameterError(f"--date: expected YYYY-MM-DD, got {text!r}") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise ParameterError(f"--date: {exc}") from None
 
 
-@app.command("run-due")
+@app.command("run-due", cls=Command, help=N_(
+    "Render the reports due on a date whose inputs changed; skip the others.\n\n"
+    "Exit codes: 0 done (or nothing to do), 1 a render or the publish failed, 2 bad "
+    "arguments or data, 75 another run-due holds the output folder's lock (nothing done)."))
 def run_due(
     date: Annotated[str | None, typer.Option(
-        "--date", help="Decide as on this day, YYYY-MM-DD (default: today).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
-    to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf",
+        "--date", help=N_("Decide as on this day, YYYY-MM-DD or DD/MM/YYYY (default: "
+                          "today)."))] = None,
+    out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
+    data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
+    to: Annotated[str, typer.Option("--to", help=N_("Formats, comma-separated: html, pdf, "
+                                                    "docx."))] = "html,pdf",
     all_zones: Annotated[bool, typer.Option(
-        "--all-zones", help="Also the zone reports of each due report.")] = False,
+        "--all-zones", help=N_("Also the zone reports of each due report."))] = False,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Renders at once (default: one per core).")] = None,
+        "--jobs", "-j", help=N_("Renders at once (default: one per core)."))] = None,
     publish_to: Annotated[Path | None, typer.Option(
-        "--publish", help="Then publish the outputs to this folder (as izreport publish).")
+        "--publish", help=N_("Then publish the outputs to this folder (as izreport publish)."))
     ] = None,
     wait: Annotated[bool, typer.Option(
-        "--wait", help="Wait for a run-due already running instead of exiting (75).")] = False,
+        "--wait", help=N_("Wait for a run-due already running instead of exiting (75)."))
+    ] = False,
 ) -> None:
-    """Render the reports due on a date whose inputs changed; skip the others.
-
-    Exit codes: 0 done (or nothing to do), 1 a render or the publish failed, 2 bad
-    arguments or data, 75 another run-due holds the output folder's lock (nothing done).
-    """
-    from izreport.due import LOCKED_EXIT, DueItem, LockBusy
+    from izreport.due import LOCKED_EXIT, DueItem, DueRun, LockBusy
     from izreport.due import run_due as do_run_due
+    from izreport.progress import EventLog
     from izreport.render import _check_formats
+
+    log = EventLog(_out, _err)
+
+    def plan(run: DueRun) -> None:
+        todo = [i.stem or f"{i.report} {i.params.get('period')}" for i in run.items
+                if i.action == "render"]
+        log.line(_("run-due {date}: {due} due, {todo} to render ({names}), {current} up to "
+                   "date").format(date=run.date.isoformat(), due=len(run.items),
+                                  todo=len(todo), names=", ".join(todo) or "-",
+                                  current=sum(i.action == "skip" for i in run.items)))
+
+    def started(item: DueItem) -> None:
+        if not _err.is_terminal:  # a terminal has the live display instead
+            log.line(_("started {name}").format(name=item.stem))
 
     def report(item: DueItem) -> None:
         name = item.stem or f"{item.report} {item.params.get('period')}"
         if item.status == "skipped":
-            _out.print(f"skipped {name}: {item.reason}", highlight=False, markup=False)
+            log.line(_("skipped {name}: {reason}").format(name=name, reason=item.reason))
         elif item.status == "ok":
-            took = f"{item.result.duration:.1f} s" if item.result is not None else ""
-            _out.print(f"ok      {name}: {item.reason} ({took})", highlight=False, markup=False)
+            took = f"{log.seconds(item.result.duration)} s" if item.result is not None else ""
+            log.line(_("ok      {name}: {reason} ({took})").format(name=name, reason=item.reason,
+                                                                 took=took))
         else:
-            _err.print(f"[bold red]failed[/]  {escape(name)}: {escape(str(item.error))}",
-                       highlight=False, soft_wrap=True)
+            log.error(_("failed  {name}: {error}").format(name=name, error=item.error))
 
     try:
+        _at_least_one("--jobs", jobs)
         formats = _check_formats(to.split(","))
         run = do_run_due(_date(date), out, data, formats, all_zones=all_zones, workers=jobs,
-                         wait=wait, on_item=report, console=_err)
+                         wait=wait, on_item=report, on_plan=plan, on_start=started,
+                         console=_err)
     except LockBusy as exc:
-        _err.print(f"[yellow]{escape(str(exc))}[/]", highlight=False, soft_wrap=True)
+        log.error(str(exc), style="yellow")
         raise typer.Exit(LOCKED_EXIT) from None
     except IzReportError as exc:
         _fail(exc)
         return
     for note in run.notes:
-        _err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        log.line(_("note: {note}").format(note=note), err=True)
     if not run.items:
-        _out.print("nothing due", highlight=False)
+        log.line(_("nothing due"))
     failed = len(run.failed)
-    if publish_to is not None:
-        failed += _publish(out, publish_to)
+    done = sum(i.status == "ok" for i in run.items)
+    skipped = sum(i.status == "skipped" for i in run.items)
+    if publish_to is not None:  # a failure above is not printed again by the publish
+        failed += _publish(out, publish_to, log, {str(i.stem) for i in run.failed})
+    log.line(_("run-due done: {done} rendered, {failed} failed, {skipped} up to date, "
+               "{seconds} s").format(done=done, failed=len(run.failed), skipped=skipped,
+                                     seconds=log.elapsed()))
     if failed:
         raise typer.Exit(1)
 
 
-def _publish(source: Path, to: Path) -> int:
-    """Publish and print what changed; 1 if the publish itself failed, else 0."""
+def _publish(source: Path, to: Path, log: Any = None, told: set[str] | None = None) -> int:
+    """Publish and print what changed; 1 if the publish itself failed, else 0.
+
+    ``told``: reports whose failure this run already printed (run-due), named only.
+    """
+    from izreport.progress import EventLog
     from izreport.publish import publish as do_publish
 
+    log = log or EventLog(_out, _err)
     try:
         result = do_publish(source, to)
     except OSError as exc:
-        _err.print(f"[bold red]publish failed:[/] {escape(str(exc))}", highlight=False,
-                   soft_wrap=True)
+        log.error(_("publish failed: {error}").format(error=exc))
         return 1
     for key in result.added:
-        _out.print(f"added     {key}", highlight=False, markup=False)
+        log.line(_("added     {key}").format(key=key))
     for key in result.updated:
-        _out.print(f"updated   {key} (earlier version kept)", highlight=False, markup=False)
+        log.line(_("updated   {key} (earlier version kept)").format(key=key))
     for stem, why in result.skipped:
-        _err.print(f"[yellow]not published:[/] {escape(stem)}: {escape(why)}", highlight=False,
-                   soft_wrap=True)
-    state = "updated" if result.swapped else "unchanged"
-    _out.print(f"site {state}: {result.site / 'index.html'} ({len(result.added)} added, "
-               f"{len(result.updated)} updated, {len(result.unchanged)} unchanged)",
-               highlight=False, markup=False)
+        if stem in (told or ()):
+            why = _("its render failed (the error is above)")
+        log.line(_("not published: {report}: {reason}").format(report=stem, reason=why),
+                 err=True)
+    state = _("updated") if result.swapped else _("unchanged")
+    log.line(_("site {state}: {index} ({added} added, {updated} updated, {unchanged} "
+               "unchanged)").format(state=state, index=result.site / "index.html",
+                                    added=len(result.added), updated=len(result.updated),
+                                    unchanged=len(result.unchanged)))
     return 0
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Publish complete renders (HTML and PDF) to the intranet folder, atomically.\n\n"
+    "Stable paths per report and period, an index.html in Vietnamese, earlier versions kept "
+    "under _cu/. Exit codes: 0 published (or nothing changed), 1 the publish failed, 2 the "
+    "output folder cannot be used."))
 def publish(
-    to: Annotated[Path, typer.Option("--to", help="The intranet folder (the site).")],
-    source: Annotated[Path, typer.Option("--from", help="Output folder to publish from.")
+    to: Annotated[Path, typer.Option("--to", help=N_("The intranet folder (the site)."))],
+    source: Annotated[Path, typer.Option("--from", help=N_("Output folder to publish from."))
                       ] = Path("outputs"),
 ) -> None:
-    """Publish complete renders (HTML and PDF) to the intranet folder, atomically.
-
-    Stable paths per report and period, an index.html in Vietnamese, earlier versions kept
-    under _cu/. Exit codes: 0 published (or nothing changed), 1 the publish failed,
-    2 the output folder cannot be used.
-    """
     try:
         failed = _publish(source, to)
     except IzReportError as exc:
@@ -502,21 +587,22 @@ def publish(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=Command, help=N_(
+    "Recent runs (from OUT/.state/runs.jsonl) and what is due now and next."))
 def status(
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
+    out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
+    data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     date: Annotated[str | None, typer.Option(
-        "--date", help="As on this day, YYYY-MM-DD (default: today).")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Runs to show.")] = 15,
+        "--date", help=N_("As on this day, YYYY-MM-DD or DD/MM/YYYY (default: today)."))] = None,
+    limit: Annotated[int, typer.Option("--limit", help=N_("Runs to show."))] = 15,
 ) -> None:
-    """Recent runs (from OUT/.state/runs.jsonl) and what is due now and next."""
     from rich.table import Table
 
     from izreport import runlog
     from izreport.due import decide, due_forms, next_due
 
     try:
+        _at_least_one("--limit", limit)
         day = _date(date)
         now = decide(day, out, data, formats=None)
         now.items += due_forms(day, out, data)
@@ -556,3 +642,7 @@ def status(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m izreport.cli
+    main()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from izreport.errors import DataError
+from izreport.i18n import _
 
 CONFIG_ENV = "IZREPORT_CONFIG"
 
@@ -88,11 +89,12 @@ def config_path() -> Path:
 def _section(path: Path, doc: dict[str, Any], name: str, cls: type) -> Any:
     table = doc.get(name)
     if not isinstance(table, dict):
-        raise DataError(f"{path}: missing table [{name}]")
+        raise DataError(_("{path}: missing table [{name}]").format(path=path, name=name))
     values = {}
     for f in fields(cls):
         if f.name not in table or table[f.name] in ("", None, []):
-            raise DataError(f"{path}: [{name}] is missing '{f.name}'")
+            raise DataError(_("{path}: [{name}] is missing '{name2}'").format(
+                path=path, name=name, name2=f.name))
         value = table[f.name]
         values[f.name] = tuple(str(v) for v in value) if isinstance(value, list) else value
     return cls(**values)
@@ -103,7 +105,8 @@ def _load(path: Path, mtime: float) -> Config:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
+        raise DataError(_("{path}: cannot read the configuration: {exc}").format(
+            path=path, exc=exc)) from exc
     return Config(
         path=path,
         board=_section(path, doc, "board", Board),
@@ -119,7 +122,8 @@ def load_config(path: Path | None = None) -> Config:
     try:
         mtime = path.stat().st_mtime
     except OSError as exc:
-        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
+        raise DataError(_("{path}: cannot read the configuration: {exc}").format(
+            path=path, exc=exc)) from exc
     return _load(path, mtime)
 
 
@@ -143,14 +147,15 @@ def _optional_table(path: Path, name: str, known: tuple[str, ...]) -> dict[str, 
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the configuration: {exc}") from exc
+        raise DataError(_("{path}: cannot read the configuration: {exc}").format(
+            path=path, exc=exc)) from exc
     table = doc.get(name)
     if table is not None and not isinstance(table, dict):
-        raise DataError(f"{path}: [{name}] must be a table")
+        raise DataError(_("{path}: [{name}] must be a table").format(path=path, name=name))
     unknown = sorted(set(table or {}) - set(known))
     if unknown:
-        raise DataError(f"{path}: [{name}] has unknown key(s) {', '.join(unknown)} "
-                        f"(known: {', '.join(known)})")
+        raise DataError(_("{path}: [{name}] has unknown key(s) {items} (known: {items2})").format(
+            path=path, name=name, items=', '.join(unknown), items2=', '.join(known)))
     return table
 
 
@@ -169,16 +174,18 @@ def store_settings(path: Path | None = None) -> StoreSettings:
     def folder(key: str, default: str) -> Path | None:
         value = table.get(key, default)
         if not isinstance(value, str):
-            raise DataError(f"{path}: [store] '{key}' must be a text (a folder)")
+            raise DataError(_("{path}: [store] '{key}' must be a text (a folder)").format(
+                path=path, key=key))
         return (base / value) if value else None
 
     url = table.get("url") or None
     if url is not None and (not isinstance(url, str) or "://" not in url):
-        raise DataError(f"{path}: [store] 'url' must be a database URL such as "
-                        "postgresql+psycopg://user@host/izreport")
+        raise DataError(_("{path}: [store] 'url' must be a database URL such as "
+                          "postgresql+psycopg://user@host/izreport").format(path=path))
     store, texts = folder("folder", "var/data"), folder("texts", "reports")
     if store is None or texts is None:
-        raise DataError(f"{path}: [store] 'folder' and 'texts' must not be empty")
+        raise DataError(_("{path}: [store] 'folder' and 'texts' must not be empty").format(
+            path=path))
     return StoreSettings(folder=store, url=url, seed=folder("seed", "data"), texts=texts)
 
 
@@ -206,7 +213,8 @@ def _seconds(where: str, key: str, value: Any) -> int:
     except ValueError:
         seconds = 0
     if seconds <= 0:
-        raise DataError(f"{where}: '{key}' phải là số giây nguyên dương (nhận được {value!r})")
+        raise DataError(_("{where}: '{key}' must be a positive whole number of seconds (got "
+                          "{value!r})").format(where=where, key=key, value=value))
     return seconds
 
 

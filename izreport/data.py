@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from izreport.errors import DataError, ScopeError
+from izreport.i18n import _
 from izreport.periods import Period
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: checks before a render skip it
@@ -130,15 +131,18 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
 
     path = folder / f"{name}.csv"
     if not path.is_file():
-        raise DataError(f"{path}: file missing (expected table '{name}')")
+        raise DataError(_("{path}: file missing (expected table '{name}')").format(
+            path=path, name=name))
     columns = _TABLES[name]
     try:
         header = pd.read_csv(path, nrows=0).columns
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: cannot be read as UTF-8 CSV: {exc}") from exc
+        raise DataError(_("{path}: cannot be read as UTF-8 CSV: {exc}").format(
+            path=path, exc=exc)) from exc
     missing = [c for c in columns if c not in header]
     if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise DataError(_("{path}: missing column(s) {items}").format(
+            path=path, items=', '.join(missing)))
     _check_field_counts(path, len(header))
     try:
         return pd.read_csv(path, usecols=list(columns), dtype=columns, keep_default_na=False,
@@ -152,8 +156,9 @@ def _check_field_counts(path: Path, expected: int) -> None:
     with open(path, encoding="utf-8", newline="") as fh:
         for line, row in enumerate(csv.reader(fh), start=1):
             if row and len(row) != expected:
-                raise DataError(f"{path}: line {line} has {len(row)} fields, the header has "
-                                f"{expected} (a stray or missing separator?)")
+                raise DataError(_("{path}: line {line} has {row} fields, the header has "
+                                  "{expected} (a stray or missing separator?)").format(
+                      path=path, line=line, row=len(row), expected=expected))
 
 
 def _first_bad_cell(path: Path, columns: dict[str, str]) -> str | None:
@@ -241,8 +246,10 @@ class Dataset:
         if len(orphans):
             row = orphans.index[0] + 2  # header is line 1
             raise DataError(
-                f"{self.folder / 'monthly_reports.csv'}: row {row}, column enterprise_id: "
-                f"'{orphans.iloc[0]['enterprise_id']}' is not in enterprises.csv"
+                _("{value}: row {row}, column enterprise_id: '{value2}' is not in "
+                  "enterprises.csv").format(
+                      value=self.folder / 'monthly_reports.csv', row=row,
+                      value2=orphans.iloc[0]['enterprise_id'])
             )
         return merged
 
@@ -254,7 +261,8 @@ class Dataset:
                 return _zone_from_row(row)
         known = ", ".join(f"{n} ({i})" for i, n in
                           zip(self.zones["zone_id"], self.zones["name"], strict=True))
-        raise ScopeError(f"unknown zone {key!r}; zones in the data: {known}")
+        raise ScopeError(_("unknown zone {key!r}; zones in the data: {known}").format(
+            key=key, known=known))
 
     def operating_zones(self, period: Period) -> list[Zone]:
         """Zones with at least one enterprise report in the period, in table order."""
@@ -267,8 +275,10 @@ class Dataset:
         first, last = self.months
         if period.first_month < first or period.last_month > last:
             raise ScopeError(
-                f"period {period} ({period.first_month}..{period.last_month}) is outside the "
-                f"data, which covers {first}..{last}"
+                _("period {period} ({first_month}..{last_month}) is outside the data, which "
+                  "covers {first}..{last}").format(
+                      period=period, first_month=period.first_month, last_month=period.last_month,
+                      first=first, last=last)
             )
 
     def select(self, months: tuple[str, ...] | list[str], zone_id: str | None = None
@@ -293,7 +303,7 @@ def data_months(source: Path | str | None = None) -> list[str]:
 
     No pandas: parameter checks and scheduling use it before any kernel starts.
     """
-    folder, _ = resolve(source)
+    folder, _url = resolve(source)
     if _exchange_folder(folder):
         return _csv_months(folder / "monthly_reports.csv")  # type: ignore[operator]
     import sqlalchemy as sa
@@ -309,7 +319,7 @@ def data_months(source: Path | str | None = None) -> list[str]:
     with store.reading() as conn:
         months = [m for m in conn.execute(sa.select(step.c.m)).scalars() if m is not None]
     if not months:
-        raise DataError(f"{store.label}: no monthly reports")
+        raise DataError(_("{label}: no monthly reports").format(label=store.label))
     return months
 
 
@@ -320,15 +330,16 @@ def _csv_months(path: Path) -> list[str]:
             column = next(reader).index("month")
             months = sorted({row[column] for row in reader if row})
     except (OSError, StopIteration, ValueError) as exc:
-        raise DataError(f"{path}: cannot read the months of the data: {exc}") from exc
+        raise DataError(_("{path}: cannot read the months of the data: {exc}").format(
+            path=path, exc=exc)) from exc
     if not months:
-        raise DataError(f"{path}: no monthly reports")
+        raise DataError(_("{path}: no monthly reports").format(path=path))
     return months
 
 
 def table_rows(source: Path | str | None, name: str) -> list[dict[str, str]]:
     """One table as text rows (empty cells as ''), without pandas, for parameter checks."""
-    folder, _ = resolve(source)
+    folder, _url = resolve(source)
     if _exchange_folder(folder):
         with open(folder / f"{name}.csv", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
             return list(csv.DictReader(fh))
@@ -348,7 +359,7 @@ def table_rows(source: Path | str | None, name: str) -> list[dict[str, str]]:
 def fingerprint(source: Path | str | None = None) -> dict[str, str]:
     """What identifies the data's state, for render fingerprints: the CSV files' hashes of an
     exchange folder, else the store's name and revision (it changes with every write)."""
-    folder, _ = resolve(source)
+    folder, _url = resolve(source)
     if _exchange_folder(folder):
         return {f"data/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
                 for path in sorted(folder.glob("*.csv"))}  # type: ignore[union-attr]
@@ -372,7 +383,8 @@ def export(out: Path, tables: Iterable[str] = (), source: Path | str | None = No
     names = list(tables) or list(_TABLES)
     unknown = [n for n in names if n not in _TABLES]
     if unknown:
-        raise DataError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(_TABLES)}")
+        raise DataError(_("unknown table(s) {items}; tables: {items2}").format(
+            items=', '.join(unknown), items2=', '.join(_TABLES)))
     ds = load(source)
     if out.suffix.lower() == ".xlsx":
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -398,8 +410,8 @@ def export(out: Path, tables: Iterable[str] = (), source: Path | str | None = No
 def read_csv_folder(folder: Path) -> Dataset:
     """Every table of a folder of exchange CSV files, checked as described above."""
     if not folder.is_dir():
-        raise DataError(f"{folder}: data folder not found (set {DATA_ENV} or run "
-                        "'izreport sample')")
+        raise DataError(_("{folder}: data folder not found (set {DATA_ENV} or run 'izreport "
+                          "sample')").format(folder=folder, DATA_ENV=DATA_ENV))
     return Dataset(folder=folder, **{name: _read_table(folder, name) for name in _TABLES})
 
 
@@ -459,10 +471,11 @@ def load(folder: Path | str | None = None, months: Iterable[str] | None = None) 
     reads only those months' monthly reports: a report's cost then follows its period, not
     the history (:func:`report_months` gives the months a report needs).
     """
-    source_folder, _ = resolve(folder)
+    source_folder, _url = resolve(folder)
     if source_folder is not None and not source_folder.is_dir() and folder is not None:
-        raise DataError(f"{source_folder}: data folder not found (set {DATA_ENV} or run "
-                        "'izreport sample')")
+        raise DataError(_("{source_folder}: data folder not found (set {DATA_ENV} or run "
+                          "'izreport sample')").format(
+                              source_folder=source_folder, DATA_ENV=DATA_ENV))
     if _exchange_folder(source_folder):
         return read_csv_folder(source_folder)  # type: ignore[arg-type]
     return read_store(open_store(folder), months)
@@ -476,7 +489,7 @@ def report_months(period: Period, history: int = 0) -> list[str]:
     months = [f"{y:04d}-{m:02d}" for y in range(first_year, int(period.last_month[:4]) + 1)
               for m in range(1, 13)]
     months = [m for m in months if m <= period.last_month]
-    for _ in range(history):
+    for _step in range(history):
         y, m = int(months[0][:4]), int(months[0][5:])
         months.insert(0, f"{y - (m == 1):04d}-{(m - 2) % 12 + 1:02d}")
     return months

@@ -44,6 +44,7 @@ from izreport import runlog
 from izreport.data import data_months
 from izreport.errors import IzReportError
 from izreport.files import atomic_write
+from izreport.i18n import _
 
 #: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
 LOCKED_EXIT = 75
@@ -76,8 +77,8 @@ def state_lock(out: Path | str, wait: bool = False) -> Iterator[Path]:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-            raise LockBusy(f"another izreport run-due is running on {out} "
-                           f"({holder or 'lock ' + str(path)}); nothing done") from None
+            raise LockBusy(_("another izreport run-due is running on {out} ({value}); nothing "
+                             "done").format(out=out, value=holder or 'lock ' + str(path))) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since {runlog.now_iso()}\n".encode(), 0)
         try:
@@ -120,14 +121,15 @@ def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False
     notes: list[str] = []
     planned: list[Planned] = []
     if not before:
-        notes.append(f"no data before {_month(date)}: nothing is due")
+        notes.append(_("no data before {month}: nothing is due").format(month=_month(date)))
         return planned, notes
     for spec in scheduled():
         period = latest_ending(spec.schedule, before)
         if period is None:
-            notes.append(f"{spec.name}: no {'/'.join(spec.schedule)} period has data yet")
+            notes.append(_("{report}: no period of its schedule ({shapes}) has data yet").format(
+                report=spec.name, shapes=", ".join(spec.schedule)))
             continue
-        why = f"latest {period.shape} with data to {period.last_month}"
+        why = _("latest period with data to {month}").format(month=period.last_month)
         planned += _with_zones(spec.name, str(period), why, data_dir, all_zones)
     return planned, notes
 
@@ -280,7 +282,7 @@ def decide(date: dt.date, out: Path | str, data_dir: Path | None = None,
             spec = get_report(p.report)
             values = validate(spec, dict(p.params), data_dir)
         except IzReportError as exc:
-            item.action, item.error, item.reason = "invalid", str(exc), "invalid parameters"
+            item.action, item.error, item.reason = "invalid", str(exc), _("invalid parameters")
             continue
         item.params, item.stem = values, spec.stem(values)
         current = inputs(p.report, values, data_dir)
@@ -290,14 +292,16 @@ def decide(date: dt.date, out: Path | str, data_dir: Path | None = None,
         missing = [f"{item.stem}.{fmt}" for fmt in wanted
                    if not (Path(out) / f"{item.stem}.{fmt}").is_file()]
         if not before:
-            item.reason = "never rendered"
+            item.reason = _("never rendered")
         elif before.get("fingerprint") != current.digest:
             changed = current.changes(before.get("parts"))
-            item.reason = "inputs changed: " + (", ".join(changed) or "fingerprint")
+            item.reason = _("inputs changed: {what}").format(what=", ".join(changed)
+                                                             or "fingerprint")
         elif missing:
-            item.reason = "output missing: " + ", ".join(missing)
+            item.reason = _("output missing: {files}").format(files=", ".join(missing))
         else:
-            item.action, item.reason = "skip", f"up to date (rendered {before.get('time')})"
+            item.action, item.reason = "skip", _("up to date (rendered {time})").format(
+                time=before.get("time"))
         item.parts = current.parts
     return run
 
@@ -306,13 +310,21 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
             formats: Sequence[str] = ("html", "pdf"), all_zones: bool = False,
             workers: int | None = None, wait: bool = False,
             on_item: Callable[[DueItem], None] | None = None,
-            console: Any = None, show: bool | None = None) -> DueRun:
-    """Render what is due and changed; log every due report; raise LockBusy if locked."""
+            console: Any = None, show: bool | None = None,
+            on_plan: Callable[[DueRun], None] | None = None,
+            on_start: Callable[[DueItem], None] | None = None) -> DueRun:
+    """Render what is due and changed; log every due report; raise LockBusy if locked.
+
+    ``on_plan`` sees the decisions before anything renders (the log's start line),
+    ``on_start`` each render as it starts.
+    """
     from izreport.batch import Job, run_batch
 
     out = Path(out)
     with state_lock(out, wait=wait):
         run = decide(date, out, data_dir, formats, all_zones)
+        if on_plan is not None:
+            on_plan(run)
         until = data_months(data_dir)[-1]
         for item in run.items:
             if item.action == "render":
@@ -350,7 +362,9 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
         by_job = {id(job): item for job, item in zip(jobs, todo, strict=True)}
         if jobs:
             run_batch(jobs, out, formats, data_dir, workers=workers, on_result=finished,
-                      console=console, show=show)
+                      console=console, show=show,
+                      on_start=None if on_start is None else
+                      lambda job: on_start(by_job[id(job)]))
         for item in due_forms(date, out, data_dir):
             run.items.append(item)
             _make_forms(item, out, data_dir, until)
@@ -412,19 +426,20 @@ def due_forms(date: dt.date, out: Path | str, data_dir: Path | None = None) -> l
     for period in forms_periods(date, data_months(data_dir)):
         stem = forms_stem(period)
         current = forms_inputs(period, data_dir)
-        item = DueItem(FORMS, {"period": period}, "latest quarter with data" if "-Q" in period
-                       else "latest year with December data", stem=stem,
+        item = DueItem(FORMS, {"period": period}, _("latest quarter with data") if "-Q" in period
+                       else _("latest year with December data"), stem=stem,
                        fingerprint=current.digest, parts=current.parts)
         before = state.get(stem) or {}
         if not before:
-            item.reason = "never made"
+            item.reason = _("never made")
         elif before.get("fingerprint") != current.digest:
-            item.reason = "inputs changed: " + (", ".join(current.changes(before.get("parts")))
-                                                or "fingerprint")
+            item.reason = _("inputs changed: {what}").format(
+                what=", ".join(current.changes(before.get("parts"))) or "fingerprint")
         elif not (Path(out) / f"{stem}.xlsx").is_file():
-            item.reason = f"output missing: {stem}.xlsx"
+            item.reason = _("output missing: {files}").format(files=f"{stem}.xlsx")
         else:
-            item.action, item.reason = "skip", f"up to date (made {before.get('time')})"
+            item.action, item.reason = "skip", _("up to date (made {time})").format(
+                time=before.get("time"))
         items.append(item)
     return items
 
@@ -489,8 +504,9 @@ def next_due(date: dt.date, data_dir: Path | None = None) -> list[NextDue]:
 
     def condition(month: str) -> str:
         if last is not None and month <= last:
-            return f"data for {month} are in"
-        return f"once data for {month} are ingested (data end {last})"
+            return _("data for {month} are in").format(month=month)
+        return _("once data for {month} are ingested (data end {last})").format(
+            month=month, last=last)
 
     for spec in scheduled():
         current = latest_ending(spec.schedule, before)

@@ -9,6 +9,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from izreport.i18n import _
+
 
 def atomic_write(path: Path, payload: bytes) -> None:
     """Write next to the target, fsync, then rename over it (and fsync the folder).
@@ -74,6 +76,7 @@ def checked_slug(value: str, what: str) -> str:
     from izreport.errors import DataError
 
     if not SLUG_RE.fullmatch(value):
-        raise DataError(f"{what} {value!r} không dùng được làm tên tệp: chỉ gồm chữ thường "
-                        "không dấu, chữ số và '-' (ví dụ hoa-xa)")
+        raise DataError(_("{what} {value!r} cannot be used in a file name: only lower-case "
+                          "letters without accents, digits and '-' (e.g. hoa-xa)").format(
+                              what=what, value=value))
     return value

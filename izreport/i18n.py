@@ -12,8 +12,10 @@ given on the command line applies to every message of that run.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import os
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +33,23 @@ def set_language(lang: str | None) -> None:
         raise ValueError(_("unknown language {lang!r}; use one of {langs}").format(
             lang=lang, langs=", ".join(LANGUAGES)))
     _chosen = _normal(lang) if lang else None
+    if _chosen:  # render workers and kernels are other processes: they read the environment
+        os.environ["IZREPORT_LANG"] = _chosen
+
+
+@contextlib.contextmanager
+def scope() -> Iterator[None]:
+    """Undo a ``--lang`` on leaving: one command's choice does not outlive it (tests run many)."""
+    global _chosen
+    saved, env = _chosen, os.environ.get("IZREPORT_LANG")
+    try:
+        yield
+    finally:
+        _chosen = saved
+        if env is None:
+            os.environ.pop("IZREPORT_LANG", None)
+        else:
+            os.environ["IZREPORT_LANG"] = env
 
 
 def language() -> str:

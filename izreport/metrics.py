@@ -19,6 +19,7 @@ import pandas as pd
 from izreport.catalogue import FLOWS, INDICATORS, Indicator
 from izreport.data import Dataset
 from izreport.errors import ReconciliationError
+from izreport.i18n import _
 from izreport.periods import Period
 
 __all__ = ["FLOWS", "INDICATORS", "Indicator", "Kpi", "aggregate", "breakdown", "covers",
@@ -208,11 +209,13 @@ def reconcile(ds: Dataset, period: Period, tolerance: float = 1e-6) -> None:
         for key in (*FLOWS, "workers", "enterprises"):
             got, want = float(parts[key].sum()), total[key]
             if abs(got - want) > tolerance * max(1.0, abs(want)):
-                label = "zones" if by == "zone_id" else "FDI + DDI"
-                problems.append(f"{key}: {label} add up to {got:,.3f}, province total is "
-                                f"{want:,.3f}")
+                label = _("zones") if by == "zone_id" else "FDI + DDI"
+                problems.append(_("{key}: {label} add up to {got:,.3f}, province total is "
+                                  "{want:,.3f}").format(key=key, label=label, got=got,
+                                                        want=want))
     if problems:
-        raise ReconciliationError(f"{period}: totals do not reconcile: " + "; ".join(problems))
+        raise ReconciliationError(_("{period}: totals do not reconcile: {problems}").format(
+            period=period, problems="; ".join(problems)))
 
 
 # --- months with missing submissions (monthly report) ------------------------------------------

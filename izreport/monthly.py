@@ -23,6 +23,7 @@ from izreport import report as rp
 from izreport.catalogue import FLOWS, INDICATORS
 from izreport.data import Dataset
 from izreport.errors import ParameterError
+from izreport.i18n import _
 from izreport.periods import Period
 from izreport.report import Kpis
 from izreport.values import Kpi
@@ -154,8 +155,8 @@ def open_report(period: str, zone: str | None = None, number: int | None = None,
     """Load the data for one month (``2021-06``), check the scope, compute the figures."""
     p = Period.parse(period)
     if p.kind != "month":
-        raise ParameterError(f"parameter 'period': '{period}' is a {p.kind}; the monthly "
-                             "report takes a month (2021-06)")
+        raise ParameterError(_("parameter 'period': {period!r} is not a month; the monthly "
+                               "report takes a month (2021-06)").format(period=period))
     # no hand-written sections, so never a draft for want of them
     base = rp.open_report(str(p), zone, number=number, issued=issued, data_dir=data_dir,
                           hand_written=False)

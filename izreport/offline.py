@@ -41,6 +41,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from izreport.errors import NetworkOutputError
+from izreport.i18n import _
 from izreport.notebook_display import LIVE_KEY
 
 _NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
@@ -364,7 +365,7 @@ def _short(url: str) -> str:
 
 
 def _more(count: int) -> str:
-    return f" (và {count} chỗ khác)" if count else ""
+    return _(" (and {count} more)").format(count=count) if count else ""
 
 
 def check_notebook(nb: Mapping[str, Any], name: str = "notebook",
@@ -374,10 +375,11 @@ def check_notebook(nb: Mapping[str, Any], name: str = "notebook",
     found = notebook_findings(nb, skip_tags)
     if found:
         label, first = found[0]
-        raise NetworkOutputError(
-            f"{name}: {label} hiển thị nội dung tải từ mạng ({first.what} "
-            f"{_short(first.url)}){_more(len(found) - 1)}; trang báo cáo phải xem được khi "
-            "không có mạng: hãy bỏ nội dung này khỏi ô")
+        raise NetworkOutputError(_(
+            "{name}: {label} shows content loaded from the network ({what} {url}){more}; the "
+            "report page must work without a network: remove this content from the cell"
+        ).format(name=name, label=label, what=first.what, url=_short(first.url),
+                 more=_more(len(found) - 1)))
 
 
 def check_page(html: str, name: str = "page", trusted_scripts: Collection[str] = ()) -> None:
@@ -390,6 +392,7 @@ def check_page(html: str, name: str = "page", trusted_scripts: Collection[str] =
     found = html_findings(html, trusted_scripts)
     if found:
         first = found[0]
-        raise NetworkOutputError(
-            f"{name}: trang xuất ra tải nội dung từ mạng ({first.what} {_short(first.url)})"
-            f"{_more(len(found) - 1)}; trang báo cáo phải xem được khi không có mạng")
+        raise NetworkOutputError(_(
+            "{name}: the exported page loads content from the network ({what} {url}){more}; "
+            "the report page must work without a network").format(
+                name=name, what=first.what, url=_short(first.url), more=_more(len(found) - 1)))

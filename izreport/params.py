@@ -17,7 +17,8 @@ notebook's ``parameters`` cell to it. ``schedule`` names the period shapes for w
 ``run-due`` renders the report once their last month has data (month, quarter, H1, H2, 9m,
 year); ``site`` places each shape in a folder of the published site under a heading.
 
-Types: ``period`` (``kinds``: month, quarter, half, 9m, year, range), ``zone`` and
+``help_en`` and ``title_en`` give the English wording of ``help`` and ``title`` for
+``--lang en``. Types: ``period`` (``kinds``: month, quarter, half, 9m, year, range), ``zone`` and
 ``sector`` (checked against the data), ``bool``, ``int`` (``min``, ``max``), ``date``,
 ``str`` (``choices``). A report with a ``final`` parameter needs every hand-written
 section (``reports/<period>.md``) when it is true.
@@ -26,6 +27,7 @@ section (``reports/<period>.md``) when it is true.
 from __future__ import annotations
 
 import datetime
+import difflib
 import json
 import os
 import re
@@ -46,7 +48,8 @@ from pydantic import (
 from izreport.data import data_months, describe, fold, table_rows
 from izreport.errors import ParameterError, ScopeError
 from izreport.files import slug
-from izreport.periods import SHAPES, Period
+from izreport.i18n import N_, _, language
+from izreport.periods import SHAPES, Period, PeriodError, period_error
 from izreport.texts import read_texts
 
 #: The value of an option given with no value on the command line (``--final``).
@@ -69,34 +72,109 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
+    help_en: str = ""
+
+    @property
+    def text(self) -> str:
+        """The help in the current language (``help_en`` when English and declared)."""
+        return self.help_en if self.help_en and language() == "en" else self.help
 
     @property
     def type_label(self) -> str:
+        """The type in the user's words: ``kỳ (nửa năm, năm)``, ``cờ``, ``số nguyên 1..9999``."""
+        label = _(_TYPE_WORDS.get(self.type, self.type))
         if self.kinds:
-            return f"{self.type} ({', '.join(self.kinds)})"
+            return f"{label} ({', '.join(_(_KIND_WORDS.get(k, k)) for k in self.kinds)})"
         if self.choices:
-            return f"{self.type} ({' | '.join(self.choices)})"
-        return self.type
+            return f"{label} ({' | '.join(self.choices)})"
+        if self.type == "int" and (self.min is not None or self.max is not None):
+            low = "" if self.min is None else self.min
+            high = "" if self.max is None else self.max
+            return f"{label} {low}..{high}"
+        return label
+
+    @property
+    def flag(self) -> str:
+        """The option that sets it on the command line: ``--all-zones`` for all_zones."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """Values to show in the help, made from the declaration."""
+        if self.type == "period":
+            return tuple(_EXAMPLES[k] for k in self.kinds if k in _EXAMPLES)
+        if self.type == "date":
+            return ("2021-07-05", "05/07/2021")
+        if self.type == "int":
+            return (str(self.min if self.min is not None else 1),)
+        if self.choices:
+            return self.choices
+        if self.type == "zone":
+            return ("\"Hòa Xá\"",)
+        return ()
 
 
+_TYPE_WORDS = {"period": N_("period"), "zone": N_("zone"), "sector": N_("sector"),
+               "bool": N_("flag"), "int": N_("whole number"), "date": N_("date"),
+               "str": N_("text")}
+_KIND_WORDS = {"month": N_("month"), "quarter": N_("quarter"), "half": N_("half-year"),
+               "9m": N_("nine months"), "year": N_("year"), "range": N_("range of months")}
 _EXAMPLES = {"month": "2021-06", "quarter": "2021-Q2", "half": "2021-H1", "9m": "2021-9M",
              "year": "2021", "range": "2021-01..2021-05"}
+#: Words a boolean parameter accepts after its flag (``--final``, ``--final true``).
+TRUE_WORDS = ("true", "yes", "1", "on", "có", "co")
+FALSE_WORDS = ("false", "no", "0", "off", "không", "khong")
 
 
 def _period_checker(kinds: tuple[str, ...]) -> Any:
     def check(value: str) -> str:
-        period = Period.parse(value)
+        accepted = ", ".join(f"{_EXAMPLES.get(k, '?')} ({_(_KIND_WORDS.get(k, k))})"
+                             for k in kinds)
+        try:
+            period = Period.parse(value)
+        except PeriodError as exc:  # name only the forms this report takes
+            raise ValueError(str(period_error(value, exc.reason, accepted or None))) from None
         if kinds and period.kind not in kinds:
-            accepted = ", ".join(f"{k} ({_EXAMPLES.get(k, '?')})" for k in kinds)
-            raise ValueError(f"'{value}' is a {period.kind}; this report takes: {accepted}")
+            raise ValueError(_("{value!r} is a {kind}; this report takes: {accepted}").format(
+                value=value, kind=_(_KIND_WORDS.get(period.kind, period.kind)),
+                accepted=accepted))
         return str(period)
     return check
 
 
 def _text_or_none(value: Any) -> Any:
     if value is not None and not isinstance(value, str):
-        raise ValueError(f"expected a name such as 'Hòa Xá', got {value!r}")
+        raise ValueError(_("expected a name such as 'Hòa Xá', got {value!r}").format(
+            value=value))
     return value or None
+
+
+def _flag(value: Any) -> Any:
+    """A boolean from the command line's words (true/false, có/không, 1/0)."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(_("a flag: give it alone (--final) or with true/false, got {value!r}"
+                           ).format(value=value))
+    return value
+
+
+def parse_date(value: Any) -> Any:
+    """A date as YYYY-MM-DD or, as written in Vietnam, DD/MM/YYYY."""
+    if not isinstance(value, str) or not value.strip():
+        return value or None
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{1,2}[/.]\d{1,2}[/.]\d{4}", text):
+            day, month, year = (int(x) for x in re.split(r"[/.]", text))
+            return datetime.date(year, month, day)
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_("expected a date as YYYY-MM-DD (2021-07-05) or DD/MM/YYYY "
+                           "(05/07/2021), got {value!r}").format(value=value)) from None
 
 
 def _annotation(spec: ParamSpec) -> Any:
@@ -106,11 +184,11 @@ def _annotation(spec: ParamSpec) -> Any:
     if spec.type in ("zone", "sector"):
         return Annotated[str | None, BeforeValidator(_text_or_none)]
     if spec.type == "bool":
-        return bool
+        return Annotated[bool, BeforeValidator(_flag)]
     if spec.type == "int":
         return Annotated[int | None, Field(ge=spec.min, le=spec.max)]
     if spec.type == "date":
-        return datetime.date | None
+        return Annotated[datetime.date | None, BeforeValidator(parse_date)]
     if spec.choices:
         return Literal[spec.choices] if spec.default is not None else Literal[spec.choices] | None
     return str | None
@@ -124,10 +202,16 @@ class ReportSpec:
     path: Path
     title: str
     specs: tuple[ParamSpec, ...]
+    title_en: str = ""
     #: period shapes run-due renders the report for (``periods.SHAPES``)
     schedule: tuple[str, ...] = ()
     #: shape -> (site folder, heading of the group in the site index)
     site: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def heading(self) -> str:
+        """The title in the current language (``title_en`` when English and declared)."""
+        return self.title_en if self.title_en and language() == "en" else self.title
 
     @property
     def notebook(self) -> str:
@@ -167,11 +251,12 @@ def _slug(text: str) -> str:
 def _spec_from(name: str, raw: dict[str, Any], where: Path) -> ParamSpec:
     kind = raw.get("type")
     if kind not in TYPES:
-        raise ParameterError(f"{where}: parameter '{name}' has type {kind!r}; types: "
-                             f"{', '.join(TYPES)}")
+        raise ParameterError(_("{where}: parameter {name!r} has type {kind!r}; types: {types}"
+                               ).format(where=where, name=name, kind=kind,
+                                        types=", ".join(TYPES)))
     return ParamSpec(name=name, type=kind, default=raw.get("default"), help=raw.get("help", ""),
                      kinds=tuple(raw.get("kinds", ())), choices=tuple(raw.get("choices", ())),
-                     min=raw.get("min"), max=raw.get("max"))
+                     min=raw.get("min"), max=raw.get("max"), help_en=raw.get("help_en", ""))
 
 
 def read_report(path: Path) -> ReportSpec | None:
@@ -183,7 +268,7 @@ def read_report(path: Path) -> ReportSpec | None:
     name = meta.get("report") or path.stem.replace("_report", "").replace("_", "-")
     schedule, site = _schedule_from(meta, specs, path)
     return ReportSpec(name=name, path=path, title=meta.get("title", name), specs=specs,
-                      schedule=schedule, site=site)
+                      title_en=meta.get("title_en", ""), schedule=schedule, site=site)
 
 
 def _schedule_from(meta: dict[str, Any], specs: tuple[ParamSpec, ...], where: Path
@@ -194,21 +279,24 @@ def _schedule_from(meta: dict[str, Any], specs: tuple[ParamSpec, ...], where: Pa
     schedule = meta.get("schedule") or []
     site = meta.get("site") or {}
     if not isinstance(schedule, list) or not isinstance(site, dict):
-        raise ParameterError(f"{where}: 'schedule' must be a list and 'site' an object")
+        raise ParameterError(_("{where}: 'schedule' must be a list and 'site' an object")
+                             .format(where=where))
     for shape in [*schedule, *site]:
         if shape not in SHAPES:
-            raise ParameterError(f"{where}: unknown period shape {shape!r} in the schedule or "
-                                 f"site; shapes: {', '.join(SHAPES)}")
+            raise ParameterError(_("{where}: unknown period shape {shape!r} in the schedule or "
+                                   "site; shapes: {shapes}").format(
+                where=where, shape=shape, shapes=", ".join(SHAPES)))
         kind = "half" if shape in ("H1", "H2") else shape
         if period is None or (kinds and kind not in kinds):
-            raise ParameterError(f"{where}: the schedule names {shape!r} but the report's "
-                                 f"period parameter does not take it")
+            raise ParameterError(_("{where}: the schedule names {shape!r} but the report's "
+                                   "period parameter does not take it").format(
+                where=where, shape=shape))
     places = []
     for shape, place in site.items():
         folder, title = (place or {}).get("folder", ""), (place or {}).get("title", "")
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(folder)) or not title:
-            raise ParameterError(f"{where}: site[{shape!r}] needs a folder (a-z, 0-9, -) "
-                                 f"and a title")
+            raise ParameterError(_("{where}: site[{shape!r}] needs a folder (a-z, 0-9, -) "
+                                   "and a title").format(where=where, shape=shape))
         places.append((shape, str(folder), str(title)))
     return tuple(schedule), tuple(places)
 
@@ -222,8 +310,10 @@ def reports(folder: Path | None = None) -> dict[str, ReportSpec]:
         if spec is None:
             continue
         if spec.name in found:
-            raise ParameterError(f"report name '{spec.name}' is declared by both "
-                                 f"{found[spec.name].path.name} and {path.name}")
+            raise ParameterError(_("report name {name!r} is declared by both {first} and "
+                                   "{second}").format(name=spec.name,
+                                                      first=found[spec.name].path.name,
+                                                      second=path.name))
         found[spec.name] = spec
     return found
 
@@ -240,8 +330,13 @@ def get_report(name: str) -> ReportSpec:
     try:
         return known[name]
     except KeyError:
-        raise ParameterError(
-            f"unknown report {name!r}; reports: {', '.join(sorted(known))}") from None
+        message = _("unknown report {name!r}; reports: {reports}").format(
+            name=name, reports=", ".join(sorted(known)))
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        if close:
+            message = _("{message}; did you mean {name!r}?").format(message=message,
+                                                                   name=close[0])
+        raise ParameterError(message) from None
 
 
 def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = None
@@ -254,20 +349,14 @@ def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = No
             if spec is not None and spec.type == "bool":
                 raw[name] = True
             elif spec is not None:
-                raise ParameterError(f"parameter '{name}' has no value")
+                raise ParameterError(_("parameter {name!r} has no value (e.g. {flag} {example})"
+                                       ).format(name=name, flag=spec.flag,
+                                                example=(spec.examples or ("…",))[0]))
     model = report.params
     try:
         checked = model(**raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            name = ".".join(str(x) for x in err["loc"]) or "?"
-            if err["type"] == "extra_forbidden":
-                known = ", ".join(model.model_fields)
-                problems.append(f"unknown parameter '{name}' (parameters: {known})")
-            else:
-                msg = str(err["msg"]).removeprefix("Value error, ")
-                problems.append(f"parameter '{name}': {msg}")
+        problems = [_problem(report, err) for err in exc.errors()]
         raise ParameterError("; ".join(problems)) from None
     values = checked.model_dump(mode="json")
     zone_id = _check_against_data(report, values, data_dir)
@@ -278,6 +367,46 @@ def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = No
     return values
 
 
+def _problem(report: ReportSpec, err: Any) -> str:
+    """One pydantic error in the user's words, naming the parameter and what it takes."""
+    name = ".".join(str(x) for x in err["loc"]) or "?"
+    value = err.get("input")
+    spec = report.spec(name)
+    kind = err["type"]
+    if kind == "extra_forbidden" or spec is None:
+        return unknown_parameter(report, name)
+    if kind == "value_error":
+        detail = str(err["ctx"]["error"]) if "ctx" in err else str(err["msg"])
+    elif kind in ("int_parsing", "int_from_float", "int_type"):
+        detail = _("expected a whole number, got {value!r}").format(value=value)
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        detail = _("must be from {min} to {max}, got {value!r}").format(
+            min=spec.min if spec.min is not None else "…",
+            max=spec.max if spec.max is not None else "…", value=value)
+    elif kind == "literal_error":
+        detail = _("must be one of {choices}, got {value!r}").format(
+            choices=", ".join(spec.choices), value=value)
+    else:
+        detail = _("invalid value {value!r} (type: {type})").format(value=value,
+                                                                     type=spec.type_label)
+    return _("parameter {name!r}: {detail}").format(name=name, detail=detail)
+
+
+def unknown_parameter(report: ReportSpec, name: str, options: tuple[str, ...] = ()) -> str:
+    """An unknown ``--name``: the nearest report parameter or command option, and the lists."""
+    flags = [s.flag for s in report.specs]
+    given = "--" + name.replace("_", "-")
+    close = difflib.get_close_matches(given, [*flags, *options], n=1, cutoff=0.6)
+    message = _("unknown parameter {name!r}").format(name=name)
+    if close:
+        message += "; " + _("did you mean {option}?").format(option=close[0])
+    message += " (" + _("parameters of {report}: {flags}").format(
+        report=report.name, flags=", ".join(flags))
+    if options:
+        message += "; " + _("options: {options}").format(options=", ".join(options))
+    return message + ")"
+
+
 def _check_texts(values: dict[str, Any], zone_id: str | None) -> None:
     """A final report needs every hand-written section (reports/<period>.md)."""
     texts = read_texts(values["period"], zone_id)
@@ -285,8 +414,9 @@ def _check_texts(values: dict[str, Any], zone_id: str | None) -> None:
         return
     if texts.missing:
         raise ParameterError(
-            f"parameter 'final': {texts.path.name} still lacks: {'; '.join(texts.missing)} "
-            "(render without --final for a draft marked DỰ THẢO)")
+            _("parameter 'final': {file} still lacks: {sections} (render without --final for "
+              "a draft marked DỰ THẢO)").format(file=texts.path.name,
+                                                sections="; ".join(texts.missing)))
 
 
 def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path | None
@@ -310,24 +440,29 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                     # planned zones or clusters that report elsewhere
                     reporting = {e["zone_id"] for e in table_rows(folder, "enterprises")}
                     known = ", ".join(z["name"] for z in zones if z["zone_id"] in reporting)
-                    raise ParameterError(f"parameter '{spec.name}': unknown zone {value!r}; "
-                                         f"zones: {known}")
+                    raise ParameterError(_("parameter {name!r}: unknown zone {value!r}; "
+                                           "zones: {known}").format(name=spec.name,
+                                                                    value=value, known=known))
                 values[spec.name], zone_id = match[0]["name"], match[0]["zone_id"]
             elif spec.type == "sector":
                 sectors = {(e["vsic"], e["sector"]) for e in table_rows(folder, "enterprises")}
                 match = [s for s in sorted(sectors) if fold(value) in (fold(s[0]), fold(s[1]))]
                 if not match:
                     known = "; ".join(f"{code} {name}" for code, name in sorted(sectors))
-                    raise ParameterError(f"parameter '{spec.name}': unknown sector {value!r}; "
-                                         f"sectors (VSIC): {known}")
+                    raise ParameterError(_("parameter {name!r}: unknown sector {value!r}; "
+                                           "sectors (VSIC): {known}").format(
+                                               name=spec.name, value=value, known=known))
                 values[spec.name] = match[0][0]
             elif spec.type == "period":
                 months = data_months(folder)
                 first, last = months[0], months[-1]
                 period = Period.parse(value)
                 if period.first_month < first or period.last_month > last:
-                    raise ParameterError(f"parameter '{spec.name}': {period} is outside the "
-                                         f"data, which covers {first}..{last}")
+                    raise ParameterError(_("parameter {name!r}: {period} is outside the data, "
+                                           "which covers {first}..{last}").format(
+                                               name=spec.name, period=period, first=first,
+                                               last=last))
     except OSError as exc:
-        raise ScopeError(f"cannot read the data {describe(folder)}: {exc}") from exc
+        raise ScopeError(_("cannot read the data {source}: {error}").format(
+            source=describe(folder), error=exc)) from exc
     return zone_id

@@ -14,16 +14,16 @@ from typing import Literal
 
 from izreport.errors import IzReportError
 from izreport.formatting import roman
+from izreport.i18n import N_, _
 
 __all__ = ["SHAPES", "Period", "PeriodError", "PeriodKind", "first_ending_after", "latest_ending",
-           "month_range", "shift_month"]
+           "month_range", "period_error", "shift_month"]
 
 PeriodKind = Literal["month", "quarter", "half", "9m", "year", "range"]
 
-_ACCEPTED = (
-    "2021-06 (tháng / month), 2021-Q2 (quý / quarter), 2021-H1 hoặc 2021-H2 (6 tháng / half), "
-    "2021-9M (9 tháng / nine months), 2021 (năm / year), "
-    "2021-01..2021-05 (các tháng trong cùng một năm / month range within one year)"
+_ACCEPTED = N_(
+    "2021-06 (month), 2021-Q2 (quarter), 2021-H1 or 2021-H2 (half-year), "
+    "2021-9M (nine months), 2021 (year), 2021-01..2021-05 (months within one year)"
 )
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
@@ -40,34 +40,43 @@ _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
 class PeriodError(IzReportError, ValueError):
     """A reporting period that cannot be parsed or does not fit in one calendar year."""
 
+    reason: str | None = None
 
-def _error(given: object, reason: str | None = None) -> PeriodError:
-    """Build an error that names the input, the reason and the accepted forms."""
+
+def period_error(given: object, reason: str | None = None, accepted: str | None = None
+           ) -> PeriodError:
+    """Build an error that names the input, the reason and the accepted forms.
+
+    ``accepted`` narrows the forms to those a report takes (``2021-H1, 2021``).
+    """
     detail = f" ({reason})" if reason else ""
-    return PeriodError(f"Kỳ báo cáo không hợp lệ: {given!r}{detail}. Dạng hợp lệ: {_ACCEPTED}.")
+    error = PeriodError(_("invalid period {given!r}{detail}; accepted forms: {accepted}").format(
+        given=given, detail=detail, accepted=accepted or _(_ACCEPTED)))
+    error.reason = reason
+    return error
 
 
 def _parse_month(text: str) -> tuple[int, int]:
     """Split a strict ``YYYY-MM`` code into (year, month)."""
     match = _MONTH_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
-        raise _error(text, "tháng phải có dạng YYYY-MM")
+        raise period_error(text, _("a month is written YYYY-MM"))
     year, month = int(match[1]), int(match[2])
     if not 1 <= month <= 12:
-        raise _error(text, "tháng phải từ 01 đến 12")
+        raise period_error(text, _("the month must be from 01 to 12"))
     return year, month
 
 
 def _invalid_reason(year: int, first: int, last: int) -> str | None:
     """Why these fields cannot form a period, or None if they can."""
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (year, first, last)):
-        return "năm và tháng phải là số nguyên"
+        return _("the year and months must be whole numbers")
     if not 1000 <= year <= 9999:
-        return "năm phải có 4 chữ số"
+        return _("the year must have 4 digits")
     if not (1 <= first <= 12 and 1 <= last <= 12):
-        return "tháng phải từ 1 đến 12"
+        return _("months must be from 1 to 12")
     if first > last:
-        return "tháng đầu không được sau tháng cuối"
+        return _("the first month must not come after the last")
     return None
 
 
@@ -86,18 +95,18 @@ class Period:
     def __post_init__(self) -> None:
         reason = _invalid_reason(self.year, self.first, self.last)
         if reason:
-            raise _error((self.year, self.first, self.last), reason)
+            raise period_error((self.year, self.first, self.last), reason)
 
     @classmethod
     def parse(cls, text: str) -> Period:
         """Read a period code such as ``2021-06``, ``2021-Q2``, ``2021-H1`` or ``2021``."""
         if not isinstance(text, str):
-            raise _error(text)
+            raise period_error(text)
         for pattern, form in _FORMS:
             match = pattern.fullmatch(text.strip())
             if match is not None:
                 return cls._from_match(text, form, [int(g) for g in match.groups()])
-        raise _error(text)
+        raise period_error(text)
 
     @classmethod
     def _from_match(cls, text: str, form: str, parts: list[int]) -> Period:
@@ -110,15 +119,15 @@ class Period:
             return cls._checked(text, year, parts[1], parts[1])
         if form == "quarter":
             if not 1 <= parts[1] <= 4:
-                raise _error(text, "quý phải từ 1 đến 4")
+                raise period_error(text, _("the quarter must be from 1 to 4"))
             return cls._checked(text, year, 3 * parts[1] - 2, 3 * parts[1])
         if form == "half":
             if parts[1] not in (1, 2):
-                raise _error(text, "nửa năm phải là H1 hoặc H2")
+                raise period_error(text, _("the half-year must be H1 or H2"))
             return cls._checked(text, year, 6 * parts[1] - 5, 6 * parts[1])
-        _, first, last_year, last = parts
+        _year, first, last_year, last = parts
         if last_year != year:
-            raise _error(text, "khoảng tháng phải nằm trong cùng một năm")
+            raise period_error(text, _("a range of months must stay within one year"))
         return cls._checked(text, year, first, last)
 
     @classmethod
@@ -126,7 +135,7 @@ class Period:
         """Construct, reporting a problem against the user's original text."""
         reason = _invalid_reason(year, first, last)
         if reason:
-            raise _error(text, reason)
+            raise period_error(text, reason)
         return cls(year, first, last)
 
     @property
@@ -213,10 +222,9 @@ class Period:
             return self.same_period_last_year()
         length = self.last - self.first + 1
         if self.first - length < 1:
-            raise PeriodError(
-                f"Không có kỳ liền trước cho {str(self)!r}: {length} tháng liền trước "
-                f"không nằm trọn trong năm {year} (previous range would cross the year)."
-            )
+            raise PeriodError(_(
+                "no previous period for {period!r}: the {length} months before it are not "
+                "all within {year}").format(period=str(self), length=length, year=year))
         return Period(year, self.first - length, self.first - 1)
 
     @property
@@ -278,7 +286,7 @@ def month_range(first: str, last: str) -> list[str]:
     """Inclusive ``YYYY-MM`` months from ``first`` to ``last``; unlike ``Period`` may span years."""
     start, end = _parse_month(first), _parse_month(last)
     if start > end:
-        raise _error(f"{first}..{last}", "tháng đầu không được sau tháng cuối")
+        raise period_error(f"{first}..{last}", _("the first month must not come after the last"))
     index = start[0] * 12 + start[1] - 1
     stop = end[0] * 12 + end[1] - 1
     return [_code(i // 12, i % 12 + 1) for i in range(index, stop + 1)]

@@ -48,6 +48,7 @@ from urllib.parse import quote
 from izreport import runlog
 from izreport.errors import IzReportError
 from izreport.files import slug
+from izreport.i18n import _
 
 MANIFEST = ".izreport-site.json"
 EARLIER = "_cu"
@@ -114,8 +115,8 @@ def candidates(out: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
         if rec.get("report") == "forms":  # workbooks for the ministry, not for the intranet
             continue
         if rec.get("result") != "ok":
-            skipped.append((stem, f"latest render failed ({rec.get('time')}): "
-                                  f"{rec.get('error') or 'no message'}"))
+            skipped.append((stem, _("latest render failed ({time}): {error}").format(
+                time=rec.get("time"), error=rec.get("error") or _("no message"))))
             continue
         files = rec.get("files") or {}
         problem = None
@@ -123,24 +124,24 @@ def candidates(out: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
             info = files.get(fmt)
             path = out / str(info.get("path")) if info else None
             if info is None:
-                problem = f"no {fmt.upper()} in its latest render"
+                problem = _("no {format} in its latest render").format(format=fmt.upper())
             elif path is None or not path.is_file():
-                problem = f"{info.get('path')} is missing"
+                problem = _("{path} is missing").format(path=info.get("path"))
             elif runlog.sha256_file(path) != info.get("sha256"):
-                problem = f"{info.get('path')} changed since its render"
+                problem = _("{path} changed since its render").format(path=info.get("path"))
             if problem:
                 break
         try:
             key, folder = site_key(str(rec.get("report")), rec.get("params") or {})
         except (KeyError, IzReportError) as exc:
-            problem = problem or f"cannot place it on the site: {exc}"
+            problem = problem or _("cannot place it on the site: {error}").format(error=exc)
         if problem:
             skipped.append((stem, problem))
             continue
         pdf = out / files["pdf"]["path"]
         signed, why = _signed_copy(pdf)
         if why:
-            skipped.append((f"{stem} (bản ký số)", why))
+            skipped.append((_("{report} (signed copy)").format(report=stem), why))
         ready.append(Candidate(key, folder, rec, out / files["html"]["path"], pdf, signed))
     return ready, skipped
 
@@ -159,9 +160,11 @@ def _signed_copy(pdf: Path) -> tuple[Path | None, str | None]:
         return None, None
     data, original = path.read_bytes(), pdf.read_bytes()
     if len(data) <= len(original) or data[:len(original)] != original:
-        return None, f"{path.name} không phải bản ký của {pdf.name} hiện có: không đăng"
+        return None, _("{signed} is not a signed copy of the present {pdf}: not published"
+                       ).format(signed=path.name, pdf=pdf.name)
     if not signatures_intact(data):
-        return None, f"{path.name}: chữ ký số không còn nguyên vẹn: không đăng"
+        return None, _("{signed}: the digital signature is no longer intact: not published"
+                       ).format(signed=path.name)
     return path, None
 
 
@@ -172,9 +175,9 @@ def publish(out: Path | str, to: Path | str, now: dt.datetime | None = None) -> 
     """Publish every complete render of ``out`` into the site folder ``to``, atomically."""
     out, target = Path(out), Path(to).absolute()
     if not out.is_dir():
-        raise PublishError(f"{out}: output folder not found")
+        raise PublishError(_("{out}: output folder not found").format(out=out))
     if target.exists() and not target.is_dir():
-        raise PublishError(f"{target}: exists and is not a folder")
+        raise PublishError(_("{target}: exists and is not a folder").format(target=target))
     check_target(out, target)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -220,21 +223,24 @@ def check_target(out: Path, target: Path) -> None:
     """
     src, dst = out.resolve(), target.resolve()
     if dst == src or dst.is_relative_to(src) or src.is_relative_to(dst):
-        raise PublishError(f"--to {target}: trùng, nằm trong hoặc chứa thư mục kết quả "
-                           f"--from {out}; trang phải là một thư mục riêng")
+        raise PublishError(_("--to {target}: is, is inside or contains the output folder --from "
+                             "{out}; the site must be a folder of its own").format(
+                                 target=target, out=out))
     if target.is_symlink():
-        raise PublishError(f"--to {target}: là liên kết (symlink) tới {dst}; hãy chỉ thẳng "
-                           "tới thư mục trang")
+        raise PublishError(_("--to {target}: is a link (symlink) to {dst}; point straight at the "
+                             "site folder").format(target=target, dst=dst))
     if not target.is_dir():
         return
     if not (target / MANIFEST).is_file() and any(target.iterdir()):
-        raise PublishError(f"--to {target}: thư mục có nội dung nhưng không phải trang do "
-                           f"izreport tạo (thiếu {MANIFEST}); chọn thư mục trống hoặc trang cũ")
-    for folder, subfolders, _ in os.walk(target):  # never follows symlinks
+        raise PublishError(_("--to {target}: the folder has content but is not a site made by "
+                             "izreport ({MANIFEST} missing); choose an empty folder or an "
+                             "earlier site").format(target=target, MANIFEST=MANIFEST))
+    for folder, subfolders, _files in os.walk(target):  # never follows symlinks
         for name in subfolders:
             if os.path.ismount(os.path.join(folder, name)):
-                raise PublishError(f"--to {target}: có ổ đĩa được gắn (mount) tại "
-                                   f"{os.path.join(folder, name)}; không đăng vào đó")
+                raise PublishError(_("--to {target}: a disk is mounted at {value}; nothing is "
+                                     "published there").format(
+                                         target=target, value=os.path.join(folder, name)))
 
 
 def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,

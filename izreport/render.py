@@ -30,6 +30,7 @@ from jupyter_core.utils import run_sync
 from izreport.config import RenderLimits, render_limits
 from izreport.data import DATA_ENV, URL_ENV
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
+from izreport.i18n import _
 from izreport.notebook_display import RENDER_ENV
 from izreport.params import get_report, validate
 
@@ -153,7 +154,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
     with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
         tmp = Path(tmp_name)
         executed = tmp / f"{stem}.ipynb"
-        say(f"executing {spec.notebook}")
+        say(_("executing {notebook}").format(notebook=spec.notebook))
         start = time.perf_counter()
         try:
             _execute(spec.path, executed, values, kernel.manager(),
@@ -164,7 +165,8 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
 
         prefetch.join()
         if prefetch.error is not None:
-            raise RenderError(f"cannot load the exporters: {prefetch.error}") from prefetch.error
+            raise RenderError(_("cannot load the exporters: {error}").format(
+                error=prefetch.error)) from prefetch.error
         import nbformat
 
         from izreport.export import (
@@ -180,14 +182,15 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             check_notebook(nb, spec.notebook, skip_tags={HIDDEN_TAG})
         except NetworkOutputError as exc:
             failed = _keep_failed(executed, out / "failed" / f"{stem}.ipynb")
-            raise NetworkOutputError(f"{exc} (notebook đã chạy được lưu tại {failed})") from exc
+            raise NetworkOutputError(_("{exc} (executed notebook kept at {failed})").format(
+                exc=exc, failed=failed)) from exc
         written = {"ipynb": executed}
         exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter,
                      "docx": ReportDocxExporter}
         for fmt in wanted:
-            say(f"writing {fmt.upper()}")
+            say(_("writing {format}").format(format=fmt.upper()))
             start = time.perf_counter()
-            body, _ = exporters[fmt]().from_notebook_node(
+            body, _resources = exporters[fmt]().from_notebook_node(
                 nb, resources={"metadata": {"name": stem}, "izreport_pdf": "pdf" in wanted})
             target = tmp / f"{stem}.{fmt}"
             if isinstance(body, str):
@@ -218,8 +221,8 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
-        raise ParameterError(f"unknown output format(s) {', '.join(unknown) or '(none)'}; "
-                             f"choose from {', '.join(FORMATS)}")
+        raise ParameterError(_("unknown output format(s) {value}; choose from {items}").format(
+            value=', '.join(unknown) or '(none)', items=', '.join(FORMATS)))
     return wanted
 
 
@@ -258,8 +261,8 @@ def _execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
 
     def failed(reason: str, exc: BaseException) -> RenderError:
         _keep_failed(executed, failed_copy)
-        return RenderError(f"{notebook.name}: {reason} (notebook đã chạy được lưu tại "
-                           f"{failed_copy})")
+        return RenderError(_("{notebook}: {reason} (executed notebook kept at {copy})").format(
+            notebook=notebook.name, reason=reason, copy=failed_copy))
 
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=values,
@@ -270,16 +273,19 @@ def _execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
     except PapermillExecutionError as exc:
         _keep_failed(executed, failed_copy)
         raise RenderError(
-            f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-            f"(executed notebook kept at {failed_copy})") from exc
+            _("{name} failed in cell {exec_count}: {ename}: {evalue} (executed notebook kept at "
+              "{failed_copy})").format(
+                  name=notebook.name, exec_count=exc.exec_count, ename=exc.ename, evalue=exc.evalue,
+                  failed_copy=failed_copy)) from exc
     except DeadKernelError as exc:
-        raise failed("kernel đã dừng đột ngột (hết bộ nhớ hoặc bị dừng) khi đang chạy",
+        raise failed(_("the kernel died while running (out of memory or killed)"),
                      exc) from exc
     except CellTimeoutError as exc:
         if time.monotonic() >= deadline - 1:
-            reason = f"vượt quá thời gian cho cả báo cáo ({limits.report_timeout} giây)"
+            reason = _("over the time for the whole report ({seconds} seconds)").format(
+                seconds=limits.report_timeout)
         else:
-            reason = f"một ô chạy quá {limits.cell_timeout} giây"
+            reason = _("a cell ran over {seconds} seconds").format(seconds=limits.cell_timeout)
         raise failed(reason, exc) from exc
 
 

@@ -35,6 +35,7 @@ from izreport.data import Dataset, Zone, load, report_months
 from izreport.display import activate, figure, table, text
 from izreport.errors import ParameterError
 from izreport.formatting import UNITS, number
+from izreport.i18n import _
 from izreport.periods import Period
 from izreport.tables import Html, Table, with_total
 from izreport.texts import PeriodTexts, read_texts, section_title
@@ -351,10 +352,11 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
     ds.check_period(p)
     z = ds.zone(zone) if zone else None
     if z is not None and metrics.totals(ds, p, z.zone_id) is None:
-        operating = ", ".join(x.name for x in ds.operating_zones(p)) or "không có"
-        raise ParameterError(
-            f"{z.title_vi} không có doanh nghiệp nào báo cáo trong {p.label_vi}, nên không có "
-            f"báo cáo của khu cho kỳ này (khu đang hoạt động trong kỳ: {operating})")
+        operating = ", ".join(x.name for x in ds.operating_zones(p)) or _("none")
+        raise ParameterError(_(
+            "no enterprise of {zone} reported in {period}, so the zone has no report for this "
+            "period (zones operating in the period: {operating})").format(
+                zone=z.title_vi, period=p.label_vi, operating=operating))
     texts = (read_texts(str(p), z.zone_id if z else None) if hand_written
              else PeriodTexts(Path(), {}, required=False))
     ctx = ReportContext(
@@ -365,8 +367,8 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
         document.default_issue_date(p.year, p.last),
     )
     if final and ctx.draft:
-        raise ParameterError(
-            f"--final: {texts.path.name} still lacks: {'; '.join(texts.missing)}")
+        raise ParameterError(_("--final: {file} still lacks: {sections}").format(
+            file=texts.path.name, sections="; ".join(texts.missing)))
     if z is None:
         metrics.reconcile(ds, p)
     numbering.reset()

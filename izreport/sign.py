@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from izreport.config import config_path
 from izreport.document import DRAFT_KEYWORD, FINAL_KEYWORD, SIGN_BOX_ID, SIGN_BOX_MM
 from izreport.errors import IzReportError
+from izreport.i18n import _
 
 ROLES = ("signer", "agency", "appendix")
 #: The signed copy sits beside the rendered PDF: ``half-year_2021-H1.ky-so.pdf``. The render
@@ -84,10 +85,11 @@ def load_signing(path: Path | None = None) -> SigningConfig:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SignError(f"{path}: không đọc được cấu hình: {exc}") from exc
+        raise SignError(_("{path}: cannot read the configuration: {exc}").format(
+            path=path, exc=exc)) from exc
     table = doc.get("signing")
     if not isinstance(table, dict):
-        raise SignError(f"{path}: thiếu bảng [signing]")
+        raise SignError(_("{path}: the [signing] table is missing").format(path=path))
     base = path.parent
 
     def where(value: Any) -> Path:
@@ -96,7 +98,7 @@ def load_signing(path: Path | None = None) -> SigningConfig:
 
     for key in ("signature_image", "seal_image", "seal_diameter_mm"):
         if key not in table:
-            raise SignError(f"{path}: [signing] thiếu '{key}'")
+            raise SignError(_("{path}: [signing] lacks '{key}'").format(path=path, key=key))
     keys = {}
     for role in ("signer", "agency"):
         sub = table.get(role) or {}
@@ -128,9 +130,10 @@ def _secret(source: KeySource, prompt: Prompt | None) -> str:
     if prompt is None and sys.stdin.isatty():
         prompt = getpass.getpass
     if prompt is None:
-        raise SignError(f"cần mã PIN/mật khẩu của khóa '{source.role}': đặt biến môi trường "
-                        f"{source.secret_env} hoặc chạy lệnh ở cửa sổ dòng lệnh để nhập")
-    return prompt(f"Mã PIN/mật khẩu khóa ký ({source.role}): ")
+        raise SignError(_("the PIN/password of the '{role}' key is needed: set the environment "
+                          "variable {secret_env} or run the command in a terminal to type it"
+                          ).format(role=source.role, secret_env=source.secret_env))
+    return prompt(_("PIN/password of the signing key ({role}): ").format(role=source.role))
 
 
 @contextmanager
@@ -140,13 +143,14 @@ def open_signer(source: KeySource, prompt: Prompt | None = None) -> Iterator[Any
 
     if source.pkcs12 is not None:
         if not source.pkcs12.is_file():
-            raise SignError(f"{source.pkcs12}: không thấy tệp khóa PKCS#12 ({source.role})")
+            raise SignError(_("{pkcs12}: PKCS#12 key file not found ({role})").format(
+                pkcs12=source.pkcs12, role=source.role))
         secret = _secret(source, prompt)
         signer = signers.SimpleSigner.load_pkcs12(str(source.pkcs12),
                                                   passphrase=secret.encode())
         if signer is None:
-            raise SignError(f"{source.pkcs12}: không mở được tệp PKCS#12 (sai mật khẩu "
-                            f"hoặc tệp hỏng)")
+            raise SignError(_("{pkcs12}: cannot open the PKCS#12 file (wrong password or damaged "
+                              "file)").format(pkcs12=source.pkcs12))
         yield signer
         return
     if source.pkcs11_module is not None:
@@ -160,16 +164,18 @@ def open_signer(source: KeySource, prompt: Prompt | None = None) -> Iterator[Any
                 str(source.pkcs11_module), user_pin=secret,
                 token_criteria=TokenCriteria(label=source.token_label))
         except (PKCS11Error, OSError, RuntimeError) as exc:
-            raise SignError(f"không mở được token PKCS#11 '{source.token_label}' qua "
-                            f"{source.pkcs11_module}: {type(exc).__name__} {exc}") from None
+            raise SignError(_("cannot open the PKCS#11 token '{token_label}' through "
+                              "{pkcs11_module}: {name} {exc}").format(
+                  token_label=source.token_label, pkcs11_module=source.pkcs11_module,
+                  name=type(exc).__name__, exc=exc)) from None
         try:
             yield PKCS11Signer(session, key_label=source.key_label,
                                cert_label=source.cert_label or source.key_label)
         finally:
             session.close()
         return
-    raise SignError(f"[signing.{source.role}]: chưa khai báo khóa ký (pkcs12 hoặc "
-                    f"pkcs11_module) trong izreport.toml")
+    raise SignError(_("[signing.{role}]: no signing key declared (pkcs12 or pkcs11_module) in "
+                      "izreport.toml").format(role=source.role))
 
 
 # --------------------------------------------------------------------------- the document
@@ -213,7 +219,8 @@ def signature_box(reader: Any) -> Placement:
             left, top = float(dest[2]), float(dest[3])
             width, height = SIGN_BOX_MM[0] * MM, SIGN_BOX_MM[1] * MM
             return Placement(page, (left, top - height, left + width, top))
-    raise SignError("tài liệu không có ô chữ ký (khối chữ ký của báo cáo chính thức)")
+    raise SignError(_("the document has no signature field (the signature block of a final "
+                      "report)"))
 
 
 def _keywords(reader: Any) -> str:
@@ -230,18 +237,20 @@ def check_signable(reader: Any, role: str) -> None:
     """Refuse drafts, and for the report itself anything but the issued PDF/A."""
     keywords = _keywords(reader)
     if DRAFT_KEYWORD in keywords:
-        raise SignError("không ký dự thảo: hoàn thiện các mục còn thiếu rồi render lại với "
-                        "--final --number N")
+        raise SignError(_("drafts are not signed: complete the missing sections, then render "
+                          "again with --final --number N"))
     if role == "appendix":
         return
     if FINAL_KEYWORD not in keywords or not _is_pdfa(reader):
-        raise SignError("chỉ ký bản chính thức: render báo cáo với --final --number N "
-                        "(PDF/A) rồi ký tệp đó")
+        raise SignError(_("only final reports are signed: render the report with --final "
+                          "--number N (PDF/A), then sign that file"))
     signed = {s.field_name for s in reader.embedded_signatures}
     if FIELDS[role] in signed:
-        raise SignError(f"tài liệu đã có chữ ký '{FIELDS[role]}'")
+        raise SignError(_("the document already has the signature '{value}'").format(
+            value=FIELDS[role]))
     if role == "agency" and FIELDS["signer"] not in signed:
-        raise SignError("cơ quan ký sau người có thẩm quyền: ký '--as signer' trước")
+        raise SignError(_("the agency signs after the person with authority: sign with '--as "
+                          "signer' first"))
 
 
 def _image_style(image: Path) -> Any:
@@ -249,7 +258,7 @@ def _image_style(image: Path) -> Any:
     from pyhanko.stamp import StaticStampStyle
 
     if not image.is_file():
-        raise SignError(f"{image}: không thấy tệp ảnh")
+        raise SignError(_("{image}: image file not found").format(image=image))
     return StaticStampStyle(background=PdfImage(str(image)), background_opacity=1.0,
                             border_width=0)
 
@@ -327,19 +336,22 @@ def sign(pdf: Path, role: str, out: Path | None = None, config: SigningConfig | 
     from pyhanko.sign import fields, signers
 
     if role not in ROLES:
-        raise SignError(f"vai trò ký '{role}' không có; chọn {', '.join(ROLES)}")
+        raise SignError(_("no signing role '{role}'; choose {items}").format(
+            role=role, items=', '.join(ROLES)))
     cfg = config or load_signing()
     target = out or signed_path(pdf)
     when = (now or dt.datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
     try:
         data = pdf.read_bytes()
     except OSError as exc:
-        raise SignError(f"{pdf}: không đọc được: {exc.strerror}") from None
+        raise SignError(_("{pdf}: cannot be read: {strerror}").format(
+            pdf=pdf, strerror=exc.strerror)) from None
     try:
         reader = PdfFileReader(io.BytesIO(data))
         check_signable(reader, role)
     except PdfReadError as exc:
-        raise SignError(f"{pdf}: không phải tệp PDF đọc được: {exc}") from None
+        raise SignError(_("{pdf}: not a readable PDF file: {exc}").format(
+            pdf=pdf, exc=exc)) from None
     if role == "signer":
         place = signature_box(reader)
         page, box, style = place.page, place.box, _image_style(cfg.signature_image)
@@ -356,7 +368,7 @@ def sign(pdf: Path, role: str, out: Path | None = None, config: SigningConfig | 
         page, box, style = 0, _appendix_box(reader), None
     key = cfg.keys.get("signer" if role == "signer" else "agency")
     if key is None:
-        raise SignError(f"[signing]: thiếu khóa cho '{role}'")
+        raise SignError(_("[signing]: no key for '{role}'").format(role=role))
     meta = signers.PdfSignatureMetadata(
         field_name=FIELDS[role], subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256", location=cfg.place or None,
@@ -378,7 +390,8 @@ def sign(pdf: Path, role: str, out: Path | None = None, config: SigningConfig | 
     except SignError:
         raise
     except Exception as exc:  # pyHanko, the token or the key: one line, nothing left
-        raise SignError(f"ký không thành công ({role}): {type(exc).__name__}: {exc}") from exc
+        raise SignError(_("signing failed ({role}): {name}: {exc}").format(
+            role=role, name=type(exc).__name__, exc=exc)) from exc
     finally:
         tmp.unlink(missing_ok=True)
         scratch.cleanup()
@@ -443,7 +456,8 @@ def verify(pdf: Path, trust_roots: tuple[Path, ...] = ()) -> list[SignatureRepor
         reader = PdfFileReader(io.BytesIO(pdf.read_bytes()), strict=False)
         sigs = list(reader.embedded_signatures)
     except (OSError, PdfReadError) as exc:
-        raise SignError(f"{pdf}: không đọc được tệp PDF: {exc}") from None
+        raise SignError(_("{pdf}: cannot read the PDF file: {exc}").format(
+            pdf=pdf, exc=exc)) from None
     reports = []
     for sig in sigs:
         ctx = ValidationContext(trust_roots=roots or None, allow_fetching=False)
@@ -451,7 +465,7 @@ def verify(pdf: Path, trust_roots: tuple[Path, ...] = ()) -> list[SignatureRepor
             status = validate_pdf_signature(sig, ctx)
         except (SignatureValidationError, ValueError, KeyError) as exc:
             reports.append(SignatureReport(sig.field_name, "?", None, False, False, False, True,
-                                           f"không kiểm tra được: {exc}"))
+                                           _("cannot be checked: {error}").format(error=exc)))
             continue
         level = status.modification_level
         changed = not status.docmdp_ok or level not in (

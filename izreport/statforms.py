@@ -29,6 +29,7 @@ from izreport.data import Dataset, load, report_months
 from izreport.errors import DataError, ParameterError, ReconciliationError
 from izreport.files import atomic_write
 from izreport.formatting import UNITS, number
+from izreport.i18n import _
 from izreport.periods import Period
 
 if TYPE_CHECKING:
@@ -68,25 +69,28 @@ class Column(BaseModel):
     def _consistent(self) -> Column:
         if self.source == "reports":
             if self.measure not in REPORT_MEASURES:
-                raise ValueError(f"chỉ tiêu '{self.measure}' không có trong báo cáo tháng "
-                                 f"(có: {', '.join(REPORT_MEASURES)})")
+                raise ValueError(_("the measure '{measure}' is not in the monthly report (there "
+                                   "are: {items})").format(
+                                       measure=self.measure, items=', '.join(REPORT_MEASURES)))
             if self.span == "end":
-                raise ValueError("số liệu báo cáo tháng lấy 'period' hoặc 'year'")
+                raise ValueError(_("monthly report figures take 'period' or 'year'"))
         else:
             if self.measure not in ("projects", "capital"):
-                raise ValueError(f"'{self.source}' chỉ có 'projects' hoặc 'capital'")
+                raise ValueError(_("'{source}' has only 'projects' or 'capital'").format(
+                    source=self.source))
             if self.measure == "capital" and self.ownership is None:
-                raise ValueError("vốn phải ghi ownership FDI hoặc DDI (không cộng USD với "
-                                 "đồng)")
+                raise ValueError(_("capital must give ownership FDI or DDI (USD and đồng are "
+                                   "never added)"))
             if (self.source == "register") != (self.span == "end"):
-                raise ValueError("register lấy span 'end'; certificates lấy 'period' hoặc "
-                                 "'year'")
+                raise ValueError(_("register takes span 'end'; certificates take 'period' or "
+                                   "'year'"))
         if self.unit != self.data_unit:
-            raise ValueError(f"đơn vị '{self.unit}' không đúng: số liệu này tính bằng "
-                             f"'{self.data_unit}' (không quy đổi)")
+            raise ValueError(_("wrong unit '{unit}': these figures are in '{data_unit}' (not "
+                               "converted)").format(unit=self.unit, data_unit=self.data_unit))
         if self.check is not None and self.source == "reports" and \
                 self.check not in REPORT_MEASURES:
-            raise ValueError(f"check '{self.check}' không phải chỉ tiêu của báo cáo")
+            raise ValueError(_("check '{check}' is not a measure of the report").format(
+                check=self.check))
         return self
 
     @property
@@ -141,7 +145,8 @@ class Form(BaseModel):
     @model_validator(mode="after")
     def _sheet_name(self) -> Form:
         if len(self.sheet) > 31 or any(c in self.sheet for c in "[]:*?/\\"):
-            raise ValueError(f"tên trang '{self.sheet}' quá 31 ký tự hoặc có ký tự cấm")
+            raise ValueError(_("the sheet name '{sheet}' is longer than 31 characters or has a "
+                               "forbidden character").format(sheet=self.sheet))
         return self
 
 
@@ -150,23 +155,27 @@ def load_forms(folder: Path | None = None) -> list[tuple[Path, Form]]:
     folder = folder or FORMS_DIR
     paths = sorted(folder.glob("*.toml"))
     if not paths:
-        raise DataError(f"{folder}: không có tệp biểu mẫu (*.toml) nào")
+        raise DataError(_("{folder}: no form files (*.toml)").format(folder=folder))
     forms = []
     for path in paths:
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
             forms.append((path, Form.model_validate(doc)))
         except tomllib.TOMLDecodeError as exc:
-            raise DataError(f"{path}: tệp TOML sai cú pháp: {exc}") from None
+            raise DataError(_("{path}: TOML syntax error: {exc}").format(
+                path=path, exc=exc)) from None
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = list(err["loc"])
-            place = (f"cột {loc[1] + 1}" if loc[:1] == ["columns"] and len(loc) > 1
-                     and isinstance(loc[1], int) else "")
+            place = (_("column {number}").format(number=loc[1] + 1)
+                     if loc[:1] == ["columns"] and len(loc) > 1 and isinstance(loc[1], int)
+                     else "")
             rest = ".".join(str(p) for p in loc[2 if place else 0:])
-            place = ", ".join(x for x in (place, f"mục {rest}" if rest else "") if x)
+            place = ", ".join(x for x in (place, _("item {key}").format(key=rest) if rest else "")
+                              if x)
             msg = str(err["msg"]).removeprefix("Value error, ")
-            raise DataError(f"{path}: {place or 'toàn biểu'}: {msg}") from None
+            raise DataError(_("{path}: {value}: {msg}").format(
+                path=path, value=place or _("the whole form"), msg=msg)) from None
     return forms
 
 
@@ -242,8 +251,8 @@ def form_zones(ds: Dataset, period: Period, form: Form) -> list[str]:
     if form.zones is not None:
         unknown = [z for z in form.zones if z not in set(kcn["zone_id"])]
         if unknown:
-            raise DataError(f"biểu {form.form}: khu công nghiệp không có trong dữ liệu: "
-                            f"{', '.join(unknown)}")
+            raise DataError(_("form {form}: zones not in the data: {items}").format(
+                form=form.form, items=', '.join(unknown)))
         return list(form.zones)
     last_day = _bounds(period)[1]
     certified = set(ds.projects.loc[ds.projects["certificate_date"] <= last_day, "zone_id"])
@@ -402,11 +411,11 @@ def build(period: str, out: Path, data: Path | str | None = None,
 
     p = Period.parse(period)
     if p.kind not in ("quarter", "year"):
-        raise ParameterError(f"--period: biểu thống kê lập theo quý (2024-Q2) hoặc năm "
-                             f"(2024), không theo '{period}'")
+        raise ParameterError(_("--period: statistical forms are made for a quarter (2024-Q2) or "
+                               "a year (2024), not for '{period}'").format(period=period))
     forms = [(path, f) for path, f in load_forms(forms_dir) if p.kind in f.periods]
     if not forms:
-        raise ParameterError(f"không có biểu nào lập cho {p.label_vi}")
+        raise ParameterError(_("no form is made for {label_vi}").format(label_vi=p.label_vi))
     ds = load(data, months=report_months(p))
     ds.check_period(p)
     filled = [fill(ds, p, path, form) for path, form in forms]

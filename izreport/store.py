@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from izreport.errors import DataError
+from izreport.i18n import _
 
 #: The embedded store's file inside a data folder.
 DB_NAME = "izreport.sqlite"
@@ -301,7 +302,8 @@ def make_engine(url: str) -> sa.Engine:
     try:
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     except (sa.exc.ArgumentError, ImportError) as exc:
-        raise DataError(f"database URL {hide_password(url)!r}: {exc}") from exc
+        raise DataError(_("database URL {url!r}: {exc}").format(
+            url=hide_password(url), exc=exc)) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -328,14 +330,14 @@ def open_store(folder: Path | None = None, url: str | None = None, *,
     (a broken CSV file) is removed again if this call created it: nothing half-made stays.
     """
     if url is None and folder is None:
-        raise DataError("no data folder or database URL given")
+        raise DataError(_("no data folder or database URL given"))
     created = False
     if url is None:
         assert folder is not None
         path = folder / DB_NAME
         if not path.exists():
             if not create:
-                raise DataError(f"{path}: no store in the data folder")
+                raise DataError(_("{path}: no store in the data folder").format(path=path))
             folder.mkdir(parents=True, exist_ok=True)
             created = True
         url = sqlite_url(folder)
@@ -347,14 +349,16 @@ def open_store(folder: Path | None = None, url: str | None = None, *,
         if _is_empty(store):
             source = seed or folder
             if source is None or not any(source.glob("*.csv")):
-                raise DataError(f"{label}: the store is empty and there is no sample to fill "
-                                f"it from (CSV files in {source})")
+                raise DataError(_("{label}: the store is empty and there is no sample to fill it "
+                                  "from (CSV files in {source})").format(
+                                      label=label, source=source))
             seed_from_csv(store, source)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         if created:
             _remove_sqlite(folder)  # type: ignore[arg-type]
-        raise DataError(f"{label}: cannot open the store: {exc.orig}") from exc
+        raise DataError(_("{label}: cannot open the store: {orig}").format(
+            label=label, orig=exc.orig)) from exc
     except BaseException:
         engine.dispose()
         if created:
@@ -392,7 +396,7 @@ def seed_from_csv(store: Store, folder: Path) -> None:
     from izreport import data
 
     ds = data.read_csv_folder(folder)
-    _ = ds.reports  # every report row names a known enterprise
+    ds.reports  # noqa: B018 - reading it checks that every report row names a known enterprise
     digest = data.csv_digest(folder)
     with store.writing() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(zones)).scalar():
@@ -403,8 +407,8 @@ def seed_from_csv(store: Store, folder: Path) -> None:
                 for start in range(0, len(rows), 50_000):
                     conn.execute(table.insert(), rows[start:start + 50_000])
             except sa.exc.IntegrityError as exc:
-                raise DataError(f"{folder / (name + '.csv')}: breaks a rule of the store: "
-                                f"{_first_line(exc.orig)}") from exc
+                raise DataError(_("{value}: breaks a rule of the store: {orig}").format(
+                    value=folder / (name + '.csv'), orig=_first_line(exc.orig))) from exc
         record_audit(conn, action="seed", table_name="*", file_name=str(folder.name),
                      sha256=digest, month=None, rows=len(ds.monthly_reports),
                      added=len(ds.monthly_reports), replaced=0, unchanged=0, blank=0,

@@ -24,6 +24,7 @@ from typing import Any
 from izreport.data import fold
 from izreport.errors import DataError
 from izreport.files import checked_slug
+from izreport.i18n import _
 
 TEXTS_ENV = "IZREPORT_TEXTS"
 #: Written into new files; a section still containing it counts as not written.
@@ -181,9 +182,10 @@ def _refuse_images(path: Path, text: str) -> None:
     for url in _images(mistune.create_markdown(renderer=None)(text)):
         if not url.strip().lower().startswith("data:"):
             line = next((n for n, t in enumerate(text.splitlines(), 1) if url in t), None)
-            where = f"{path}, dòng {line}" if line else str(path)
-            raise DataError(f"{where}: không dùng được ảnh {url!r}: báo cáo không tải gì từ "
-                            "mạng hay từ tệp ngoài (chỉ nhận ảnh nhúng dạng data:)")
+            where = _("{path}, line {line}").format(path=path, line=line) if line else str(path)
+            raise DataError(_("{where}: the image {url!r} cannot be used: the report loads "
+                              "nothing from the network or from other files (only embedded data: "
+                              "images)").format(where=where, url=url))
 
 
 def skeleton(title: str, situation: str = "") -> str:

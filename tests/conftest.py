@@ -20,6 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
 
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English (the msgids) for tests that check their wording; Vietnamese,
+    the default, is checked against the catalogue in test_i18n."""
+    monkeypatch.setenv("IZREPORT_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def dataset() -> data.Dataset:
     return data.load(DATA)

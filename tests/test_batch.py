@@ -12,6 +12,9 @@ from izreport import runlog
 from izreport.batch import Job, JobResult, _environment, default_workers, run_batch
 from izreport.cli import app
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 runner = CliRunner()

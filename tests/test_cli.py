@@ -8,6 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from izreport.cli import _report_params, app
+from izreport.params import BARE_FLAG
+
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
 
 runner = CliRunner()
 
@@ -54,6 +58,8 @@ def test_render_prints_the_files_it_wrote(tmp_path: Path) -> None:
     (["--period", "2021-H1"], {"period": "2021-H1"}),
     (["--period=2021", "--zone", "Hòa Xá"], {"period": "2021", "zone": "Hòa Xá"}),
     (["-p", "period", "2021-H2"], {"period": "2021-H2"}),
+    (["--final", "-p", "period", "2021"], {"final": BARE_FLAG, "period": "2021"}),
+    (["--final", "true", "--number", "5"], {"final": "true", "number": "5"}),
 ])
 def test_parameter_words(words: list[str], expected: dict[str, str]) -> None:
     assert _report_params(words) == expected

@@ -8,6 +8,9 @@ from izreport import data
 from izreport.errors import DataError, ScopeError
 from izreport.periods import Period
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_zone_lookup_ignores_accents_case_and_form(dataset: data.Dataset) -> None:
     for key in ("Hòa Xá", "hoa xa", "HOA-XA", "hoa-xa"):

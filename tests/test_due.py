@@ -14,6 +14,9 @@ from izreport import due, runlog
 from izreport.cli import app
 from izreport.params import get_report, validate
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 runner = CliRunner()
 
 
@@ -230,7 +233,7 @@ def test_a_second_instance_exits_cleanly_while_the_lock_is_held(data_copy: Path,
 
 
 def test_bad_date(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run-due", "--date", "5/7/2021", "--out", str(tmp_path)])
+    result = runner.invoke(app, ["run-due", "--date", "5/13/2021", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--date" in result.output
 
 

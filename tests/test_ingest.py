@@ -315,7 +315,7 @@ def test_cli_ingest_and_template(data_dir: Path, tmp_path: Path) -> None:
     assert "0 added, 0 replaced, 180 unchanged" in result.output
 
 
-def test_cli_lists_one_problem_per_line(data_dir: Path) -> None:
+def test_cli_lists_one_problem_per_line(data_dir: Path, english: None) -> None:
     before = _hashes(data_dir)
     result = runner.invoke(app, ["ingest", str(SUBS / "loi-so-am.csv"),
                                  str(SUBS / "loi-cot.csv"), "--data", str(data_dir)])

@@ -76,7 +76,8 @@ def test_a_looping_cell_fails_at_the_cell_timeout(notebooks: Path, tmp_path: Pat
 
 
 def test_the_cli_stops_a_looping_report_at_its_timeout_in_one_line(
-        notebooks: Path, tmp_path: Path) -> None:
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(REPORT_TIMEOUT_ENV, raising=False)  # --timeout sets it: undone after
     result = CliRunner().invoke(app, ["render", "loops", "--to", "html", "--data", str(DATA),
                                       "--out", str(tmp_path), "--timeout", "3"])
     assert result.exit_code == 1
@@ -99,5 +100,5 @@ def test_timeouts_come_from_the_configuration_with_sensible_defaults(
     with pytest.raises(DataError, match="'cell_timeout' phải là số giây nguyên dương"):
         render_limits(config)
     config.write_text("[render]\ncell_timeot = 5\n", encoding="utf-8")
-    with pytest.raises(DataError, match="unknown key"):
+    with pytest.raises(DataError, match="có khóa không rõ"):
         render_limits(config)

@@ -57,7 +57,7 @@ def _text(block: object) -> str:
 
 # --- parameters -----------------------------------------------------------------------------
 
-def test_monthly_parameters_are_declared() -> None:
+def test_monthly_parameters_are_declared(english: None) -> None:
     spec = get_report("monthly")
     assert spec.path.is_file() and spec.path.name == "monthly_report.ipynb"
     assert validate(spec, {}) == {"period": "2021-06", "zone": None, "number": None,
@@ -73,7 +73,7 @@ def test_monthly_parameters_are_declared() -> None:
             assert word in str(err.value)
 
 
-def test_open_report_takes_a_month_only() -> None:
+def test_open_report_takes_a_month_only(english: None) -> None:
     with pytest.raises(ParameterError, match="month"):
         mr.open_report("2021-H1", data_dir=str(DATA))
 

@@ -119,7 +119,8 @@ def test_zone_reports_reconcile_with_the_province() -> None:
             assert sum(z[key].actual for z in zones) == pytest.approx(province[key].actual)
 
 
-def test_a_mismatch_fails_the_render_with_the_numbers(data_copy: Path, tmp_path: Path) -> None:
+def test_a_mismatch_fails_the_render_with_the_numbers(data_copy: Path, tmp_path: Path,
+                                                     english: None) -> None:
     path = data_copy / "enterprises.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",FDI,", ",Liên doanh,", 1),
                     encoding="utf-8")

@@ -8,6 +8,9 @@ import pytest
 from izreport.errors import ParameterError
 from izreport.params import get_report, validate
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 ROOT = Path(__file__).resolve().parents[1]
 HALF = get_report("half-year")
 
@@ -63,6 +66,7 @@ def test_unknown_zone_offers_only_zones_that_report() -> None:
     ({"schedule": ["month"], "site": {"month": {"folder": "Báo cáo", "title": "x"}}},
      "site['month'] needs a folder"),
 ])
+@pytest.mark.usefixtures("english")
 def test_a_schedule_the_report_cannot_keep_is_refused(
         tmp_path: Path, declaration: dict, message: str) -> None:
     import json

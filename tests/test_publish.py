@@ -24,6 +24,9 @@ from izreport import publish, runlog
 from izreport.cli import app
 from izreport.params import get_report
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 runner = CliRunner()
 
 
@@ -315,7 +318,7 @@ def test_publish_refuses_a_site_that_overlaps_the_outputs(out: Path, tmp_path: P
     before = _everything(tmp_path)
     result = runner.invoke(app, ["publish", "--to", str(site), "--from", str(out)])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "trùng, nằm trong hoặc chứa thư mục kết quả" in " ".join(result.output.split())
+    assert "is, is inside or contains the output folder" in " ".join(result.output.split())
     assert _everything(tmp_path) == before
 
 
@@ -331,7 +334,7 @@ def test_publish_refuses_a_symlinked_site_and_a_folder_it_did_not_make(
     before = _everything(tmp_path)
     with pytest.raises(publish.PublishError, match="symlink"):
         publish.publish(out, link)
-    with pytest.raises(publish.PublishError, match="không phải trang do izreport tạo"):
+    with pytest.raises(publish.PublishError, match="is not a site made by izreport"):
         publish.publish(out, other)
     assert _everything(tmp_path) == before
     assert publish.publish(out, real).unchanged  # its own site is still accepted

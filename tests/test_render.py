@@ -14,6 +14,9 @@ from izreport.errors import ParameterError, RenderError
 from izreport.render import RenderResult, render
 from tests.conftest import DATA, pdftotext
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 FIGURES_2021_H1 = [
     "12.000", "25.940", "46,26%", "450,0", "1.000,0", "45,00%", "200", "6,3", "150",
 ]

@@ -13,6 +13,9 @@ from izreport.errors import DataError
 from izreport.periods import Period
 from tests.conftest import DATA
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_the_store_holds_what_the_csv_files_hold(store_source: Path | str) -> None:
     data.open_store(store_source)                  # a folder of CSV files fills its store

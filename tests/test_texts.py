@@ -6,6 +6,9 @@ import pytest
 
 from izreport.texts import PLACEHOLDER, SECTIONS, read_texts, skeleton
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _write(folder: Path, name: str, text: str) -> None:
     (folder / name).write_text(text, encoding="utf-8")

@@ -46,6 +46,7 @@ def test_git_pull_and_make_report_keep_the_ingested_rows(tmp_path: Path) -> None
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("IZREPORT_")}
     env["PYTHONPATH"] = str(clone)
+    env["IZREPORT_LANG"] = "en"  # the wording checked below is the English msgid
     make = ["make", "-o", f"{VENV}/.runtime", f"VENV={VENV}", "report"]
     izreport = [str(VENV / "bin" / "izreport")]
     months = [str(VENV / "bin" / "python"), "-c",
