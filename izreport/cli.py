@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from izreport.errors import IzReportError, ParameterError, RenderError
+from izreport.i18n import _
 from izreport.params import BARE_FLAG
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -109,6 +110,11 @@ def render(
         if result.ok:
             for fmt, path in result.files.items():
                 _out.print(f"{fmt:5} {out / path.name}", highlight=False, markup=False)
+            if result.draft:
+                _err.print("[bold yellow]" + escape(_("draft:")) + "[/] " + escape(
+                    _("{name}: hand-written sections are missing; the report is marked DỰ "
+                      "THẢO and is not published unless [publish] drafts = true").format(
+                        name=result.stem)), highlight=False, soft_wrap=True)
         else:
             label = "error:" if len(checked) == 1 else f"failed: {escape(result.job.label)}:"
             _err.print(f"[bold red]{label}[/] {escape(str(result.error))}", highlight=False,
@@ -431,7 +437,11 @@ def run_due(
             _out.print(f"skipped {name}: {item.reason}", highlight=False, markup=False)
         elif item.status == "ok":
             took = f"{item.result.duration:.1f} s" if item.result is not None else ""
-            _out.print(f"ok      {name}: {item.reason} ({took})", highlight=False, markup=False)
+            draft = (", " + _("DRAFT (DỰ THẢO)")
+                     if item.result is not None and getattr(item.result, "draft", False)
+                     else "")
+            _out.print(f"ok      {name}: {item.reason} ({took}){draft}", highlight=False,
+                       markup=False)
         else:
             _err.print(f"[bold red]failed[/]  {escape(name)}: {escape(str(item.error))}",
                        highlight=False, soft_wrap=True)
@@ -467,10 +477,14 @@ def _publish(source: Path, to: Path) -> int:
         _err.print(f"[bold red]publish failed:[/] {escape(str(exc))}", highlight=False,
                    soft_wrap=True)
         return 1
+    def draft(key: str) -> str:
+        return ", " + _("DRAFT (DỰ THẢO)") if key in result.drafts else ""
+
     for key in result.added:
-        _out.print(f"added     {key}", highlight=False, markup=False)
+        _out.print(f"added     {key}{draft(key)}", highlight=False, markup=False)
     for key in result.updated:
-        _out.print(f"updated   {key} (earlier version kept)", highlight=False, markup=False)
+        _out.print(f"updated   {key} (earlier version kept){draft(key)}", highlight=False,
+                   markup=False)
     for stem, why in result.skipped:
         _err.print(f"[yellow]not published:[/] {escape(stem)}: {escape(why)}", highlight=False,
                    soft_wrap=True)
@@ -509,12 +523,13 @@ def status(
     date: Annotated[str | None, typer.Option(
         "--date", help="As on this day, YYYY-MM-DD (default: today).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Runs to show.")] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document instead of text.")
+                       ] = False,
 ) -> None:
     """Recent runs (from OUT/.state/runs.jsonl) and what is due now and next."""
-    from rich.table import Table
-
     from izreport import runlog
     from izreport.due import decide, due_forms, next_due
+    from izreport.status import report_json, report_lines
 
     try:
         day = _date(date)
@@ -524,34 +539,15 @@ def status(
     except IzReportError as exc:
         _fail(exc)
         return
-    runs = Table("time", "by", "report", "result", "took", "data to", "note",
-                 title=f"Recent runs ({runlog.state_dir(out) / runlog.RUNS})")
-    for column in runs.columns[:6]:
-        column.no_wrap = True
-    colours = {"ok": "green", "failed": "bold red", "skipped": "dim"}
-    for entry in runlog.read(out)[-limit:]:
-        result = str(entry.get("result"))
-        note = entry.get("error") or entry.get("reason") or ""
-        runs.add_row(escape(str(entry.get("time", ""))[:16].replace("T", " ")),
-                     escape(str(entry.get("trigger", ""))), escape(str(entry.get("stem"))),
-                     f"[{colours.get(result, 'white')}]{escape(result)}[/]",
-                     f"{float(entry.get('duration') or 0):.1f} s",
-                     escape(str(entry.get("data_until") or "")), escape(str(note)[:120]))
-    _out.print(runs)
-    due = Table("report", "period", "from", "state", title=f"Due as of {day.isoformat()}")
-    for item in now.items:
-        period = str(item.params.get("period")) + (f" {item.params['zone']}"
-                                                   if item.params.get("zone") else "")
-        state = "up to date" if item.action == "skip" else f"due now: {item.reason}"
-        if item.error:
-            state = f"cannot render: {item.error}"
-        due.add_row(escape(item.report), escape(period), day.isoformat(), escape(state))
-    for nxt in upcoming:
-        due.add_row(escape(nxt.report), escape(nxt.period), nxt.due_from.isoformat(),
-                    escape(f"next: {nxt.condition}"))
-    _out.print(due)
-    for note in now.notes:
-        _err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+    runs = runlog.read(out)[-limit:]
+    if as_json:
+        # plain echo: a console would wrap long strings at its width and break the JSON
+        typer.echo(json.dumps(report_json(out, day, runs, now, upcoming), ensure_ascii=False,
+                              indent=1, default=str))
+        return
+    for line in report_lines(out, day, runs, now, upcoming, colour=_out.is_terminal):
+        # soft wrap: a long error stays one line in a log; a terminal wraps it itself
+        _out.print(line, highlight=False, markup=_out.is_terminal, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point
