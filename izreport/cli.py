@@ -188,12 +188,32 @@ def ingest(
         "--data", help="Data folder or database URL.")] = None,
     month: Annotated[str | None, typer.Option(
         "--month", help="Expected month (YYYY-MM) of every file.")] = None,
+    feedback: Annotated[bool, typer.Option(
+        "--feedback/--no-feedback",
+        help="For a rejected file, write tra-lai/NAME.xlsx (faulty cells marked) and "
+             "tra-lai/NAME.txt (summary in Vietnamese) beside it.")] = True,
 ) -> None:
     """Validate submissions and add them to the store's monthly reports: all files or nothing."""
+    from izreport.ingest import SubmissionError
     from izreport.ingest import ingest as do_ingest
 
     try:
         result = do_ingest(files, data, month=month)
+    except SubmissionError as exc:
+        written = []
+        if feedback:
+            from izreport.feedback import write_feedback
+
+            try:
+                written = write_feedback(exc)
+            except OSError as err:  # a read-only folder: the problems are still listed
+                _err.print(escape(_("cannot write the feedback files: {error}").format(
+                    error=err)), highlight=False, soft_wrap=True)
+        for path in written:
+            _err.print(escape(_("feedback for the enterprise: {path}").format(path=path)),
+                       highlight=False, soft_wrap=True)
+        _fail(exc)
+        return
     except IzReportError as exc:
         _fail(exc)
         return
