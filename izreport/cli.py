@@ -320,11 +320,14 @@ def texts(
 
     The file gets every section heading with a placeholder; an existing file is never
     overwritten. Section I may stay empty: the notebook then drafts it from the data.
+    Only for the reports that have hand-written sections (half-year: 2021-H1, 2021-H2,
+    2021); a month or a quarter is refused.
     """
     from izreport import report as rp
-    from izreport.texts import skeleton
+    from izreport.texts import check_reads_texts, skeleton
 
     try:
+        check_reads_texts(period)  # a month: the monthly report reads no texts
         ctx = rp.open_report(period, zone)
         path = ctx.texts.path
         if path.exists():
