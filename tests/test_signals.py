@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,19 +127,35 @@ def _failed_run(out: Path) -> str:
     return error
 
 
-def test_status_shows_the_error_of_a_failed_run_at_80_columns(data_copy: Path,
-                                                              tmp_path: Path) -> None:
+@pytest.mark.parametrize("terminal", [False, True])
+def test_status_shows_the_error_of_a_failed_run_at_80_columns(data_copy: Path, tmp_path: Path,
+                                                              terminal: bool) -> None:
     out = tmp_path / "out"
     error = _failed_run(out)
     for columns in ("80", "60"):
+        env = {"COLUMNS": columns, "TERM": "xterm"}
+        if terminal:  # Rich then writes as to a terminal of that width, with colours
+            env["FORCE_COLOR"] = "1"
         done = _cli("status", "--out", str(out), "--data", str(data_copy), "--date",
-                    "2021-07-05", env={"COLUMNS": columns, "TERM": "xterm"})
+                    "2021-07-05", env=env)
         assert done.returncode == 0, done.stderr
-        assert "\x1b[" not in done.stdout  # plain text without a terminal
-        assert error in done.stdout  # whole, on one line: nothing cut or squeezed
-        run_line = next(line for line in done.stdout.splitlines()
-                        if "half-year_2021-H1" in line)
+        assert ("\x1b[" in done.stdout) == terminal  # plain text without a terminal
+        text = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)
+        assert error in text  # whole, on one line: nothing cut or squeezed
+        run_line = next(line for line in text.splitlines() if "half-year_2021-H1" in line)
         assert _("FAILED") in run_line
+
+
+def test_render_says_a_draft_is_a_draft(data_copy: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IZREPORT_TEXTS", str(tmp_path / "texts"))  # no sections written
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", "half-year", "--period", "2025-H1", "--to", "html",
+                                 "--out", str(out), "--data", str(data_copy)])
+    assert result.exit_code == 0, result.output
+    assert _("draft:") in result.output and "half-year_2025-H1" in result.output
+    (record,) = runlog.read(out)
+    assert record["result"] == "ok" and record["draft"] is True
 
 
 def test_status_json(data_copy: Path, tmp_path: Path) -> None:
