@@ -124,8 +124,22 @@ def test_the_guide_installs_code_and_data_apart_and_connects_mail() -> None:
     assert "systemctl start izreport-failure@izreport-run-due.service.service" in guide
 
 
+def _without_network() -> list[str]:
+    """A command prefix that runs without any network (loopback down), if this host can."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return []
+    done = subprocess.run([unshare, "--net", "true"], capture_output=True, timeout=30)
+    return [unshare, "--net"] if done.returncode == 0 else []
+
+
 def test_a_render_with_the_unit_environment_writes_no_home(tmp_path: Path) -> None:
-    """The unit's environment, its folders moved under tmp_path, and an empty HOME."""
+    """The unit's environment, its folders moved under tmp_path, and an empty HOME.
+
+    Where the host allows it, the render runs in a network namespace of its own whose
+    loopback is down: stricter than IPAddressDeny=any, it shows that the kernel and the
+    renderer talk over Unix sockets, not TCP.
+    """
     env = _environment(parse_unit(UNIT)["Service"])
     moved = {"/var/lib/izreport": tmp_path / "state", "/var/cache/izreport": tmp_path / "cache",
              "/run/izreport": tmp_path / "run"}
@@ -144,11 +158,13 @@ def test_a_render_with_the_unit_environment_writes_no_home(tmp_path: Path) -> No
                if not k.startswith(("XDG_", "IPYTHON", "MPL", "JUPYTER_"))}
     run_env.update(env)
     done = subprocess.run(
-        [sys.executable, "-c", "from izreport.cli import main; main()", "render", "monthly",
-         "--period", "2021-06", "--to", "html", "--out", str(tmp_path / "state" / "outputs"),
+        [*_without_network(), sys.executable, "-c", "from izreport.cli import main; main()",
+         "render", "monthly", "--period", "2021-06", "--to", "html,pdf",
+         "--out", str(tmp_path / "state" / "outputs"),
          "--data", str(data)], capture_output=True, text=True, timeout=600, env=run_env,
         cwd=tmp_path / "state")
     assert done.returncode == 0, done.stderr
     assert list(home.iterdir()) == []
     assert (tmp_path / "cache" / "izreport").is_dir()  # the Vega bundle, under XDG_CACHE_HOME
-    assert (tmp_path / "state" / "outputs" / "monthly_2021-06.html").is_file()
+    for ext in ("html", "pdf"):
+        assert (tmp_path / "state" / "outputs" / f"monthly_2021-06.{ext}").is_file()
