@@ -22,7 +22,7 @@ TEST_DEBS := chromium poppler-utils postgresql softhsm2 libreoffice-writer
 help:
 	@echo "make report   render the $(PERIOD) half-year report into outputs/"
 	@echo "make test     lint and run the test suite"
-	@echo "make lab      JupyterLab on notebooks/ at http://127.0.0.1:$(LAB_PORT) (offline charts)"
+	@echo "make lab      JupyterLab (notebooks/, reports/, outputs/) at http://127.0.0.1:$(LAB_PORT)"
 	@echo "make bench    run the benchmarks (one report; all zones in parallel; national-size store)"
 	@echo "make sample   regenerate the synthetic sample data in data/"
 	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
@@ -69,9 +69,15 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_store.py
 
 # localhost only, no browser opened, no update or news checks (the intranet is offline)
+# The project folder, so that analysts reach notebooks/, the hand-written sections
+# (reports/) and the renders (outputs/); it opens on notebooks/. jupyter-config/ turns the
+# news pop-up off; nothing asks the network.
 lab: $(LAB_VENV)/.ready
+	@mkdir -p outputs
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	$(LAB_VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) $(LAB_AS_ROOT) \
-		--ServerApp.root_dir=notebooks --LabApp.news_url=None \
+		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+		--LabApp.news_url=None \
 		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 sample: $(VENV)/.runtime
@@ -87,7 +93,8 @@ lock: $(VENV)/.dev
 # the new empty msgstr entries after an update); the compiled .mo is committed, and a test
 # checks that it matches the .po and that the .po has every message of the code.
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o $(VENV)/izreport.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Message -k file_problem --no-location --omit-header \
+		-o $(VENV)/izreport.pot .
 	$(BIN)/pybabel update -i $(VENV)/izreport.pot -d izreport/locale -D izreport -l vi \
 		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d izreport/locale -D izreport

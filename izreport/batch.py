@@ -67,6 +67,7 @@ class JobResult:
     duration: float = 0.0
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    draft: bool = False  # the report carries DỰ THẢO
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def _render_job(index: int, report: str, params: dict[str, Any], out_dir: str,
         result = render(report, params, out_dir, formats, data_dir,
                         progress=lambda msg: tell(index, msg))
         return {"files": {fmt: str(p) for fmt, p in result.files.items()},
-                "timings": result.timings, "params": result.params,
+                "timings": result.timings, "params": result.params, "draft": result.draft,
                 "duration": time.perf_counter() - start}
     except IzReportError as exc:
         return {"error": str(exc), "duration": time.perf_counter() - start}
@@ -312,7 +313,7 @@ def _result(job: Job, check: dict[str, Any], outcome: _Outcome) -> JobResult:
         params=dict(outcome.get("params") or check.get("params") or {}),
         files={fmt: Path(p) for fmt, p in outcome.get("files", {}).items()},
         duration=float(outcome.get("duration", 0.0)), error=outcome.get("error"),
-        timings=dict(outcome.get("timings", {})))
+        timings=dict(outcome.get("timings", {})), draft=bool(outcome.get("draft")))
 
 
 #: Imported once in the fork server, so that each worker starts with them loaded.

@@ -152,6 +152,11 @@ def render(
         if result.ok:
             for fmt, path in result.files.items():
                 _out.print(f"{fmt:5} {out / path.name}", highlight=False, markup=False)
+            if result.draft:
+                _err.print("[bold yellow]" + escape(_("draft:")) + "[/] " + escape(
+                    _("{name}: hand-written sections are missing; the report is marked DỰ "
+                      "THẢO and is not published unless [publish] drafts = true").format(
+                        name=result.stem)), highlight=False, soft_wrap=True)
         else:
             if len(checked) == 1:
                 print_error(str(result.error))
@@ -233,11 +238,31 @@ def ingest(
     data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
     month: Annotated[str | None, typer.Option(
         "--month", help=N_("Expected month (YYYY-MM) of every file."))] = None,
+    feedback: Annotated[bool, typer.Option(
+        "--feedback/--no-feedback",
+        help=N_("For a rejected file, write tra-lai/NAME.xlsx (faulty cells marked) and "
+                "tra-lai/NAME.txt (summary in Vietnamese) beside it."))] = True,
 ) -> None:
+    from izreport.ingest import SubmissionError
     from izreport.ingest import ingest as do_ingest
 
     try:
         result = do_ingest(files, data, month=month)
+    except SubmissionError as exc:
+        written = []
+        if feedback:
+            from izreport.feedback import write_feedback
+
+            try:
+                written = write_feedback(exc)
+            except OSError as err:  # a read-only folder: the problems are still listed
+                _err.print(escape(_("cannot write the feedback files: {error}").format(
+                    error=err)), highlight=False, soft_wrap=True)
+        for path in written:
+            _err.print(escape(_("feedback for the enterprise: {path}").format(path=path)),
+                       highlight=False, soft_wrap=True)
+        _fail(exc)
+        return
     except IzReportError as exc:
         _fail(exc)
         return
@@ -344,16 +369,19 @@ def forms(
 @app.command(cls=Command, help=N_(
     "Start the period's hand-written sections file (reports/<period>.md) for analysts. The "
     "file gets every section heading with a placeholder; an existing file is never "
-    "overwritten. Section I may stay empty: the notebook then drafts it from the data."))
+    "overwritten. Section I may stay empty: the notebook then drafts it from the data. Only "
+    "for the reports that have hand-written sections (half-year: 2021-H1, 2021-H2, 2021); a "
+    "month or a quarter is refused."))
 def texts(
     period: Annotated[str, typer.Option("--period", help=N_("Report period, e.g. 2021-H2."))],
     zone: Annotated[str | None, typer.Option("--zone", help=N_("Zone, for a zone report."))
                     ] = None,
 ) -> None:
     from izreport import report as rp
-    from izreport.texts import skeleton
+    from izreport.texts import check_reads_texts, skeleton
 
     try:
+        check_reads_texts(period)  # a month: the monthly report reads no texts
         ctx = rp.open_report(period, zone)
         path = ctx.texts.path
         if path.exists():
@@ -504,8 +532,11 @@ def run_due(
             log.line(_("skipped {name}: {reason}").format(name=name, reason=item.reason))
         elif item.status == "ok":
             took = f"{log.seconds(item.result.duration)} s" if item.result is not None else ""
+            draft = (", " + _("DRAFT (DỰ THẢO)")
+                     if item.result is not None and getattr(item.result, "draft", False)
+                     else "")
             log.line(_("ok      {name}: {reason} ({took})").format(name=name, reason=item.reason,
-                                                                 took=took))
+                                                                 took=took) + draft)
         else:
             log.error(_("failed  {name}: {error}").format(name=name, error=item.error))
 
@@ -551,10 +582,13 @@ def _publish(source: Path, to: Path, log: Any = None, told: set[str] | None = No
     except OSError as exc:
         log.error(_("publish failed: {error}").format(error=exc))
         return 1
+    def draft(key: str) -> str:
+        return ", " + _("DRAFT (DỰ THẢO)") if key in result.drafts else ""
+
     for key in result.added:
-        log.line(_("added     {key}").format(key=key))
+        log.line(_("added     {key}").format(key=key) + draft(key))
     for key in result.updated:
-        log.line(_("updated   {key} (earlier version kept)").format(key=key))
+        log.line(_("updated   {key} (earlier version kept)").format(key=key) + draft(key))
     for stem, why in result.skipped:
         if stem in (told or ()):
             why = _("its render failed (the error is above)")
@@ -594,12 +628,13 @@ def status(
     data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     date: Annotated[str | None, typer.Option(
         "--date", help=N_("As on this day, YYYY-MM-DD or DD/MM/YYYY (default: today)."))] = None,
-    limit: Annotated[int, typer.Option("--limit", help=N_("Runs to show."))] = 15,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=N_("Runs to show."))] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("One JSON document instead of text."))
+                       ] = False,
 ) -> None:
-    from rich.table import Table
-
     from izreport import runlog
     from izreport.due import decide, due_forms, next_due
+    from izreport.status import report_json, report_lines
 
     try:
         _at_least_one("--limit", limit)
@@ -610,34 +645,15 @@ def status(
     except IzReportError as exc:
         _fail(exc)
         return
-    runs = Table("time", "by", "report", "result", "took", "data to", "note",
-                 title=f"Recent runs ({runlog.state_dir(out) / runlog.RUNS})")
-    for column in runs.columns[:6]:
-        column.no_wrap = True
-    colours = {"ok": "green", "failed": "bold red", "skipped": "dim"}
-    for entry in runlog.read(out)[-limit:]:
-        result = str(entry.get("result"))
-        note = entry.get("error") or entry.get("reason") or ""
-        runs.add_row(escape(str(entry.get("time", ""))[:16].replace("T", " ")),
-                     escape(str(entry.get("trigger", ""))), escape(str(entry.get("stem"))),
-                     f"[{colours.get(result, 'white')}]{escape(result)}[/]",
-                     f"{float(entry.get('duration') or 0):.1f} s",
-                     escape(str(entry.get("data_until") or "")), escape(str(note)[:120]))
-    _out.print(runs)
-    due = Table("report", "period", "from", "state", title=f"Due as of {day.isoformat()}")
-    for item in now.items:
-        period = str(item.params.get("period")) + (f" {item.params['zone']}"
-                                                   if item.params.get("zone") else "")
-        state = "up to date" if item.action == "skip" else f"due now: {item.reason}"
-        if item.error:
-            state = f"cannot render: {item.error}"
-        due.add_row(escape(item.report), escape(period), day.isoformat(), escape(state))
-    for nxt in upcoming:
-        due.add_row(escape(nxt.report), escape(nxt.period), nxt.due_from.isoformat(),
-                    escape(f"next: {nxt.condition}"))
-    _out.print(due)
-    for note in now.notes:
-        _err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+    runs = runlog.read(out)[-limit:]
+    if as_json:
+        # plain echo: a console would wrap long strings at its width and break the JSON
+        typer.echo(json.dumps(report_json(out, day, runs, now, upcoming), ensure_ascii=False,
+                              indent=1, default=str))
+        return
+    for line in report_lines(out, day, runs, now, upcoming, colour=_out.is_terminal):
+        # soft wrap: a long error stays one line in a log; a terminal wraps it itself
+        _out.print(line, highlight=False, markup=_out.is_terminal, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -229,3 +229,18 @@ def render_limits(path: Path | None = None) -> RenderLimits:
         elif key in table:
             values[key] = _seconds(f"{path} [render]", key, table[key])
     return RenderLimits(**values)
+
+
+def publish_drafts(path: Path | None = None) -> bool:
+    """``[publish] drafts``: whether drafts (DỰ THẢO) go to the intranet (default: no).
+
+    A page on the intranet is read as the board's report; a draft there (red placeholders,
+    sections missing) gets quoted as if it were issued. So drafts stay in the output folder
+    unless the board asks for them, e.g. to circulate them for comments.
+    """
+    path = path or config_path()
+    table = _optional_table(path, "publish", ("drafts",)) or {}
+    value = table.get("drafts", False)
+    if not isinstance(value, bool):
+        raise DataError(f"{path}: [publish] 'drafts' must be true or false, not {value!r}")
+    return value

@@ -348,7 +348,8 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
                 report=item.report, params=result.params or item.params, stem=item.stem,
                 result="ok" if result.ok else "failed", trigger="run-due", out=out,
                 fingerprint=item.fingerprint, duration=result.duration, files=result.files,
-                error=result.error, data_until=until, reason=item.reason))
+                error=result.error, data_until=until, reason=item.reason,
+                draft=result.ok and result.draft))
             if result.ok:
                 state[str(item.stem)] = {
                     "fingerprint": item.fingerprint, "parts": item.parts,

@@ -106,6 +106,11 @@ def _outline(nb: Any) -> dict[str, Any]:
             "created": _created(doc.get("issued")), **doc}
 
 
+def is_draft(nb: Any) -> bool:
+    """Whether an executed report declared itself a draft (DỰ THẢO on its pages)."""
+    return bool(_outline(nb)["draft"])
+
+
 def _created(issued: str | None) -> str | None:
     """The PDF's creation date: SOURCE_DATE_EPOCH if set, else the date the document bears.
 

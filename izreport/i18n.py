@@ -16,6 +16,7 @@ import contextlib
 import gettext
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -88,3 +89,40 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a message for extraction without translating it yet (module-level constants)."""
     return message
+
+
+class Message:
+    """A message whose text is chosen when it is shown: ``str(Message("…{x}", x=1))``.
+
+    Validation problems are found once and shown twice: to the operator in the language of
+    the run, and to an enterprise in Vietnamese (the feedback on a rejected submission).
+    Arguments that are Messages are shown in the same language.
+    """
+
+    __slots__ = ("args", "msgid")
+
+    def __init__(self, msgid: str, **args: object) -> None:
+        self.msgid = msgid
+        self.args = args
+
+    def __str__(self) -> str:
+        return _(self.msgid).format(**{k: str(v) if isinstance(v, Message) else v
+                                       for k, v in self.args.items()})
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"Message({self.msgid!r}, **{self.args!r})"
+
+
+@contextmanager
+def using(lang: str) -> Iterator[None]:
+    """Messages in ``lang`` inside the block (e.g. Vietnamese feedback for enterprises)."""
+    global _chosen
+    before = _chosen
+    set_language(lang)
+    try:
+        yield
+    finally:
+        _chosen = before

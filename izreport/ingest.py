@@ -32,6 +32,8 @@ from izreport import numbers as numbers_
 from izreport.catalogue import FLOWS, INDICATORS
 from izreport.errors import DataError, ParameterError, ScopeError
 from izreport.files import atomic_write, put_value
+from izreport.formatting import number
+from izreport.i18n import N_, Message, ngettext
 from izreport.submissions import FIGURES, expected_enterprises
 
 COUNTS = tuple(k for k in FIGURES if INDICATORS[k].unit == "persons")
@@ -60,13 +62,48 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class SubmissionError(DataError):
-    """Submissions that cannot be ingested; ``problems`` holds one line per problem."""
+    """Submissions that cannot be ingested; ``problems`` holds one line per problem.
 
-    def __init__(self, problems: Iterable[str]) -> None:
+    ``sheets`` keeps each file's problems with their cells, for the feedback sent back to
+    the enterprise (:mod:`izreport.feedback`).
+    """
+
+    def __init__(self, problems: Iterable[str], sheets: Iterable[_Sheet] = ()) -> None:
         self.problems = tuple(problems)
+        self.sheets = tuple(sheets)
         count = len(self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the submissions, "
-                         "nothing written:\n" + "\n".join(self.problems))
+        super().__init__(ngettext("{count} problem in the submissions, nothing written:",
+                                  "{count} problems in the submissions, nothing written:",
+                                  count).format(count=count) + "\n" + "\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """One faulty cell: where, the value as the file holds it, the rule and what is expected.
+
+    The texts are Messages: shown in the run's language to the operator, in Vietnamese in
+    the feedback to the enterprise.
+    """
+
+    where: Message | str     # "f.csv" or "f.xlsx, sheet 'Báo cáo'"
+    unit: str                # "row" (spreadsheet) or "line" (CSV)
+    row: int
+    column: str              # field name (production_value)
+    position: int | None     # 1-based column of the cell in the file, if the file has it
+    value: object
+    rule: Message | str      # a str: the number parser's own (Vietnamese) rule
+    expected: Message | None
+    enterprise: str | None = None
+
+    @property
+    def header(self) -> str:
+        """The column's Vietnamese header, as in the board's workbook."""
+        return _LABELS.get(self.column, self.column)
+
+    def __str__(self) -> str:
+        return str(Message("{where}, {unit} {row}, column '{header}': value {value}: {rule}",
+                           where=self.where, unit=Message(self.unit), row=self.row,
+                           header=self.header, value=_show(self.value), rule=self.rule))
 
 
 @dataclass(frozen=True)
@@ -114,28 +151,44 @@ class _Sheet:
     """One submission file read into cells, before any validation."""
 
     path: Path
-    where: str                              # "f.xlsx, sheet 'Báo cáo'" or "f.csv"
+    where: Message | str                    # "f.xlsx, sheet 'Báo cáo'" or "f.csv"
     unit: str                               # "row" (spreadsheet) or "line" (CSV)
     fmt: str
     headers: dict[str, str] = field(default_factory=dict)   # field -> header as written
+    positions: dict[str, int] = field(default_factory=dict)  # field -> 1-based column
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     month: str | None = None                # declared month (workbook's period cell)
-    month_source: str = ""
+    month_source: Message | str = ""
     blank: int = 0
-    problems: list[str] = field(default_factory=list)
-    cells: list[tuple[int, int, str]] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
+    cells: list[tuple[int, int, CellProblem]] = field(default_factory=list)
+    across: list[CellProblem | Message] = field(default_factory=list)  # found with other files
+    title: str | None = None                # the workbook sheet read
+    delimiter: str = ","
 
-    def add(self, row: int, column: str, value: object, rule: str) -> None:
-        """A problem in one cell, named as the user sees it (header as written in the file)."""
-        header = self.headers.get(column, column)
-        named = f"'{header}'" + (f" ({column})" if header != column else "")
+    def problem(self, row: int, column: str, value: object, rule: Message | str,
+                expected: Message | None = None) -> CellProblem:
+        """One cell's problem, named as the user sees it (the column's Vietnamese header)."""
+        ent = next((v.get("enterprise_id") for r, v in self.rows if r == row), None)
+        return CellProblem(self.where, self.unit, row, column, self.positions.get(column),
+                           value, rule, expected, str(ent) if ent is not None else None)
+
+    def add(self, row: int, column: str, value: object, rule: Message | str,
+            expected: Message | None = None) -> None:
+        """Record a problem in one cell."""
         order = list(_LABELS).index(column) if column in _LABELS else len(_LABELS)
-        self.cells.append((row, order, f"{self.where}, {self.unit} {row}, column {named}: "
-                                       f"value {_show(value)}: {rule}"))
+        self.cells.append((row, order, self.problem(row, column, value, rule, expected)))
+
+    def file_problem(self, text: str, **args: object) -> None:
+        """A problem of the whole file (no cell to point at); ``where`` is filled in."""
+        self.problems.append(Message(text, where=self.where, **args))
+
+    def cell_problems(self) -> list[CellProblem]:
+        return [p for _, _, p in sorted(self.cells, key=lambda c: (c[0], c[1]))]
 
     def all_problems(self) -> list[str]:
         """File-level problems first, then cell problems in reading order."""
-        return self.problems + [text for _, _, text in sorted(self.cells)]
+        return [str(p) for p in self.problems] + [str(p) for p in self.cell_problems()]
 
 
 def fold(text: str) -> str:
@@ -158,7 +211,7 @@ _KEYS = _header_keys()
 
 def _show(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "(empty)"
+        return str(Message("(empty)"))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return repr(str(value)) if isinstance(value, str) else str(value)
@@ -174,24 +227,27 @@ def _map_headers(sheet: _Sheet, cells: list[object]) -> dict[int, str]:
         if name is None:
             continue
         if name in sheet.headers:
-            sheet.problems.append(f"{sheet.where}: columns '{sheet.headers[name]}' and '{cell}' "
-                                  f"both give {name}")
+            sheet.file_problem("{where}: columns '{first}' and '{second}' both give "
+                               "'{header}'", first=sheet.headers[name], second=cell,
+                               header=_LABELS[name])
             continue
         sheet.headers[name] = str(cell).strip()
+        sheet.positions[name] = pos + 1
         positions[pos] = name
     return positions
 
 
 def _read_csv(path: Path) -> _Sheet:
-    sheet = _Sheet(path, path.name, "line", "csv")
+    sheet = _Sheet(path, path.name, N_("line"), "csv")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        sheet.problems.append(f"{sheet.where}: not UTF-8 text (byte {exc.start}); save it as "
-                              "'CSV UTF-8'")
+        sheet.file_problem("{where}: not UTF-8 text (byte {byte}); save it as 'CSV UTF-8'",
+                           byte=exc.start)
         return sheet
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
+    sheet.delimiter = delimiter
     sheet.fmt = f"csv {delimiter!r}"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -205,36 +261,41 @@ def _read_csv(path: Path) -> _Sheet:
             positions, width = _map_headers(sheet, record), len(record)
             continue
         if len(record) != width:
-            hint = (" (a decimal comma in a comma-separated file? use ';' between columns or "
-                    "quote the value)" if delimiter == "," and len(record) > width else "")
-            sheet.problems.append(f"{sheet.where}, line {line}: {len(record)} fields but the "
-                                  f"header has {width}{hint}")
+            if delimiter == "," and len(record) > width:
+                sheet.file_problem("{where}, line {line}: {count} fields but the header has "
+                                   "{width} (a decimal comma in a comma-separated file? use "
+                                   "';' between columns or quote the value)",
+                                   line=line, count=len(record), width=width)
+            else:
+                sheet.file_problem("{where}, line {line}: {count} fields but the header has "
+                                   "{width}", line=line, count=len(record), width=width)
             continue
         sheet.rows.append((line, {name: record[pos].strip() or None
                                   for pos, name in positions.items()}))
     if positions is None:
-        sheet.problems.append(f"{sheet.where}: empty file (no header line)")
+        sheet.file_problem("{where}: empty file (no header line)")
     return sheet
 
 
 def _read_xlsx(path: Path) -> _Sheet:
     from openpyxl import load_workbook
 
-    sheet = _Sheet(path, path.name, "row", "xlsx")
+    sheet = _Sheet(path, path.name, N_("row"), "xlsx")
     try:
         book = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        sheet.problems.append(f"{sheet.where}: cannot be opened as an Excel workbook: {exc}")
+        sheet.file_problem("{where}: cannot be opened as an Excel workbook: {error}", error=exc)
         return sheet
     if SHEET in book.sheetnames:
         ws = book[SHEET]
     elif len(book.sheetnames) == 1:
         ws = book.worksheets[0]
     else:
-        sheet.problems.append(f"{sheet.where}: no sheet '{SHEET}' (sheets: "
-                              f"{', '.join(book.sheetnames)})")
+        sheet.file_problem("{where}: no sheet '{sheet}' (sheets: {sheets})", sheet=SHEET,
+                           sheets=", ".join(book.sheetnames))
         return sheet
-    sheet.where = f"{path.name}, sheet '{ws.title}'"
+    sheet.where = Message("{file}, sheet '{sheet}'", file=path.name, sheet=ws.title)
+    sheet.title = ws.title
     header_row = None
     for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 20)):
         texts = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
@@ -242,14 +303,15 @@ def _read_xlsx(path: Path) -> _Sheet:
             idx = texts.index(fold(_PERIOD_LABEL))
             cell = next((c for c in row[idx + 1:] if c.value not in (None, "")), None)
             if cell is not None:
-                sheet.month, sheet.month_source = _month_text(cell.value), f"cell {cell.coordinate}"
+                sheet.month = _month_text(cell.value)
+                sheet.month_source = Message("cell {cell}", cell=cell.coordinate)
         if any(_KEYS.get(t) == "enterprise_id" for t in texts):
             header_row = row[0].row
             positions = _map_headers(sheet, [c.value for c in row])
             break
     if header_row is None:
-        sheet.problems.append(f"{sheet.where}: no header row with 'Mã DN' or 'enterprise_id' "
-                              "in the first 20 rows")
+        sheet.file_problem("{where}: no header row with 'Mã DN' or 'enterprise_id' in the "
+                           "first 20 rows")
         return sheet
     for row in ws.iter_rows(min_row=header_row + 1):
         values = {name: row[pos].value if pos < len(row) else None
@@ -279,7 +341,9 @@ def _month_text(value: object) -> object:
 
 # --------------------------------------------------------------------------- numbers
 
-_CONVENTION = {"dot": "decimal point '.' (1234.5)", "comma": "decimal comma ',' (1.234,5)"}
+_CONVENTION = {"dot": Message("decimal point '.' (1234.5)"),
+               "comma": Message("decimal comma ',' (1.234,5)")}
+_A_NUMBER = Message("a number, e.g. 1234.5 or 1.234,5 as in the rest of the file")
 
 
 def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
@@ -300,7 +364,7 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                 try:
                     numbers_.check(float(value))
                 except numbers_.NumberError as exc:
-                    sheet.add(row, name, value, str(exc))
+                    sheet.add(row, name, value, str(exc), _A_NUMBER)
                     bad.add((row, name))
             elif isinstance(value, str):
                 text = numbers_.clean(value)
@@ -309,7 +373,7 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                 if kind is not None:
                     numbers.append((values, row, name))
                 elif text:
-                    sheet.add(row, name, value, numbers_.why_not(text))
+                    sheet.add(row, name, value, numbers_.why_not(text), _A_NUMBER)
                     bad.add((row, name))
                 if kind in ("dot", "comma"):
                     seen.setdefault(kind, (row, name, value))
@@ -317,25 +381,29 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                     ambiguous.append((row, name, value))
     if len(seen) == 2:
         (r1, c1, v1), (r2, c2, v2) = seen["dot"], seen["comma"]
-        sheet.problems.append(
-            f"{sheet.where}: mixed number formats: {sheet.unit} {r1}, column {c1} {v1!r} uses "
-            f"the {_CONVENTION['dot']} but {sheet.unit} {r2}, column {c2} {v2!r} uses the "
-            f"{_CONVENTION['comma']}; use one convention in the whole file")
+        sheet.file_problem(
+            "{where}: mixed number formats: {unit} {r1}, column '{c1}' {v1!r} uses the {dot} "
+            "but {unit} {r2}, column '{c2}' {v2!r} uses the {comma}; use one convention in the "
+            "whole file", unit=Message(sheet.unit), r1=r1, c1=_LABELS[c1], v1=v1, r2=r2,
+            c2=_LABELS[c2], v2=v2, dot=_CONVENTION["dot"], comma=_CONVENTION["comma"])
         return {(row, name) for row, _ in sheet.rows for name in FIGURES}
     convention = next(iter(seen), None)
-    if sheet.fmt.startswith("csv"):
-        sheet.fmt += f", {_CONVENTION[convention]}" if convention else ", whole numbers"
+    if sheet.fmt.startswith("csv"):  # the audit's record of how the file was read: English
+        sheet.fmt += f", {_CONVENTION[convention].msgid}" if convention else ", whole numbers"
     if convention is None:
         for row, name, value in ambiguous:
             sep = "." if "." in value else ","
+            decimal = numbers_.to_float(value, "dot" if sep == "." else "comma")
+            thousands = numbers_.to_float(value, "comma" if sep == "." else "dot")
             sheet.add(
                 row, name, value,
-                f"ambiguous number format: '{sep}' may be a decimal separator "
-                f"({numbers_.to_float(value, 'dot' if sep == '.' else 'comma')}) or a "
-                f"thousands separator "
-                f"({numbers_.to_float(value, 'comma' if sep == '.' else 'dot'):.0f}) and no "
-                "other value in the file shows which; write decimals such as 4.50 (with ',' "
-                "between columns) or 4,50 (with ';' between columns)")
+                Message("ambiguous number format: '{sep}' may be a decimal separator "
+                        "({decimal}) or a thousands separator ({thousands:.0f}) and no other "
+                        "value in the file shows which; write decimals such as 4.50 (with ',' "
+                        "between columns) or 4,50 (with ';' between columns)",
+                        sep=sep, decimal=decimal, thousands=thousands),
+                Message("{decimal} written 4.50 style (',' between columns) or 4,50 style "
+                        "(';' between columns)", decimal=value))
             bad.add((row, name))
         convention = "dot"
     for values, row, name in numbers:
@@ -343,38 +411,47 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
             try:
                 values[name] = numbers_.check(numbers_.to_float(values[name], convention))
             except numbers_.NumberError as exc:
-                sheet.add(row, name, values[name], str(exc))
+                sheet.add(row, name, values[name], str(exc), _A_NUMBER)
                 bad.add((row, name))
     return bad
 
 
 # --------------------------------------------------------------------------- validation
 
-def _rules() -> dict[str, tuple[str, str]]:
-    """Check key -> (column blamed, rule text formatted with the row's fields)."""
-    rules = {f"min_{n}": (n, "must not be negative") for n in FIGURES}
-    rules |= {f"whole_{n}": (n, "must be a whole number of people") for n in COUNTS}
+def _rules() -> dict[str, tuple[str, str, str]]:
+    """Check key -> (column blamed, rule, what is expected), English msgids formatted with
+    the row's fields (numbers already written the Vietnamese way, see :func:`_context`)."""
+    never_negative = (N_("must not be negative"), N_("a number of at least 0"))
+    rules = {f"min_{n}": (n, *never_negative) for n in FIGURES}
+    rules |= {f"whole_{n}": (n, N_("must be a whole number of people"),
+                             N_("a whole number of people, e.g. 120")) for n in COUNTS}
     rules |= {
-        "min_workers": ("workers", "must be at least 1: an operating enterprise has workers "
-                                   "(no negatives)"),
-        "income_range": ("avg_income", f"implausible income: must be between "
-                         f"{INCOME_RANGE[0]:g} and {INCOME_RANGE[1]:g} triệu đồng/người/tháng"),
-        "female_le_workers": ("female_workers", "female workers must not exceed workers "
-                              "({workers:.0f})"),
-        "foreign_le_workers": ("foreign_workers", "foreign workers must not exceed workers "
-                               "({workers:.0f})"),
-        "productivity": ("production_value", "implausible productivity: {_per_worker:.2f} tỷ "
-                         "đồng per worker ({workers:.0f} workers) exceeds the bound of "
-                         f"{MAX_PRODUCTION_PER_WORKER:g} tỷ đồng per worker per month"),
-        "known": ("enterprise_id", "unknown enterprise: not in enterprises.csv"),
-        "operating": ("enterprise_id", "enterprise not operating in {month}: it reports from "
+        "min_workers": ("workers", N_("must be at least 1: an operating enterprise has workers "
+                                   "(no negatives)"), N_("a whole number of at least 1")),
+        "income_range": ("avg_income", N_("implausible income: must be between {_low} and "
+                         "{_high} triệu đồng/người/tháng"),
+                         N_("between {_low} and {_high} (triệu đồng/người/tháng)")),
+        "female_le_workers": ("female_workers", N_("female workers must not exceed workers "
+                              "({workers})"), N_("at most {workers}, the row's workers")),
+        "foreign_le_workers": ("foreign_workers", N_("foreign workers must not exceed workers "
+                               "({workers})"), N_("at most {workers}, the row's workers")),
+        "productivity": ("production_value", N_("implausible productivity: {_per_worker} tỷ "
+                         "đồng per worker ({workers} workers) exceeds the bound of {_bound} tỷ "
+                         "đồng per worker per month"),
+                         N_("at most {_limit} tỷ đồng ({_bound} tỷ đồng × {workers} workers), "
+                         "or correct the workers")),
+        "known": ("enterprise_id", N_("unknown enterprise: not in enterprises.csv"),
+                  N_("the enterprise's code as printed in the template (column 'Mã DN')")),
+        "operating": ("enterprise_id", N_("enterprise not operating in {month}: it reports from "
                       "{_start} to {_end}"),
-        "zone": ("zone", "zone does not match the enterprise's zone in enterprises.csv: "
-                 "{_zone}"),
-        "unique": ("enterprise_id", "duplicate enterprise-month ({enterprise_id}, {month}): "
+                      N_("only enterprises operating in {month}: remove this row")),
+        "zone": ("zone", N_("zone does not match the enterprise's zone in enterprises.csv: "
+                 "{_zone}"), "{_zone}"),
+        "unique": ("enterprise_id", N_("duplicate enterprise-month ({enterprise_id}, {month}): "
                    "already given on {_unit} {_first}"),
-        "same_month": ("month", "month differs from the file's month {_file_month} "
-                       "({_month_source})"),
+                   N_("one row per enterprise and month: keep one of the two rows")),
+        "same_month": ("month", N_("month differs from the file's month {_file_month} "
+                       "({_month_source})"), "{_file_month}"),
     }
     return rules
 
@@ -444,17 +521,17 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
     first_month = next((v for v in raw.get("month", []) if isinstance(v, str)), None)
     file_month = sheet.month or first_month or ""
     if sheet.month is None:
-        sheet.month_source = "its first row" if first_month else "none"
+        sheet.month_source = Message("its first row") if first_month else Message("none")
     elif not _MONTH_RE.fullmatch(str(sheet.month)):
-        sheet.problems.append(f"{sheet.where}, {sheet.month_source}: value {_show(sheet.month)}: "
-                              "the report month must be written YYYY-MM")
+        sheet.file_problem("{where}, {source}: value {value}: the report month must be "
+                           "written YYYY-MM", source=sheet.month_source,
+                           value=_show(sheet.month))
     sheet.month = file_month
     types, rules = _schemas(ds, file_month)
     done = set(bad)
     missing = [n for n in _REQUIRED if n not in raw.columns]
     for name in missing:
-        sheet.problems.append(f"{sheet.where}: required column '{name}' ({_LABELS[name]}) "
-                              "missing")
+        sheet.file_problem("{where}: required column '{header}' missing", header=_LABELS[name])
     if missing:
         return pd.DataFrame()
     for item in _failures(types, raw).itertuples():
@@ -464,10 +541,18 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
         if (row, col) in done:
             continue
         done.add((row, col))
-        rule = ("value missing (required)" if item.check == "not_nullable" else
-                "the month must be written YYYY-MM" if col == "month" else
-                "must be text" if col == "enterprise_id" else "not a number")
-        sheet.add(row, col, raw.at[row, col], rule)
+        if item.check == "not_nullable":
+            rule, expected = Message("value missing (required)"), Message(
+                "a value: the cell must not be empty")
+        elif col == "month":
+            rule, expected = Message("the month must be written YYYY-MM"), Message(
+                "the month written YYYY-MM, e.g. {month}", month=sheet.month or "2025-07")
+        elif col == "enterprise_id":
+            rule, expected = Message("must be text"), Message(
+                "the enterprise's code as printed in the template (column 'Mã DN')")
+        else:
+            rule, expected = Message("not a number"), _A_NUMBER
+        sheet.add(row, col, raw.at[row, col], rule, expected)
     typed = raw.copy()
     for name in FIGURES:
         typed[name] = pd.to_numeric(typed[name].where(
@@ -480,14 +565,33 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
         if item.index is None or pd.isna(item.index):
             continue
         row = int(item.index)
-        column, template = _RULES[str(item.check)]
+        column, rule, expected = _RULES[str(item.check)]
         if (row, column) in done:
             continue
         done.add((row, column))
-        context = {k: v for k, v in typed.loc[row].items()}
+        context = _context(typed.loc[row])
         sheet.add(row, column, raw.at[row, column] if column in raw else None,
-                  template.format(**context))
+                  Message(rule, **context), Message(expected, **context))
     return typed[list(REPORT_COLUMNS)]
+
+
+def _context(row: pd.Series) -> dict[str, Any]:
+    """A row's fields for the rule texts, the numbers in Vietnamese style (6,48; 1.220)."""
+    context: dict[str, Any] = dict(row.items())
+    workers = row.get("workers")
+    if isinstance(workers, float) and not np.isnan(workers):
+        context["workers"] = number(workers)
+        context["_limit"] = number(workers * MAX_PRODUCTION_PER_WORKER)
+    per_worker = row.get("_per_worker")
+    if isinstance(per_worker, float) and not np.isnan(per_worker):
+        context["_per_worker"] = number(per_worker, 2)
+    if context.get("_end") == "now":
+        context["_end"] = Message("now")
+    context |= {"_bound": number(MAX_PRODUCTION_PER_WORKER, strip=True),
+                "_low": number(INCOME_RANGE[0], strip=True),
+                "_high": number(INCOME_RANGE[1], strip=True),
+                "_unit": Message(str(row.get("_unit")))}
+    return context
 
 
 def _with_context(frame: pd.DataFrame, ds: data.Dataset, sheet: _Sheet) -> pd.DataFrame:
@@ -552,47 +656,63 @@ def ingest(paths: list[Path], data_dir: Path | str | None = None, month: str | N
     sheets: list[tuple[_Sheet, pd.DataFrame, str]] = []
     for path in map(Path, paths):
         if not path.is_file():
-            problems.append(f"{path}: file not found")
+            problems.append(str(Message("{path}: file not found", path=path)))
             continue
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
-            problems.append(f"{path.name}: unsupported file type '{suffix}' (give .xlsx or .csv)")
+            problems.append(str(Message("{file}: unsupported file type '{suffix}' (give .xlsx "
+                                        "or .csv)", file=path.name, suffix=suffix)))
             continue
         sheet = _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
         frame = _validate(sheet, ds) if sheet.rows or not sheet.problems else pd.DataFrame()
         if month and sheet.month and sheet.month != month:
-            sheet.problems.append(f"{sheet.where}: the file is for {sheet.month}, expected "
-                                  f"{month}")
+            sheet.file_problem("{where}: the file is for {month}, expected {expected}",
+                               month=sheet.month, expected=month)
         if not sheet.rows and not sheet.all_problems():
-            sheet.problems.append(f"{sheet.where}: no report rows (every row is blank)")
+            sheet.file_problem("{where}: no report rows (every row is blank)")
         problems += sheet.all_problems()
         sheets.append((sheet, frame, hashlib.sha256(path.read_bytes()).hexdigest()))
-    problems += _across_files(sheets, ds)
+    problems += [str(p) for p in _across_files(sheets, ds)]
     if problems:
-        raise SubmissionError(problems)
+        raise SubmissionError(problems, [s for s, _, _ in sheets])
     return _write(sheets, data_dir)
 
 
 def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Dataset
-                  ) -> list[str]:
-    """Problems between files: the same enterprise-month twice, a month skipped."""
-    problems: list[str] = []
-    seen: dict[tuple[str, str], str] = {}
-    for sheet, frame, _ in sheets:
+                  ) -> list[CellProblem | Message]:
+    """Problems between files: the same enterprise-month twice, a month skipped.
+
+    Each is also kept with its file (``across``), for the feedback on that file.
+    """
+    problems: list[CellProblem | Message] = []
+    seen: dict[tuple[str, str], tuple[int, int, Message]] = {}
+    for number_, (sheet, frame, _) in enumerate(sheets):
         for row, (mon, ent) in zip(frame.index, zip(frame.get("month", []),
                                    frame.get("enterprise_id", []), strict=True), strict=True):
-            where = f"{sheet.where}, {sheet.unit} {row}"
-            if (mon, ent) in seen and not seen[(mon, ent)].startswith(sheet.where + ","):
-                problems.append(f"{where}, column 'enterprise_id': value {ent!r}: "
-                                f"{ent} {mon} is also in {seen[(mon, ent)]}; "
-                                "give each enterprise-month once")
-            seen.setdefault((mon, ent), where)
+            first = seen.get((mon, ent))
+            if first is not None and first[0] != number_:
+                problem = sheet.problem(
+                    int(row), "enterprise_id", ent,
+                    Message("{enterprise} {month} is also in {other}; give each "
+                            "enterprise-month once", enterprise=ent, month=mon,
+                            other=first[2]),
+                    Message("one row per enterprise and month in all the files sent: remove "
+                            "this row or the other"))
+                sheet.across.append(problem)
+                problems.append(problem)
+            seen.setdefault((mon, ent), (number_, int(row), Message(
+                "{where}, {unit} {row}", where=sheet.where, unit=Message(sheet.unit), row=row)))
     last = ds.months[1]
     for mon in sorted({s.month for s, _, _ in sheets if s.month}):
         if mon > _next_month(last):
-            names = ", ".join(s.where for s, _, _ in sheets if s.month == mon)
-            problems.append(f"{names}: month {mon} would leave a gap: the data end at {last}; "
-                            f"ingest {_next_month(last)} first")
+            gap = [s for s, _, _ in sheets if s.month == mon]
+            problem = Message("{names}: month {month} would leave a gap: the data end at "
+                              "{last}; ingest {next} first", names=", ".join(
+                                  str(s.where) for s in gap), month=mon, last=last,
+                              next=_next_month(last))
+            for s in gap:
+                s.across.append(problem)
+            problems.append(problem)
         last = max(last, mon)
     return problems
 

@@ -66,6 +66,7 @@ class PublishResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (stem, why)
+    drafts: list[str] = field(default_factory=list)  # keys published as drafts (DỰ THẢO)
     swapped: bool = False
 
 
@@ -107,8 +108,13 @@ class Candidate:
     signed: Path | None = None  # the signed copy of the PDF (izreport sign), if any
 
 
-def candidates(out: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
-    """Complete renders of ``out`` and, for the others, why they are not published."""
+def candidates(out: Path, drafts: bool = False
+               ) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """Complete renders of ``out`` and, for the others, why they are not published.
+
+    A draft (DỰ THẢO) is published only with ``drafts``; otherwise the version already on
+    the site, if any, stays.
+    """
     ready: list[Candidate] = []
     skipped: list[tuple[str, str]] = []
     for stem, rec in sorted(runlog.latest_renders(runlog.read(out)).items()):
@@ -117,6 +123,11 @@ def candidates(out: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
         if rec.get("result") != "ok":
             skipped.append((stem, _("latest render failed ({time}): {error}").format(
                 time=rec.get("time"), error=rec.get("error") or _("no message"))))
+            continue
+        if rec.get("draft") and not drafts:
+            skipped.append((stem, _("draft (DỰ THẢO): hand-written sections are missing; "
+                                    "drafts are published only with [publish] drafts = true "
+                                    "in izreport.toml")))
             continue
         files = rec.get("files") or {}
         problem = None
@@ -171,9 +182,17 @@ def _signed_copy(pdf: Path) -> tuple[Path | None, str | None]:
 # --------------------------------------------------------------------------- publish
 
 
-def publish(out: Path | str, to: Path | str, now: dt.datetime | None = None) -> PublishResult:
-    """Publish every complete render of ``out`` into the site folder ``to``, atomically."""
+def publish(out: Path | str, to: Path | str, now: dt.datetime | None = None,
+            drafts: bool | None = None) -> PublishResult:
+    """Publish every complete render of ``out`` into the site folder ``to``, atomically.
+
+    ``drafts``: also publish drafts (default: ``[publish] drafts`` of izreport.toml).
+    """
     out, target = Path(out), Path(to).absolute()
+    if drafts is None:
+        from izreport.config import publish_drafts
+
+        drafts = publish_drafts()
     if not out.is_dir():
         raise PublishError(_("{out}: output folder not found").format(out=out))
     if target.exists() and not target.is_dir():
@@ -185,7 +204,7 @@ def publish(out: Path | str, to: Path | str, now: dt.datetime | None = None) -> 
     with _site_lock(parent, target.name):
         _recover(parent, target.name)
         result = PublishResult(site=target)
-        ready, result.skipped = candidates(out)
+        ready, result.skipped = candidates(out, drafts)
         manifest = _read_manifest(target)
         build = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.new-"))
         try:  # mkdtemp makes it private; a site is read by the web server
@@ -250,7 +269,8 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
     if cand.signed is not None:
         digests["signed"] = runlog.sha256_file(cand.signed)
     old = entries.get(cand.key)
-    if old is not None and old.get("sha256") == digests:
+    if old is not None and old.get("sha256") == digests and \
+            bool(old.get("draft")) == bool(rec.get("draft")):
         result.unchanged.append(cand.key)
         return
     earlier = list(old.get("earlier", [])) if old else []
@@ -259,6 +279,8 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
         result.updated.append(cand.key)
     else:
         result.added.append(cand.key)
+    if rec.get("draft"):
+        result.drafts.append(cand.key)
     files = {}
     sources = [("html", cand.html, ".html"), ("pdf", cand.pdf, ".pdf")]
     if cand.signed is not None:
@@ -279,7 +301,7 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
         "report": rec.get("report"), "period": params.get("period"), "zone": params.get("zone"),
         "folder": cand.folder, "stem": rec.get("stem"), "sha256": digests, "files": files,
         "rendered": rec.get("time"), "data_until": rec.get("data_until"), "published": stamp,
-        "earlier": earlier,
+        "draft": bool(rec.get("draft")), "earlier": earlier,
     }
 
 
@@ -321,7 +343,8 @@ def _keep_earlier(old: Mapping[str, Any], build: Path) -> dict[str, Any]:
     if "html" in kept and "pdf" in kept and (build / kept["html"]["path"]).exists():
         _retarget_pdf_link(build / kept["html"]["path"], Path(kept["pdf"]["path"]).name)
     return {"files": kept, "rendered": old.get("rendered"), "data_until": old.get("data_until"),
-            "published": old.get("published"), "sha256": old.get("sha256")}
+            "published": old.get("published"), "sha256": old.get("sha256"),
+            "draft": bool(old.get("draft"))}
 
 
 def _parse_time(text: Any) -> dt.datetime | None:
@@ -535,18 +558,25 @@ def _item(e: Mapping[str, Any]) -> str:
             f"lập lúc {html.escape(_when(e.get('rendered')))}")
     issued = ('<span class="issued">Đã ban hành (ký số)</span> '
               if (e.get("files") or {}).get("signed") else "")
-    lines = [f'<li><span class="title">{html.escape(_label(e))}</span> {issued}'
+    draft = _DRAFT_BADGE if e.get("draft") else ""
+    lines = [f'<li><span class="title">{html.escape(_label(e))}</span> {draft}{issued}'
              f'{_links(e.get("files") or {})}<br><span class="meta">{meta}</span>']
     earlier = e.get("earlier") or []
     if earlier:
         lines.append('<ul class="earlier">')
         for old in earlier:
-            lines.append(f"<li>bản trước (lập lúc {html.escape(_when(old.get('rendered')))}, "
+            mark = _DRAFT_BADGE if old.get("draft") else ""
+            lines.append(f"<li>{mark}bản trước (lập lúc {html.escape(_when(old.get('rendered')))}, "
                          f"số liệu đến {html.escape(_until(old.get('data_until')))}): "
                          f"{_links(old.get('files') or {})}</li>")
         lines.append("</ul>")
     lines.append("</li>")
     return "\n".join(lines)
+
+
+#: The mark of a draft on the index: a word (not a colour alone), with its meaning on hover.
+_DRAFT_BADGE = ('<span class="draft" title="Dự thảo: còn mục viết tay chưa hoàn thiện, '
+                'chưa phải bản ban hành">Dự thảo</span> ')
 
 
 _PAGE = """<!DOCTYPE html>
@@ -563,6 +593,8 @@ h3 {{ font-size: 1.05rem; margin-bottom: 0.3rem; }}
 ul {{ padding-left: 1.2rem; }} li {{ margin: 0.35rem 0; }}
 .title {{ font-weight: bold; }}
 .issued {{ color: #0b5b1e; font-weight: bold; }}
+.draft {{ color: #fff; background: #a4161a; font-weight: bold; padding: 0 0.35em;
+          border-radius: 0.2em; font-size: 0.9em; }}
 .meta, .size, .earlier {{ color: #555; font-size: 0.9em; }}
 </style>
 </head>

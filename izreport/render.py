@@ -48,6 +48,8 @@ class RenderResult:
     params: dict[str, Any]
     files: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
+    #: the document carries DỰ THẢO (a hand-written section is missing): not to be issued
+    draft: bool = False
 
 
 #: Run silently in the kernel while the parent imports its exporters: the libraries the
@@ -174,6 +176,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             ReportDocxExporter,
             ReportHTMLExporter,
             ReportPDFExporter,
+            is_draft,
         )
         from izreport.offline import check_notebook
 
@@ -200,7 +203,8 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             written[fmt] = target
             timings[fmt] = time.perf_counter() - start
         files = {fmt: _publish(path, out) for fmt, path in written.items()}
-    return RenderResult(report=spec.name, params=values, files=files, timings=timings)
+    return RenderResult(report=spec.name, params=values, files=files, timings=timings,
+                        draft=is_draft(nb))
 
 
 def zone_runs(report: str, params: Mapping[str, Any], data_dir: Path | str | None = None

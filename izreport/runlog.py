@@ -4,7 +4,8 @@ Every render started by ``izreport render`` or ``izreport run-due`` appends one 
 to ``<out>/.state/runs.jsonl``: when, which report and parameters, the input fingerprint,
 the duration, the result (``ok``, ``failed`` or ``skipped``), the files written with their
 size and SHA-256, the error, and the last month of data at render time (``data_until``,
-the report's data cut-off, shown on the intranet index). ``izreport publish`` only
+the report's data cut-off, shown on the intranet index) and whether the report is a draft
+(``draft``: it carries DỰ THẢO because a hand-written section is missing). ``izreport publish`` only
 publishes a report whose latest ``ok`` record matches the files on disk.
 
 One line is one ``write`` on a file opened in append mode, so concurrent writers do not
@@ -58,8 +59,9 @@ def sha256_file(path: Path) -> str:
 def record(*, report: str, params: Mapping[str, Any], stem: str | None, result: str,
            trigger: str, out: Path, fingerprint: str | None = None, duration: float = 0.0,
            files: Mapping[str, Path] | None = None, error: str | None = None,
-           data_until: str | None = None, reason: str | None = None) -> dict[str, Any]:
-    """One run-log line (not yet written)."""
+           data_until: str | None = None, reason: str | None = None,
+           draft: bool = False) -> dict[str, Any]:
+    """One run-log line (not yet written). ``draft``: the report carries DỰ THẢO."""
     if result not in RESULTS:
         raise ValueError(f"result must be one of {RESULTS}, not {result!r}")
     from izreport import __version__
@@ -70,7 +72,7 @@ def record(*, report: str, params: Mapping[str, Any], stem: str | None, result: 
         "fingerprint": fingerprint, "data_until": data_until,
         "files": {fmt: file_info(Path(p), out) for fmt, p in (files or {}).items()
                   if Path(p).exists()},
-        "error": error, "reason": reason, "version": __version__,
+        "error": error, "reason": reason, "draft": bool(draft), "version": __version__,
     }
 
 
@@ -80,7 +82,8 @@ def log_job(out: Path | str, result: Any, trigger: str, fingerprint: str | None 
     entry = record(report=result.job.report, params=result.params or dict(result.job.params),
                    stem=result.stem, result="ok" if result.ok else "failed", trigger=trigger,
                    out=Path(out), fingerprint=fingerprint, duration=result.duration,
-                   files=result.files, error=result.error, data_until=data_until)
+                   files=result.files, error=result.error, data_until=data_until,
+                   draft=getattr(result, "draft", False))
     append(out, entry)
     return entry
 

@@ -28,14 +28,19 @@ ENGLISH = (" the ", "error", "invalid", "must", "cannot", "unknown", "missing", 
 
 
 def _catalogue() -> dict[str, str]:
+    """msgid -> translation; a plural entry under its singular, translated when every form is."""
     with PO.open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id}
+        return {m.id if isinstance(m.id, str) else m.id[0]:
+                m.string if isinstance(m.string, str) else
+                (m.string[0] if all(m.string) else "")
+                for m in read_po(fh) if m.id}
 
 
 def _code_messages() -> set[str]:
     """What ``make messages`` extracts: every _() and N_() of the package."""
     found = extract_from_dir(str(ROOT), method_map=[("izreport/**.py", "python")],
-                             keywords={"_": None, "N_": None, "ngettext": (1, 2)})
+                             keywords={"_": None, "N_": None, "ngettext": (1, 2),
+                                       "Message": None, "file_problem": None})
     return {msg if isinstance(msg, str) else msg[0] for _f, _l, msg, _c, _x in found}
 
 

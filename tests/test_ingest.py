@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from izreport import data
 from izreport.cli import app
+from izreport.i18n import using
 from izreport.ingest import (
     SubmissionError,
     ingest,
@@ -28,6 +30,13 @@ SUBS = ROOT / "data" / "submissions" / "2025-07"
 BOOK = SUBS / "bao-cao-2025-07.xlsx"
 EXTRA = SUBS / "bo-sung-2025-07.csv"
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def vietnamese() -> Iterator[None]:
+    """The messages checked here are the Vietnamese ones (the default language)."""
+    with using("vi"):
+        yield
 
 
 @pytest.fixture
@@ -129,32 +138,35 @@ def test_audit_has_one_entry_per_file(data_dir: Path, tmp_path: Path,
 
 
 BROKEN = {
-    "loi-so-am.csv": "loi-so-am.csv, line 3, column 'export_value': value -1.163: "
-                     "must not be negative",
-    "loi-trung-lap.csv": "loi-trung-lap.csv, line 5, column 'enterprise_id': value 'DN0012': "
-                         "duplicate enterprise-month (DN0012, 2025-07): already given on line 2",
-    "loi-doanh-nghiep.csv": "loi-doanh-nghiep.csv, line 3, column 'enterprise_id': value "
-                            "'DN9999': unknown enterprise: not in enterprises.csv",
-    "loi-thang.xlsx": "loi-thang.xlsx, sheet 'Báo cáo', row 54, column 'Tháng' (month): value "
-                      "'2025-08': month differs from the file's month 2025-07 (cell B2)",
-    "loi-cot.csv": "loi-cot.csv: required column 'female_workers' (Lao động nữ (người)) missing",
-    "loi-lao-dong-nu.csv": "loi-lao-dong-nu.csv, line 4, column 'female_workers': value 561: "
-                           "female workers must not exceed workers (536)",
-    "loi-thu-nhap.csv": "loi-thu-nhap.csv, line 2, column 'avg_income': value 150: implausible "
-                        "income: must be between 1 and 100 triệu đồng/người/tháng",
-    "loi-nang-suat.csv": "loi-nang-suat.csv, line 3, column 'production_value': value 2500: "
-                         "implausible productivity: 6.48 tỷ đồng per worker (386 workers) "
-                         "exceeds the bound of 2 tỷ đồng per worker per month",
-    "loi-ngung-hoat-dong.csv": "loi-ngung-hoat-dong.csv, line 3, column 'enterprise_id': value "
-                               "'DN0011': enterprise not operating in 2025-07: it reports from "
-                               "2017-01 to 2020-02",
-    "loi-khu.xlsx": "loi-khu.xlsx, sheet 'Báo cáo', row 3, column 'zone_id' (zone): value "
-                    "'my-trung': zone does not match the enterprise's zone in enterprises.csv: "
-                    "Hòa Xá (hoa-xa)",
-    "loi-tron-quy-uoc.csv": "loi-tron-quy-uoc.csv: mixed number formats: line 4, column "
-                            "avg_income '7.41' uses the decimal point '.' (1234.5) but line 2, "
-                            "column export_value '0,087' uses the decimal comma ',' (1.234,5); "
-                            "use one convention in the whole file",
+    "loi-so-am.csv": "loi-so-am.csv, dòng 3, cột 'Xuất khẩu (triệu USD)': giá trị -1.163: "
+                     "không được âm",
+    "loi-trung-lap.csv": "loi-trung-lap.csv, dòng 5, cột 'Mã DN': giá trị 'DN0012': trùng "
+                         "doanh nghiệp và tháng (DN0012, 2025-07): đã có ở dòng 2",
+    "loi-doanh-nghiep.csv": "loi-doanh-nghiep.csv, dòng 3, cột 'Mã DN': giá trị 'DN9999': mã "
+                            "doanh nghiệp không có trong danh sách doanh nghiệp của Ban "
+                            "(enterprises.csv)",
+    "loi-thang.xlsx": "loi-thang.xlsx, trang 'Báo cáo', dòng 54, cột 'Tháng': giá trị "
+                      "'2025-08': tháng khác với tháng của tệp là 2025-07 (ô B2)",
+    "loi-cot.csv": "loi-cot.csv: thiếu cột bắt buộc 'Lao động nữ (người)'",
+    "loi-lao-dong-nu.csv": "loi-lao-dong-nu.csv, dòng 4, cột 'Lao động nữ (người)': giá trị "
+                           "561: lao động nữ không được nhiều hơn tổng số lao động (536)",
+    "loi-thu-nhap.csv": "loi-thu-nhap.csv, dòng 2, cột 'Thu nhập bình quân (triệu "
+                        "đồng/người/tháng)': giá trị 150: thu nhập không hợp lý: phải từ 1 "
+                        "đến 100 triệu đồng/người/tháng",
+    "loi-nang-suat.csv": "loi-nang-suat.csv, dòng 3, cột 'Giá trị SXCN (tỷ đồng, giá SS "
+                         "2010)': giá trị 2500: giá trị SXCN không hợp lý: 6,48 tỷ đồng/lao "
+                         "động (386 lao động), vượt mức tối đa 2 tỷ đồng/lao động/tháng",
+    "loi-ngung-hoat-dong.csv": "loi-ngung-hoat-dong.csv, dòng 3, cột 'Mã DN': giá trị "
+                               "'DN0011': doanh nghiệp không hoạt động trong tháng 2025-07: "
+                               "chỉ báo cáo từ 2017-01 đến 2020-02",
+    "loi-khu.xlsx": "loi-khu.xlsx, trang 'Báo cáo', dòng 3, cột 'Khu công nghiệp': giá trị "
+                    "'my-trung': khu công nghiệp không khớp với khu của doanh nghiệp trong "
+                    "danh sách (enterprises.csv): Hòa Xá (hoa-xa)",
+    "loi-tron-quy-uoc.csv": "loi-tron-quy-uoc.csv: lẫn hai cách viết số: dòng 4, cột 'Thu "
+                            "nhập bình quân (triệu đồng/người/tháng)' '7.41' dùng dấu chấm thập "
+                            "phân '.' (1234.5) nhưng dòng 2, cột 'Xuất khẩu (triệu USD)' "
+                            "'0,087' dùng dấu phẩy thập phân ',' (1.234,5); cả tệp phải dùng "
+                            "một cách viết",
 }
 
 
@@ -170,10 +182,10 @@ def test_ambiguous_numbers_are_rejected_not_guessed(data_dir: Path) -> None:
     problems = _problems([SUBS / "loi-dinh-dang.csv"], data_dir)
     assert len(problems) == 12                          # 6 decimal figures on 2 lines
     first = problems[0]
-    assert first.startswith("loi-dinh-dang.csv, line 2, column 'production_value': value "
-                            "'163.265': ambiguous number format")
-    assert "(163.265) or a thousands separator (163265)" in first
-    assert all("ambiguous number format" in p for p in problems)
+    assert first.startswith("loi-dinh-dang.csv, dòng 2, cột 'Giá trị SXCN (tỷ đồng, giá SS "
+                            "2010)': giá trị '163.265': cách viết số không rõ nghĩa")
+    assert "dấu thập phân (163.265) hoặc dấu nhóm nghìn (163265)" in first
+    assert all("cách viết số không rõ nghĩa" in p for p in problems)
     assert _hashes(data_dir) == before
 
 
@@ -195,14 +207,14 @@ def test_every_problem_of_every_file_is_listed(data_dir: Path) -> None:
     problems = _problems([SUBS / "loi-so-am.csv", SUBS / "loi-cot.csv",
                           SUBS / "loi-dinh-dang.csv"], data_dir)
     assert problems[:2] == (BROKEN["loi-so-am.csv"], BROKEN["loi-cot.csv"])
-    assert len(problems) == 14 and all("ambiguous" in p for p in problems[2:])
+    assert len(problems) == 14 and all("không rõ nghĩa" in p for p in problems[2:])
 
 
 def test_the_same_rows_in_two_broken_files_are_duplicates(data_dir: Path) -> None:
     problems = _problems([SUBS / "loi-so-am.csv", SUBS / "loi-thu-nhap.csv"], data_dir)
     assert problems[:2] == (BROKEN["loi-so-am.csv"], BROKEN["loi-thu-nhap.csv"])
-    assert problems[2].startswith("loi-thu-nhap.csv, line 2, column 'enterprise_id': value "
-                                  "'DN0012': DN0012 2025-07 is also in loi-so-am.csv, line 2")
+    assert problems[2].startswith("loi-thu-nhap.csv, dòng 2, cột 'Mã DN': giá trị 'DN0012': "
+                                  "DN0012 tháng 2025-07 cũng có ở loi-so-am.csv, dòng 2")
 
 
 def test_same_enterprise_month_in_two_files(data_dir: Path, tmp_path: Path) -> None:
@@ -210,8 +222,8 @@ def test_same_enterprise_month_in_two_files(data_dir: Path, tmp_path: Path) -> N
     shutil.copy(EXTRA, twice)
     problems = _problems([EXTRA, twice], data_dir)
     assert len(problems) == 5
-    assert problems[0].startswith("lan-hai.csv, line 2, column 'enterprise_id'")
-    assert "is also in bo-sung-2025-07.csv, line 2" in problems[0]
+    assert problems[0].startswith("lan-hai.csv, dòng 2, cột 'Mã DN'")
+    assert "cũng có ở bo-sung-2025-07.csv, dòng 2" in problems[0]
 
 
 def test_a_skipped_month_is_rejected(data_dir: Path, tmp_path: Path) -> None:
@@ -219,8 +231,8 @@ def test_a_skipped_month_is_rejected(data_dir: Path, tmp_path: Path) -> None:
     text = (SUBS / "loi-so-am.csv").read_text(encoding="utf-8").replace("-1.163", "1.163")
     late.write_text(text.replace("2025-07", "2025-09"), encoding="utf-8")
     problems = _problems([late], data_dir)
-    assert problems == ("thang-9.csv: month 2025-09 would leave a gap: the data end at "
-                        "2025-06; ingest 2025-07 first",)
+    assert problems == ("thang-9.csv: tháng 2025-09 sẽ để trống một khoảng: số liệu mới đến "
+                        "2025-06; hãy nhập tháng 2025-07 trước",)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -246,8 +258,8 @@ def test_unquoted_decimal_comma_in_a_comma_file(data_dir: Path, tmp_path: Path) 
     path.write_text(f"{header}\n2025-07,DN0001,4,5,5.25,0.1,0.1,0.1,200,90,1,6.5\n",
                     encoding="utf-8")
     (problem,) = _problems([path], data_dir)
-    assert problem.startswith("phay.csv, line 2: 12 fields but the header has 11")
-    assert "decimal comma" in problem
+    assert problem.startswith("phay.csv, dòng 2: có 12 trường nhưng dòng tiêu đề có 11")
+    assert "dấu phẩy thập phân" in problem
 
 
 def test_template_lists_the_expected_enterprises(data_dir: Path, tmp_path: Path) -> None:
@@ -274,8 +286,8 @@ def test_template_lists_the_expected_enterprises(data_dir: Path, tmp_path: Path)
 
 def test_blank_template_has_nothing_to_ingest(data_dir: Path, tmp_path: Path) -> None:
     out = write_template("2025-07", data_dir, tmp_path / "t.xlsx")
-    assert _problems([out], data_dir) == ("t.xlsx, sheet 'Báo cáo': no report rows "
-                                          "(every row is blank)",)
+    assert _problems([out], data_dir) == ("t.xlsx, trang 'Báo cáo': không có dòng báo cáo "
+                                          "nào (mọi dòng đều trống)",)
 
 
 def test_template_rejects_a_bad_period(data_dir: Path, tmp_path: Path) -> None:
@@ -318,11 +330,13 @@ def test_cli_ingest_and_template(data_dir: Path, tmp_path: Path) -> None:
 def test_cli_lists_one_problem_per_line(data_dir: Path, english: None) -> None:
     before = _hashes(data_dir)
     result = runner.invoke(app, ["ingest", str(SUBS / "loi-so-am.csv"),
-                                 str(SUBS / "loi-cot.csv"), "--data", str(data_dir)])
+                                 str(SUBS / "loi-cot.csv"), "--data", str(data_dir),
+                                 "--no-feedback"])  # nothing written beside committed files
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
-    assert lines == ["error: 2 problems in the submissions, nothing written:",
-                     BROKEN["loi-so-am.csv"], BROKEN["loi-cot.csv"]]
+    assert lines[1:] == [BROKEN["loi-so-am.csv"], BROKEN["loi-cot.csv"]]
+    assert lines[0].endswith("2 lỗi trong các tệp báo cáo, chưa ghi gì vào kho số liệu:")
+    assert not (SUBS / "tra-lai").exists()
     assert _hashes(data_dir) == before
 
 

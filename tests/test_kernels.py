@@ -42,7 +42,10 @@ def notebooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _report(folder, "loops", "while True:\n    pass")
     monkeypatch.setattr(izreport.params, "NOTEBOOKS_DIR", folder)
     for env in (CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV):
-        monkeypatch.delenv(env, raising=False)
+        # set (empty: no limit given) rather than deleted, so that the value `render
+        # --timeout` puts into the environment is undone after the test, not left to
+        # cut the renders of later tests short
+        monkeypatch.setenv(env, "")
     return folder
 
 

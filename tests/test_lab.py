@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "half_year_report.ipynb"
 #: JupyterLab's own environment (requirements-lab.txt); the kernel is the one under test.
 LAB_VENV = Path(os.environ.get("IZREPORT_LAB_VENV", ROOT / ".venv-lab"))
+LAB_CONFIG = ROOT / "jupyter-config"
+ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 #: Whole test well under two minutes; each wait below is bounded by what is left of it.
 BUDGET = 100.0
@@ -102,13 +104,16 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix",
                     str(tmp_path / "kernel"), "--name", "python3"], check=True,
                    capture_output=True)
-    root = tmp_path / "lab"
+    root = tmp_path / "lab"  # as `make lab` serves the project: notebooks, texts, outputs
     shutil.copytree(ROOT / "notebooks", root / "notebooks")  # autosave must not touch ours
+    shutil.copytree(ROOT / "reports", root / "reports")
+    (root / "outputs").mkdir()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JUPYTER", "JPY_", "IZREPORT_"))}
     env.update({
         "IZREPORT_DATA": str(ROOT / "data"),
         "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+        "JUPYTER_CONFIG_PATH": str(LAB_CONFIG),  # as `make lab`: no news pop-up
         "JUPYTER_DATA_DIR": str(tmp_path / "kernel" / "share" / "jupyter"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
@@ -272,6 +277,10 @@ def test_report_notebook_draws_interactive_charts_in_jupyterlab_offline(
     deadline.wait_for("the notebook and its idle kernel", state, lambda s: (
         s["kernel"] == "idle" and s["unrun"]))
     assert state()["charts"] == 0  # committed without outputs: nothing drawn yet
+    # no "get notified about official Jupyter news?" pop-up: its plugin is not even loaded
+    assert browser.evaluate(f"window.jupyterapp.hasPlugin('{ANNOUNCEMENTS}')") is False
+    assert browser.evaluate("window.jupyterapp.hasPlugin("
+                            "'@jupyterlab/apputils-extension:notification')") is True
     browser.evaluate(RUN_ALL_JS)
 
     ran_at: list[float] = []
@@ -304,14 +313,42 @@ def test_report_notebook_draws_interactive_charts_in_jupyterlab_offline(
     assert deadline.left() > 0
 
 
-def test_make_lab_serves_notebooks_on_localhost_without_a_browser() -> None:
+def test_make_lab_serves_the_project_on_localhost_without_a_browser() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
-    for flag in ("--no-browser", "--ip=127.0.0.1", "notebooks"):
+    for flag in ("--no-browser", "--ip=127.0.0.1", "--ServerApp.root_dir=. ",
+                 "--LabApp.default_url=/lab/tree/notebooks", "--LabApp.news_url=None",
+                 "NeverCheckForUpdate", 'JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config'):
         assert flag in recipe, flag
+    page = json.loads((LAB_CONFIG / "labconfig" / "page_config.json").read_text("utf-8"))
+    assert page["disabledExtensions"] == {ANNOUNCEMENTS: True}
     stamp = makefile[makefile.index("$(LAB_VENV)/.ready:"):].split("\n\n")[0]
     assert "requirements-lab.txt" in stamp
     assert "$(BIN)/python -m ipykernel install --prefix $(LAB_VENV) --name python3" in stamp
+
+
+def test_lab_reaches_notebooks_texts_and_outputs_without_the_news_plugin(lab: Lab) -> None:
+    deadline = _Deadline(60)
+
+    def listing() -> Any:
+        if lab.proc.poll() is not None:
+            pytest.fail(f"jupyter lab exited:\n{lab.log.read_text(errors='replace')[-3000:]}")
+        try:
+            return lab.api("/api/contents")
+        except OSError:
+            return None
+
+    top = deadline.wait_for("JupyterLab to answer", listing)
+    assert {c["name"] for c in top["content"]} >= {"notebooks", "reports", "outputs"}
+    texts = {c["name"] for c in lab.api("/api/contents/reports")["content"]}
+    assert "2021-H1.md" in texts
+    section = lab.api("/api/contents/reports/2021-H1.md")
+    assert section["type"] == "file" and "## " in section["content"]
+    page = _get(f"{lab.url}/lab?token={lab.token}").decode("utf-8")
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
+                                  r"(.*?)</script>", page, re.S).group(1))
+    assert ANNOUNCEMENTS in config["disabledExtensions"]
+    assert config.get("newsUrl") in (None, "")  # nothing to fetch news from either
 
 
 def test_report_kernels_do_not_import_what_only_jupyterlab_needs() -> None:

@@ -100,3 +100,25 @@ def test_cli_starts_a_texts_file_once(tmp_path: Path, monkeypatch: pytest.Monkey
     assert len(texts.missing) == 5
     again = runner.invoke(app, ["texts", "--period", "2021-H2"])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+@pytest.mark.parametrize(("period", "report"), [("2021-06", "monthly"),
+                                                 ("2021-Q2", "quarterly")])
+def test_cli_texts_refuses_a_report_without_hand_written_sections(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, period: str, report: str) -> None:
+    from typer.testing import CliRunner
+
+    from izreport.cli import app
+    from izreport.i18n import _
+    from izreport.texts import reports_with_texts
+
+    assert set(reports_with_texts()) == {"half-year"}
+    monkeypatch.setenv("IZREPORT_TEXTS", str(tmp_path))
+    result = CliRunner().invoke(app, ["texts", "--period", period])
+    assert result.exit_code == 2, result.output
+    expected = _("--period {period}: the {reports} report of this period has no hand-written "
+                 "sections, it is made from the data alone; izreport texts is for: "
+                 "{offered}").format(period=period, reports=report,
+                                     offered="half-year (2021-H1, 2021)")
+    assert expected in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []  # nothing written
