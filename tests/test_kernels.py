@@ -80,7 +80,8 @@ def test_a_looping_cell_fails_at_the_cell_timeout(notebooks: Path, tmp_path: Pat
 
 def test_the_cli_stops_a_looping_report_at_its_timeout_in_one_line(
         notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(REPORT_TIMEOUT_ENV, raising=False)  # --timeout sets it: undone after
+    # --timeout sets it for the workers: restored (unset) when the test ends
+    monkeypatch.setenv(REPORT_TIMEOUT_ENV, "1800")
     result = CliRunner().invoke(app, ["render", "loops", "--to", "html", "--data", str(DATA),
                                       "--out", str(tmp_path), "--timeout", "3"])
     assert result.exit_code == 1
