@@ -20,7 +20,7 @@ TEST_DEBS := chromium poppler-utils postgresql softhsm2 libreoffice-writer
 .PHONY: report test lint bench lock sample clean help lab
 
 help:
-	@echo "make report   render the $(PERIOD) half-year report into outputs/"
+	@echo "make report   render the $(PERIOD) half-year report into [store] outputs (outputs/)"
 	@echo "make test     lint and run the test suite"
 	@echo "make lab      JupyterLab on notebooks/ at http://127.0.0.1:$(LAB_PORT) (offline charts)"
 	@echo "make bench    run the benchmarks (one report; all zones in parallel; national-size store)"
@@ -46,7 +46,7 @@ $(VENV)/.lab: $(VENV)/.runtime requirements-lab.txt
 	@touch $@
 
 report: $(VENV)/.runtime
-	$(BIN)/izreport render half-year --period $(PERIOD) --out outputs
+	$(BIN)/izreport render half-year --period $(PERIOD)
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

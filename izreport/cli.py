@@ -60,12 +60,34 @@ def _fail(exc: IzReportError) -> None:
     raise typer.Exit(1 if isinstance(exc, RenderError) else 2)
 
 
+def _outputs(out: Path | None) -> Path:
+    """``--out`` if given, else the configuration's outputs folder."""
+    if out is not None:
+        return out
+    from izreport.config import outputs_dir
+
+    try:
+        return outputs_dir()
+    except IzReportError as exc:
+        _fail(exc)
+        raise
+
+
+def _shown(path: Path) -> str:
+    """A path as the user typed it: relative to the working folder when inside it."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def render(
     ctx: typer.Context,
     report: Annotated[str, typer.Argument(help="Report name, e.g. half-year.")],
     to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf",
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: [store] outputs in izreport.toml).")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
     all_zones: Annotated[bool, typer.Option(
         "--all-zones", help="Also render one report per zone operating in the period.")] = False,
@@ -87,6 +109,7 @@ def render(
     from izreport.params import get_report, validate
     from izreport.render import _check_formats, zone_runs
 
+    out = _outputs(out)
     # through the environment, which every render worker inherits
     for env, seconds in ((CELL_TIMEOUT_ENV, cell_timeout), (REPORT_TIMEOUT_ENV, timeout)):
         if seconds is not None:
@@ -108,7 +131,8 @@ def render(
         runlog.log_job(out, result, "render", prints.get(str(result.stem)), until)
         if result.ok:
             for fmt, path in result.files.items():
-                _out.print(f"{fmt:5} {out / path.name}", highlight=False, markup=False)
+                _out.print(f"{fmt:5} {_shown(out / path.name)}", highlight=False,
+                           markup=False)
         else:
             label = "error:" if len(checked) == 1 else f"failed: {escape(result.job.label)}:"
             _err.print(f"[bold red]{label}[/] {escape(str(result.error))}", highlight=False,
@@ -266,7 +290,8 @@ def intake_template(
 def forms(
     period: Annotated[str, typer.Option("--period", help="Quý (2024-Q2) hoặc năm (2024).")],
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Tệp Excel ghi ra (mặc định outputs/bieu-thong-ke_KỲ.xlsx).")] = None,
+        "--out", help="Tệp Excel ghi ra (mặc định bieu-thong-ke_KỲ.xlsx trong thư mục "
+        "outputs của [store] trong izreport.toml).")] = None,
     data: Annotated[str | None, typer.Option(
         "--data", help="Thư mục dữ liệu hoặc URL cơ sở dữ liệu.")] = None,
     forms_dir: Annotated[Path | None, typer.Option(
@@ -276,13 +301,13 @@ def forms(
     Excel, mỗi biểu một trang; dừng và nêu cả hai số khi tổng biểu lệch với báo cáo."""
     from izreport.statforms import build
 
-    target = out or Path("outputs") / f"bieu-thong-ke_{period}.xlsx"
+    target = out or _outputs(None) / f"bieu-thong-ke_{period}.xlsx"
     try:
         path = build(period, target, data, forms_dir)
     except IzReportError as exc:
         _fail(exc)
         return
-    _out.print(str(path), highlight=False, markup=False)
+    _out.print(_shown(path), highlight=False, markup=False)
 
 
 @app.command()
@@ -403,7 +428,8 @@ def _date(text: str | None) -> Any:
 def run_due(
     date: Annotated[str | None, typer.Option(
         "--date", help="Decide as on this day, YYYY-MM-DD (default: today).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: [store] outputs in izreport.toml).")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
     to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf",
     all_zones: Annotated[bool, typer.Option(
@@ -436,6 +462,7 @@ def run_due(
             _err.print(f"[bold red]failed[/]  {escape(name)}: {escape(str(item.error))}",
                        highlight=False, soft_wrap=True)
 
+    out = _outputs(out)
     try:
         formats = _check_formats(to.split(","))
         run = do_run_due(_date(date), out, data, formats, all_zones=all_zones, workers=jobs,
@@ -484,8 +511,8 @@ def _publish(source: Path, to: Path) -> int:
 @app.command()
 def publish(
     to: Annotated[Path, typer.Option("--to", help="The intranet folder (the site).")],
-    source: Annotated[Path, typer.Option("--from", help="Output folder to publish from.")
-                      ] = Path("outputs"),
+    source: Annotated[Path | None, typer.Option(
+        "--from", help="Output folder to publish from (default: [store] outputs).")] = None,
 ) -> None:
     """Publish complete renders (HTML and PDF) to the intranet folder, atomically.
 
@@ -494,7 +521,7 @@ def publish(
     2 the output folder cannot be used.
     """
     try:
-        failed = _publish(source, to)
+        failed = _publish(_outputs(source), to)
     except IzReportError as exc:
         _fail(exc)
         return
@@ -504,7 +531,8 @@ def publish(
 
 @app.command()
 def status(
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: [store] outputs in izreport.toml).")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Data folder.")] = None,
     date: Annotated[str | None, typer.Option(
         "--date", help="As on this day, YYYY-MM-DD (default: today).")] = None,
@@ -516,6 +544,7 @@ def status(
     from izreport import runlog
     from izreport.due import decide, due_forms, next_due
 
+    out = _outputs(out)
     try:
         day = _date(date)
         now = decide(day, out, data, formats=None)
