@@ -226,7 +226,8 @@ def ingest(
 @app.command()
 def export(
     tables: Annotated[list[str] | None, typer.Argument(
-        help="Tables (zones, zone_land, enterprises, monthly_reports, plans, projects); "
+        help="Tables (zones, zone_land, enterprises, monthly_reports, plans, projects, "
+             "enterprise_moves, project_progress); "
              "none: all.")] = None,
     out: Annotated[Path, typer.Option(
         "--out", help="Folder for CSV files, or a .xlsx workbook (one sheet per table).")
@@ -248,12 +249,14 @@ def export(
 
 @app.command()
 def intake(
-    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans, enterprises or "
+                                               "progress.")],
     files: Annotated[list[Path], typer.Argument(help="Filled workbooks (.xlsx) or .csv files.")],
     data: Annotated[str | None, typer.Option(
         "--data", help="Data folder or database URL.")] = None,
 ) -> None:
-    """Take in investment certificates, zone land, plans or enterprise changes: all or nothing."""
+    """Take in certificates, zone land, plans, enterprise changes or project progress: all
+    or nothing."""
     from izreport.intake import take_in
 
     try:
@@ -268,10 +271,12 @@ def intake(
 
 @app.command("intake-template")
 def intake_template(
-    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans or enterprises.")],
+    kind: Annotated[str, typer.Argument(help="certificates, zone-land, plans, enterprises or "
+                                               "progress.")],
     out: Annotated[Path, typer.Option("--out", help="Workbook to write.")],
     period: Annotated[str | None, typer.Option(
-        "--period", help="Month YYYY-MM (zone-land: the month; plans: its year).")] = None,
+        "--period", help="Month YYYY-MM (zone-land: the month; plans: its year; progress: "
+        "its quarter).")] = None,
     data: Annotated[str | None, typer.Option(
         "--data", help="Data folder or database URL.")] = None,
 ) -> None:

@@ -13,7 +13,7 @@ from izreport.sample import TET, generate
 DATA = Path(__file__).resolve().parents[1] / "data"
 SUMS = ["production_value", "revenue", "export_value", "import_value", "budget_paid"]
 FILES = ["zones.csv", "zone_land.csv", "enterprises.csv", "monthly_reports.csv", "plans.csv",
-         "projects.csv"]
+         "projects.csv", "enterprise_moves.csv", "project_progress.csv"]
 
 
 def _read(name: str) -> pd.DataFrame:
