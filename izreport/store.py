@@ -175,7 +175,7 @@ enterprise_moves = sa.Table(
 project_progress = sa.Table(
     "project_progress", metadata,
     sa.Column("project_id", sa.String(20), primary_key=True),
-    sa.Column("quarter", sa.String(7), primary_key=True),
+    sa.Column("quarter", sa.String(7), primary_key=True, index=True),   # reports read a span
     sa.Column("seq", sa.Integer, nullable=False, unique=True),
     sa.Column("ownership", sa.String(3), nullable=False),
     sa.Column("status", sa.String(12), nullable=False),

@@ -41,7 +41,9 @@ def upgrade() -> None:
         sa.CheckConstraint("implemented_capital_bn_vnd >= 0",
                            name="ck_project_progress_implemented_capital_bn_vnd_nonneg"),
     )
+    op.create_index("ix_project_progress_quarter", "project_progress", ["quarter"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_project_progress_quarter", "project_progress")
     op.drop_table("project_progress")
