@@ -20,7 +20,7 @@ TEST_DEBS := chromium poppler-utils postgresql softhsm2 libreoffice-writer
 .PHONY: report test lint bench lock sample clean help lab messages
 
 help:
-	@echo "make report   render the $(PERIOD) half-year report into outputs/"
+	@echo "make report   render the $(PERIOD) half-year report into [store] outputs (outputs/)"
 	@echo "make test     lint and run the test suite"
 	@echo "make lab      JupyterLab (notebooks/, reports/, outputs/) at http://127.0.0.1:$(LAB_PORT)"
 	@echo "make bench    run the benchmarks (one report; all zones in parallel; national-size store)"
@@ -54,7 +54,7 @@ $(LAB_VENV)/.ready: requirements-lab.txt $(VENV)/.runtime
 	@touch $@
 
 report: $(VENV)/.runtime
-	$(BIN)/izreport render half-year --period $(PERIOD) --out outputs
+	$(BIN)/izreport render half-year --period $(PERIOD)
 
 test: $(VENV)/.dev $(LAB_VENV)/.ready
 	$(BIN)/ruff check .

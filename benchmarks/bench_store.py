@@ -36,7 +36,8 @@ COPIES = 75
 
 
 def replicate(source: Path, target: Path, copies: int = COPIES) -> None:
-    """Exchange CSV files with every enterprise (and its reports, projects) ``copies`` times."""
+    """Exchange CSV files with every enterprise (and its reports, projects and their
+    quarterly progress) ``copies`` times."""
     target.mkdir(parents=True, exist_ok=True)
     ds = data.read_csv_folder(source)
     for name in ("zones", "zone_land", "plans"):
@@ -57,6 +58,7 @@ def replicate(source: Path, target: Path, copies: int = COPIES) -> None:
     reports = reports.sort_values(["month", "enterprise_id"], kind="stable")
     reports.to_csv(target / "monthly_reports.csv", index=False, float_format="%.3f")
     many(ds.projects, "certificate_date").to_csv(target / "projects.csv", index=False)
+    many(ds.project_progress, "quarter").to_csv(target / "project_progress.csv", index=False)
 
 
 def month_file(folder: Path, month: str, out: Path) -> int:

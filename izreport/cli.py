@@ -90,6 +90,30 @@ def _report_params(words: list[str]) -> dict[str, Any]:
 _fail = fail
 
 
+def _outputs(out: Path | None) -> Path:
+    """``--out`` if given, else the configuration's outputs folder."""
+    if out is not None:
+        return out
+    from izreport.config import outputs_dir
+
+    try:
+        return outputs_dir()
+    except IzReportError as exc:
+        _fail(exc)
+        raise
+
+
+def _shown(path: Path) -> str:
+    """A path as the user typed it: relative to the working folder when inside it."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+_OUT_HELP = N_("Output folder (default: [store] outputs in izreport.toml).")
+
+
 @app.command(cls=RenderCommand, help=N_(
     "Render a report. Its parameters follow as options: --period 2021-H1 --zone \"Hòa Xá\". "
     "izreport render REPORT --help lists them."),
@@ -100,7 +124,7 @@ def render(
                                           metavar="REPORT")],
     to: Annotated[str, typer.Option("--to", help=N_("Formats, comma-separated: html, pdf, "
                                                     "docx."))] = "html,pdf",
-    out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
+    out: Annotated[Path | None, typer.Option("--out", help=_OUT_HELP)] = None,
     data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     all_zones: Annotated[bool, typer.Option(
         "--all-zones", help=N_("Also render one report per zone operating in the period."))
@@ -122,6 +146,7 @@ def render(
     from izreport.params import get_report, unknown_parameter, validate
     from izreport.render import _check_formats, zone_runs
 
+    out = _outputs(out)
     # through the environment, which every render worker inherits
     for env, seconds in ((CELL_TIMEOUT_ENV, cell_timeout), (REPORT_TIMEOUT_ENV, timeout)):
         if seconds is not None:
@@ -151,7 +176,8 @@ def render(
         runlog.log_job(out, result, "render", prints.get(str(result.stem)), until)
         if result.ok:
             for fmt, path in result.files.items():
-                _out.print(f"{fmt:5} {out / path.name}", highlight=False, markup=False)
+                _out.print(f"{fmt:5} {_shown(out / path.name)}", highlight=False,
+                           markup=False)
             if result.draft:
                 _err.print("[bold yellow]" + escape(_("draft:")) + "[/] " + escape(
                     _("{name}: hand-written sections are missing; the report is marked DỰ "
@@ -280,8 +306,8 @@ def ingest(
     "Write the store's tables as CSV files (the exchange format) or an Excel workbook."))
 def export(
     tables: Annotated[list[str] | None, typer.Argument(
-        help=N_("Tables (zones, zone_land, enterprises, monthly_reports, plans, projects); "
-                "none: all."), metavar="TABLES")] = None,
+        help=N_("Tables (zones, zone_land, enterprises, monthly_reports, plans, projects, "
+                "enterprise_moves, project_progress); none: all."), metavar="TABLES")] = None,
     out: Annotated[Path, typer.Option(
         "--out", help=N_("Folder for CSV files, or a .xlsx workbook (one sheet per table)."))
     ] = Path("xuat"),
@@ -298,11 +324,12 @@ def export(
         _out.print(str(path), highlight=False, markup=False)
 
 
-_KIND_HELP = N_("certificates, zone-land, plans or enterprises.")
+_KIND_HELP = N_("certificates, zone-land, plans, enterprises or progress.")
 
 
 @app.command(cls=Command, help=N_(
-    "Take in investment certificates, zone land, plans or enterprise changes: all or nothing."))
+    "Take in investment certificates, zone land, plans, enterprise changes or project "
+    "progress: all or nothing."))
 def intake(
     kind: Annotated[str, typer.Argument(help=_KIND_HELP, metavar="KIND")],
     files: Annotated[list[Path], typer.Argument(
@@ -328,7 +355,8 @@ def intake_template(
     kind: Annotated[str, typer.Argument(help=_KIND_HELP, metavar="KIND")],
     out: Annotated[Path, typer.Option("--out", help=N_("Workbook to write."))],
     period: Annotated[str | None, typer.Option(
-        "--period", help=N_("Month YYYY-MM (zone-land: the month; plans: its year)."))] = None,
+        "--period", help=N_("Month YYYY-MM (zone-land: the month; plans: its year; progress: "
+                            "its quarter)."))] = None,
     data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
 ) -> None:
     from izreport.intake import write_template as write_intake_template
@@ -349,7 +377,8 @@ def forms(
     period: Annotated[str, typer.Option("--period", help=N_("Quarter (2024-Q2) or year "
                                                             "(2024)."))],
     out: Annotated[Path | None, typer.Option(
-        "--out", help=N_("Excel file to write (default outputs/bieu-thong-ke_PERIOD.xlsx)."))
+        "--out", help=N_("Excel file to write (default: bieu-thong-ke_PERIOD.xlsx in the "
+                         "[store] outputs folder of izreport.toml)."))
     ] = None,
     data: Annotated[str | None, typer.Option("--data", help=_DATA_HELP)] = None,
     forms_dir: Annotated[Path | None, typer.Option(
@@ -357,13 +386,13 @@ def forms(
 ) -> None:
     from izreport.statforms import build
 
-    target = out or Path("outputs") / f"bieu-thong-ke_{period}.xlsx"
+    target = out or _outputs(None) / f"bieu-thong-ke_{period}.xlsx"
     try:
         path = build(period, target, data, forms_dir)
     except IzReportError as exc:
         _fail(exc)
         return
-    _out.print(str(path), highlight=False, markup=False)
+    _out.print(_shown(path), highlight=False, markup=False)
 
 
 @app.command(cls=Command, help=N_(
@@ -492,7 +521,7 @@ def run_due(
     date: Annotated[str | None, typer.Option(
         "--date", help=N_("Decide as on this day, YYYY-MM-DD or DD/MM/YYYY (default: "
                           "today)."))] = None,
-    out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
+    out: Annotated[Path | None, typer.Option("--out", help=_OUT_HELP)] = None,
     data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     to: Annotated[str, typer.Option("--to", help=N_("Formats, comma-separated: html, pdf, "
                                                     "docx."))] = "html,pdf",
@@ -540,6 +569,7 @@ def run_due(
         else:
             log.error(_("failed  {name}: {error}").format(name=name, error=item.error))
 
+    out = _outputs(out)
     try:
         _at_least_one("--jobs", jobs)
         formats = _check_formats(to.split(","))
@@ -609,11 +639,12 @@ def _publish(source: Path, to: Path, log: Any = None, told: set[str] | None = No
     "output folder cannot be used."))
 def publish(
     to: Annotated[Path, typer.Option("--to", help=N_("The intranet folder (the site)."))],
-    source: Annotated[Path, typer.Option("--from", help=N_("Output folder to publish from."))
-                      ] = Path("outputs"),
+    source: Annotated[Path | None, typer.Option(
+        "--from", help=N_("Output folder to publish from (default: [store] outputs)."))
+    ] = None,
 ) -> None:
     try:
-        failed = _publish(source, to)
+        failed = _publish(_outputs(source), to)
     except IzReportError as exc:
         _fail(exc)
         return
@@ -624,7 +655,7 @@ def publish(
 @app.command(cls=Command, help=N_(
     "Recent runs (from OUT/.state/runs.jsonl) and what is due now and next."))
 def status(
-    out: Annotated[Path, typer.Option("--out", help=N_("Output folder."))] = Path("outputs"),
+    out: Annotated[Path | None, typer.Option("--out", help=_OUT_HELP)] = None,
     data: Annotated[Path | None, typer.Option("--data", help=N_("Data folder."))] = None,
     date: Annotated[str | None, typer.Option(
         "--date", help=N_("As on this day, YYYY-MM-DD or DD/MM/YYYY (default: today)."))] = None,
@@ -636,6 +667,7 @@ def status(
     from izreport.due import decide, due_forms, next_due
     from izreport.status import report_json, report_lines
 
+    out = _outputs(out)
     try:
         _at_least_one("--limit", limit)
         day = _date(date)

@@ -140,6 +140,7 @@ class StoreSettings:
     url: str | None         # a database URL (PostgreSQL) instead of the folder
     seed: Path | None       # exchange CSV files that fill an empty store
     texts: Path             # the hand-written sections (reports/<period>.md)
+    outputs: Path           # rendered reports, forms workbooks, the run log
 
 
 def _optional_table(path: Path, name: str, known: tuple[str, ...]) -> dict[str, Any] | None:
@@ -163,11 +164,11 @@ def store_settings(path: Path | None = None) -> StoreSettings:
     """``[store]``: relative folders are taken from the configuration file's folder.
 
     Without the table the store is ``var/data`` and the seed ``data`` in the project: a
-    folder that git ignores, filled from the committed sample.
+    folder that git ignores, filled from the committed sample; outputs go to ``outputs``.
     """
     path = path or config_path()
     root = Path(__file__).resolve().parents[1]
-    table = _optional_table(path, "store", ("folder", "url", "seed", "texts"))
+    table = _optional_table(path, "store", ("folder", "url", "seed", "texts", "outputs"))
     base = path.resolve().parent if table is not None else root
     table = table or {}
 
@@ -183,10 +184,20 @@ def store_settings(path: Path | None = None) -> StoreSettings:
         raise DataError(_("{path}: [store] 'url' must be a database URL such as "
                           "postgresql+psycopg://user@host/izreport").format(path=path))
     store, texts = folder("folder", "var/data"), folder("texts", "reports")
-    if store is None or texts is None:
-        raise DataError(_("{path}: [store] 'folder' and 'texts' must not be empty").format(
-            path=path))
-    return StoreSettings(folder=store, url=url, seed=folder("seed", "data"), texts=texts)
+    outputs = folder("outputs", "outputs")
+    if store is None or texts is None or outputs is None:
+        raise DataError(_("{path}: [store] 'folder', 'texts' and 'outputs' must not be empty")
+                        .format(path=path))
+    return StoreSettings(folder=store, url=url, seed=folder("seed", "data"), texts=texts,
+                         outputs=outputs)
+
+
+def outputs_dir(path: Path | None = None) -> Path:
+    """Where commands write what they make when no ``--out`` is given: ``[store] outputs``.
+
+    A server keeps it outside the checkout (``/var/lib/izreport/outputs``) like the data.
+    """
+    return store_settings(path).outputs
 
 
 CELL_TIMEOUT_ENV = "IZREPORT_CELL_TIMEOUT"

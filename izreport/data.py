@@ -66,7 +66,16 @@ _TABLES: dict[str, dict[str, str]] = {
         "enterprise_id": _TEXT, "ownership": _TEXT, "kind": _TEXT, "investor_country": _TEXT,
         "capital_musd": "float64", "capital_bn_vnd": "float64", "land_ha": "float64",
     },
+    "enterprise_moves": {
+        "enterprise_id": _TEXT, "month": _TEXT, "from_zone": _TEXT, "to_zone": _TEXT,
+    },
+    "project_progress": {
+        "project_id": _TEXT, "quarter": _TEXT, "ownership": _TEXT, "status": _TEXT,
+        "implemented_capital_musd": "float64", "implemented_capital_bn_vnd": "float64",
+    },
 }
+#: Tables added after the first exchange format: a folder without their file has no rows.
+_OPTIONAL = ("enterprise_moves", "project_progress")
 
 
 def default_data_dir() -> Path:
@@ -130,10 +139,12 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
     import pandas as pd
 
     path = folder / f"{name}.csv"
+    columns = _TABLES[name]
+    if not path.is_file() and name in _OPTIONAL:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     if not path.is_file():
         raise DataError(_("{path}: file missing (expected table '{name}')").format(
             path=path, name=name))
-    columns = _TABLES[name]
     try:
         header = pd.read_csv(path, nrows=0).columns
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -223,6 +234,8 @@ class Dataset:
     monthly_reports: pd.DataFrame
     plans: pd.DataFrame
     projects: pd.DataFrame
+    enterprise_moves: pd.DataFrame
+    project_progress: pd.DataFrame
     #: First and last month of the whole store when only some months were read.
     span: tuple[str, str] | None = None
 
@@ -236,12 +249,11 @@ class Dataset:
 
     @cached_property
     def reports(self) -> pd.DataFrame:
-        """Monthly reports joined with the enterprise attributes used for grouping."""
-        attrs = self.enterprises[
-            ["enterprise_id", "name", "zone_id", "vsic", "sector", "ownership", "investor_country"]
-        ]
-        merged = self.monthly_reports.merge(attrs, on="enterprise_id", how="left",
-                                            validate="many_to_one")
+        """Monthly reports joined with the enterprise attributes used for grouping.
+
+        ``zone_id`` is the zone the enterprise was in that month (:meth:`zone_at`).
+        """
+        merged = self.with_attributes(self.monthly_reports)
         orphans = merged[merged["zone_id"].isna()]
         if len(orphans):
             row = orphans.index[0] + 2  # header is line 1
@@ -252,6 +264,40 @@ class Dataset:
                       value2=orphans.iloc[0]['enterprise_id'])
             )
         return merged
+
+    def with_attributes(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Rows with ``month`` and ``enterprise_id``, joined with the enterprise's name,
+        sector, ownership and country, and the zone it was in that month."""
+        attrs = self.enterprises[
+            ["enterprise_id", "name", "zone_id", "vsic", "sector", "ownership", "investor_country"]
+        ]
+        merged = rows.merge(attrs, on="enterprise_id", how="left", validate="many_to_one")
+        if len(self.enterprise_moves):
+            merged["zone_id"] = self.zone_at(merged["enterprise_id"], merged["month"])
+        return merged
+
+    def zone_at(self, enterprise_ids: pd.Series, months: pd.Series | str) -> pd.Series:
+        """The zone each enterprise was in during each month.
+
+        An enterprise is in its current zone (``enterprises.zone_id``) from its last move
+        on; before a move it was in the zone it moved from. A move therefore leaves the
+        months before it counted where they were.
+        """
+        import pandas as pd
+
+        current = enterprise_ids.map(self.enterprises.set_index("enterprise_id")["zone_id"])
+        moves = self.enterprise_moves
+        if moves.empty:
+            return current
+        zone = current.astype(object)
+        if isinstance(months, str):
+            months = pd.Series(months, index=enterprise_ids.index)
+        moved = enterprise_ids.isin(set(moves["enterprise_id"]))
+        ids, when = enterprise_ids[moved], months[moved]
+        for move in moves.sort_values("month", ascending=False).itertuples(index=False):
+            before = (ids == move.enterprise_id) & (when < move.month)
+            zone.loc[before[before].index] = move.from_zone
+        return zone.astype(current.dtype)
 
     def zone(self, key: str) -> Zone:
         """Find a zone by id or name (accents and case ignored); list the known ones otherwise."""
@@ -441,6 +487,10 @@ def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
                 *(table.c[c] for c in ORDER[name]))
             if name == "monthly_reports" and wanted is not None:
                 query = query.where(monthly_reports.c.month.in_(wanted))
+            if name == "project_progress" and wanted:
+                # the quarters of the months read: a report's cost follows its period
+                query = query.where(table.c.quarter.between(quarter_of(wanted[0]),
+                                                            quarter_of(wanted[-1])))
             # the driver's plain tuples: building a frame from them is several times faster
             # than from result rows (1 s saved on a year and a half of a national store)
             result = conn.execute(query)
@@ -479,6 +529,11 @@ def load(folder: Path | str | None = None, months: Iterable[str] | None = None) 
     if _exchange_folder(source_folder):
         return read_csv_folder(source_folder)  # type: ignore[arg-type]
     return read_store(open_store(folder), months)
+
+
+def quarter_of(month: str) -> str:
+    """'2024-05' -> '2024-Q2'."""
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
 
 
 def report_months(period: Period, history: int = 0) -> list[str]:

@@ -606,7 +606,8 @@ def _with_context(frame: pd.DataFrame, ds: data.Dataset, sheet: _Sheet) -> pd.Da
     out["_operating"] = [
         bool(s) and isinstance(m, str) and s <= m and (not e or e >= m)
         for s, e, m in zip(out["_start"].fillna(""), end, frame["month"], strict=True)]
-    zone_id = ids.map(ent["zone_id"])
+    months = frame["month"].map(lambda m: m if isinstance(m, str) else "")
+    zone_id = ds.zone_at(ids, months)          # the zone of the month reported
     out["_zone"] = [f"{zones.get(z, z)} ({z})" if isinstance(z, str) else ""
                     for z in zone_id]
     given = frame["zone"] if "zone" in frame else pd.Series(None, index=frame.index)

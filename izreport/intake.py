@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from izreport import data, numbers
 from izreport.errors import DataError, ParameterError
 from izreport.files import atomic_write, put_value
+from izreport.i18n import _
 from izreport.ingest import fold
 from izreport.store import TABLES, record_audit
 
@@ -47,7 +48,7 @@ class Field:
 
     name: str
     label: str
-    kind: str = "text"                     # text, number, date, month, year, choice
+    kind: str = "text"              # text, number, date, month, quarter, year, choice
     required: bool = True
     choices: Mapping[str, str] = field(default_factory=dict)   # folded text -> stored value
     width: int = 16
@@ -64,6 +65,7 @@ class Row:
     headers: dict[str, str]
     problems: list[str]
     record: dict[str, Any] | None = None    # what to write, when not simply ``values``
+    also: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # rows of other tables
 
     def fail(self, name: str, rule: str) -> None:
         shown = "(trống)" if self.cells.get(name) in (None, "") else repr(self.cells[name])
@@ -101,6 +103,7 @@ class Intake:
 
 _DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{1,2})/(\d{1,2})/(\d{4})")
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})|(\d{1,2})/(\d{4})")
+_QUARTER_RE = re.compile(r"(\d{4})-Q([1-4])|Q([1-4])[/-](\d{4})")
 
 
 def _read(path: Path, intake: Intake) -> tuple[list[Row], list[str]]:
@@ -192,6 +195,14 @@ def _typed(row: Row, f: Field, value: Any, decimal_comma: bool) -> Any:
         except ValueError:
             row.fail(f.name, "ngày tháng không có thật")
             return None
+    if f.kind == "quarter":
+        text = str(value).strip().upper().replace("QUÝ", "Q").replace(" ", "")
+        match = _QUARTER_RE.fullmatch(text)
+        if match is None:
+            row.fail(f.name, _("not a quarter written YYYY-Qn or Qn/YYYY (2025-Q3)"))
+            return None
+        g = match.groups()
+        return f"{g[0]}-Q{g[1]}" if g[0] else f"{g[3]}-Q{g[2]}"
     if f.kind == "year":
         text = str(int(value)) if isinstance(value, int | float) else str(value)
         if not re.fullmatch(r"20\d\d", text):
@@ -217,6 +228,8 @@ class Context:
     enterprises: dict[str, dict[str, Any]]
     rows: list[dict[str, Any]]            # the intake's table as it is
     last_report: dict[str, str] = field(default_factory=dict)   # enterprise -> last month
+    moves: dict[str, str] = field(default_factory=dict)   # enterprise -> month of last move
+    projects: list[dict[str, Any]] = field(default_factory=list)  # certificate events
 
 
 def _context(store: Any, intake: Intake) -> Context:
@@ -230,12 +243,22 @@ def _context(store: Any, intake: Intake) -> Context:
                       enterprises.c.ownership))}
         rows = [dict(r._mapping) for r in conn.execute(sa.select(table))]
         last: dict[str, str] = {}
+        moves: dict[str, str] = {}
         if intake.table == "enterprises":
+            from izreport.store import enterprise_moves as em
             from izreport.store import monthly_reports as mr
 
             last = dict(conn.execute(sa.select(mr.c.enterprise_id, sa.func.max(mr.c.month))
                                      .group_by(mr.c.enterprise_id)).all())
-    return Context(zone_rows, ent_rows, rows, last)
+            moves = dict(conn.execute(sa.select(em.c.enterprise_id, sa.func.max(em.c.month))
+                                      .group_by(em.c.enterprise_id)).all())
+        events: list[dict[str, Any]] = []
+        if intake.table == "project_progress":
+            from izreport.store import projects
+
+            events = [dict(r._mapping) for r in conn.execute(
+                sa.select(projects).order_by(projects.c.seq))]
+    return Context(zone_rows, ent_rows, rows, last, moves, events)
 
 
 def _read_context(source: Path | str | None, intake: Intake) -> Context:
@@ -253,7 +276,8 @@ def _read_context(source: Path | str | None, intake: Intake) -> Context:
 
     zones = {r["zone_id"]: r for r in records(ds.zones)}
     ents = {r["enterprise_id"]: r for r in records(ds.enterprises)}
-    return Context(zones, ents, records(getattr(ds, intake.table)))
+    return Context(zones, ents, records(getattr(ds, intake.table)),
+                   projects=records(ds.projects))
 
 
 def zone_of(ctx: Context, text: str | None) -> str | None:
@@ -329,6 +353,12 @@ def _write(store: Any, intake: Intake, files: list[tuple[Path, str, list[Row]]]
                                 {k: old.get(k) for k in changed}, changed))
                 current[key] = {**old, **changed}
                 replaced += 1
+                for name, extra in row.also:
+                    other = TABLES[name]
+                    last = conn.execute(sa.select(sa.func.max(other.c.seq))).scalar() or 0
+                    conn.execute(other.insert().values(**extra, seq=last + 1))
+                    changes.append((f"{name} " + " ".join(str(v) for v in extra.values()),
+                                    {}, extra))
             record_audit(conn, action="ingest", table_name=intake.table, file_name=path.name,
                          sha256=digest, month=None, rows=len(rows), added=added,
                          replaced=replaced, unchanged=unchanged, blank=0,
@@ -600,7 +630,8 @@ PLANS = Intake(
 # --------------------------------------------------------------------------- enterprises
 
 _EVENTS = {"thanh lap": "new", "moi": "new", "new": "new", "doi ten": "renamed",
-           "renamed": "renamed", "ngung hoat dong": "stopped", "stopped": "stopped"}
+           "renamed": "renamed", "ngung hoat dong": "stopped", "stopped": "stopped",
+           "chuyen khu": "moved", "moved": "moved"}
 
 
 def _check_enterprises(rows: list[Row], ctx: Context) -> None:
@@ -658,6 +689,8 @@ def _check_enterprises(rows: list[Row], ctx: Context) -> None:
                 row.fail("name", "bắt buộc khi đổi tên: tên mới")
                 continue
             row.record = {"enterprise_id": v["enterprise_id"], "name": v["name"]}
+        elif v["event"] == "moved":
+            _check_move(row, ent, ctx)
         else:
             if ent.get("end_month"):
                 row.fail("enterprise_id", f"đã ngừng hoạt động từ sau tháng {ent['end_month']}")
@@ -673,13 +706,49 @@ def _check_enterprises(rows: list[Row], ctx: Context) -> None:
             row.record = {"enterprise_id": v["enterprise_id"], "end_month": v["month"]}
 
 
+def _check_move(row: Row, ent: Mapping[str, Any], ctx: Context) -> None:
+    """A move to another zone from a month on: the months before stay in the old zone."""
+    v = row.values
+    if v.get("zone_id") is None:
+        row.fail("zone_id", _("required for a move: the new zone"))
+        return
+    zone = zone_of(ctx, v["zone_id"])
+    if zone is None or ctx.zones[zone]["kind"] != "KCN":
+        row.fail("zone_id", "không phải khu công nghiệp trong dữ liệu")
+        return
+    moved = ctx.moves.get(v["enterprise_id"])
+    if zone == ent["zone_id"] and moved == v["month"]:
+        row.record = {"enterprise_id": v["enterprise_id"], "zone_id": zone}   # taken in before
+        return
+    if zone == ent["zone_id"]:
+        row.fail("zone_id", _("the enterprise is already in this zone"))
+        return
+    if ent.get("end_month") and ent["end_month"] < v["month"]:
+        row.fail("enterprise_id", f"đã ngừng hoạt động từ sau tháng {ent['end_month']}")
+        return
+    if v["month"] <= ent["start_month"]:
+        row.fail("month", _("a move takes effect after the first month reported ({month}); "
+                            "a wrong zone from the start is corrected with the zone of a new "
+                            "enterprise").format(month=ent["start_month"]))
+        return
+    if moved is not None and v["month"] <= moved:
+        row.fail("month", _("the enterprise already moved in {month}; moves are taken in "
+                            "in month order").format(month=moved))
+        return
+    row.record = {"enterprise_id": v["enterprise_id"], "zone_id": zone}
+    row.also.append(("enterprise_moves", {
+        "enterprise_id": v["enterprise_id"], "month": v["month"], "from_zone": ent["zone_id"],
+        "to_zone": zone}))
+
+
 ENTERPRISES = Intake(
-    name="enterprises", title="DOANH NGHIỆP: THÀNH LẬP, ĐỔI TÊN, NGỪNG HOẠT ĐỘNG",
+    name="enterprises",
+    title="DOANH NGHIỆP: THÀNH LẬP, ĐỔI TÊN, CHUYỂN KHU, NGỪNG HOẠT ĐỘNG",
     table="enterprises",
     fields=(
         Field("enterprise_id", "Mã DN", width=9),
         Field("event", "Loại", "choice", choices=_EVENTS, width=16,
-              shown=("thành lập", "đổi tên", "ngừng hoạt động")),
+              shown=("thành lập", "đổi tên", "chuyển khu", "ngừng hoạt động")),
         Field("month", "Tháng", "month", width=10),
         Field("name", "Tên doanh nghiệp", required=False, width=40),
         Field("tax_code", "Mã số thuế", required=False, width=13),
@@ -701,12 +770,161 @@ ENTERPRISES = Intake(
         "mã ngành VSIC, loại hình, quốc gia nhà đầu tư và vốn đăng ký (FDI: triệu USD; "
         "trong nước: tỷ đồng; không quy đổi).",
         "2. Đổi tên: mã DN, tháng, tên mới.",
-        "3. Ngừng hoạt động: mã DN và tháng cuối cùng doanh nghiệp báo cáo.",
+        "3. Chuyển khu: mã DN, tháng đầu tiên ở khu mới, khu công nghiệp mới. Các tháng "
+        "trước vẫn tính cho khu cũ.",
+        "4. Ngừng hoạt động: mã DN và tháng cuối cùng doanh nghiệp báo cáo.",
     ),
     check=_check_enterprises,
 )
 
-INTAKES = {i.name: i for i in (CERTIFICATES, ZONE_LAND, PLANS, ENTERPRISES)}
+# --------------------------------------------------------------------------- progress
+
+_STATUS = {"dang xay dung": "building", "building": "building",
+           "dang hoat dong": "operating", "operating": "operating",
+           "ngung hoat dong": "stopped", "stopped": "stopped"}
+#: Implemented capital may exceed the capital registered (new plus increases) by overruns,
+#: not by this factor: more is a typing error (a unit, a digit) and is refused.
+IMPLEMENTED_MARGIN = 1.5
+_IMPLEMENTED = {"FDI": ("implemented_capital_musd", "triệu USD"),
+                "DDI": ("implemented_capital_bn_vnd", "tỷ đồng")}
+
+
+def _quarter_end(quarter: str) -> str:
+    """'2025-Q3' -> '2025-09-31' (compared with ISO dates, like the reports' period ends)."""
+    return f"{quarter[:4]}-{int(quarter[6]) * 3:02d}-31"
+
+
+def _project_register(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per project: its 'new' event, its revocation date, and its dated capital events."""
+    out: dict[str, dict[str, Any]] = {}
+    for e in sorted(events, key=lambda e: (e["certificate_date"], e["seq"])):
+        if e["kind"] == "new":
+            out[e["project_id"]] = {"new": e, "revoked": None, "added": []}
+        project = out.get(e["project_id"])
+        if project is None:
+            continue
+        if e["kind"] == "revoked" and project["revoked"] is None:
+            project["revoked"] = e["certificate_date"]
+        if e["kind"] in ("new", "increase"):
+            amount = e["capital_musd"] if e["ownership"] == "FDI" else e["capital_bn_vnd"]
+            project["added"].append((e["certificate_date"], float(amount or 0.0)))
+    return out
+
+
+def _check_progress(rows: list[Row], ctx: Context) -> None:
+    """A certified, valid project; implemented capital in its own currency, cumulative
+    (never below an earlier quarter, never above a later one) and plausible against the
+    capital registered."""
+    register = _project_register(ctx.projects)
+    incoming = {(r.values["project_id"], r.values["quarter"]) for r in rows}
+    known: dict[str, dict[str, float]] = {}
+    for r in ctx.rows:
+        if (r["project_id"], r["quarter"]) not in incoming:   # a resubmission is checked anew
+            value = r["implemented_capital_musd"] if r["ownership"] == "FDI" else \
+                r["implemented_capital_bn_vnd"]
+            known.setdefault(r["project_id"], {})[r["quarter"]] = float(value)
+    for row in sorted(rows, key=lambda r: str(r.values["quarter"])):
+        v = row.values
+        project = register.get(v["project_id"])
+        if project is None:
+            row.fail("project_id", _("no project {project} (never certified)").format(
+                project=v["project_id"]))
+            continue
+        new, end = project["new"], _quarter_end(v["quarter"])
+        first = data.quarter_of(new["certificate_date"][:7])
+        if v["quarter"] < first:
+            row.fail("quarter", _("before the quarter the project was certified in "
+                                  "({quarter})").format(quarter=first))
+            continue
+        if project["revoked"] is not None and project["revoked"] <= end:
+            row.fail("project_id", _("the project's certificate was revoked on {date}").format(
+                date=project["revoked"]))
+            continue
+        own = new["ownership"]
+        column, unit = _IMPLEMENTED[own]
+        other = _IMPLEMENTED["DDI" if own == "FDI" else "FDI"][0]
+        if v.get(other) is not None:
+            row.fail(other, _("{ownership} project: implemented capital is written in {unit} "
+                              "in column '{column}', never converted").format(
+                ownership=own, unit=unit, column=row.headers.get(column, column)))
+            continue
+        value = v.get(column)
+        if value is None:
+            row.fail(column, _("required: the cumulative implemented capital of the "
+                               "{ownership} project ({unit})").format(ownership=own, unit=unit))
+            continue
+        history = known.setdefault(v["project_id"], {})
+        earlier = [q for q in history if q < v["quarter"]]
+        later = [q for q in history if q > v["quarter"]]
+        if earlier and value < history[max(earlier)] - 1e-9:
+            row.fail(column, _("below {quarter} ({value:g} {unit}): implemented capital is "
+                               "cumulative and never decreases").format(
+                quarter=max(earlier), value=history[max(earlier)], unit=unit))
+            continue
+        if later and value > history[min(later)] + 1e-9:
+            row.fail(column, _("above {quarter} ({value:g} {unit}), which is reported "
+                               "already: implemented capital is cumulative").format(
+                quarter=min(later), value=history[min(later)], unit=unit))
+            continue
+        registered = sum(a for d, a in project["added"] if d <= end)
+        if value > IMPLEMENTED_MARGIN * registered + 1e-9:
+            row.fail(column, _("more than {share} % of the capital registered (new and "
+                               "increases: {registered:g} {unit}); check the unit and the "
+                               "digits").format(share=round(IMPLEMENTED_MARGIN * 100),
+                                                registered=registered, unit=unit))
+            continue
+        history[v["quarter"]] = value
+        row.record = {"project_id": v["project_id"], "quarter": v["quarter"],
+                      "ownership": own, "status": v["status"], column: value, other: None}
+
+
+def _prefill_progress(ctx: Context, period: str) -> list[dict[str, Any]]:
+    """Every project valid at the end of the period's quarter, with its last status."""
+    quarter = data.quarter_of(period)
+    end = _quarter_end(quarter)
+    status = {r["project_id"]: r["status"] for r in sorted(ctx.rows, key=lambda r: r["quarter"])
+              if r["quarter"] < quarter}
+    shown = {"building": "đang xây dựng", "operating": "đang hoạt động",
+             "stopped": "ngừng hoạt động"}
+    return [{"project_id": pid, "quarter": quarter,
+             "status": shown.get(status.get(pid, ""), "")}
+            for pid, p in sorted(_project_register(ctx.projects).items())
+            if p["new"]["certificate_date"] <= end
+            and (p["revoked"] is None or p["revoked"] > end)]
+
+
+PROGRESS = Intake(
+    name="progress", title="TIẾN ĐỘ DỰ ÁN: TÌNH TRẠNG VÀ VỐN THỰC HIỆN LŨY KẾ (HẰNG QUÝ)",
+    table="project_progress",
+    fields=(
+        Field("project_id", "Mã dự án", width=10),
+        Field("quarter", "Quý", "quarter", width=10),
+        Field("status", "Tình trạng", "choice", choices=_STATUS, width=18,
+              shown=("đang xây dựng", "đang hoạt động", "ngừng hoạt động")),
+        Field("implemented_capital_musd", "Vốn thực hiện lũy kế FDI (triệu USD)", "number",
+              required=False, width=14),
+        Field("implemented_capital_bn_vnd", "Vốn thực hiện lũy kế trong nước (tỷ đồng)",
+              "number", required=False, width=14),
+    ),
+    key=("project_id", "quarter"),
+    guide=(
+        "HƯỚNG DẪN NHẬP TIẾN ĐỘ DỰ ÁN (HẰNG QUÝ)",
+        "",
+        "1. Mỗi dự án còn hiệu lực một dòng cho mỗi quý (2025-Q3 hoặc Q3/2025).",
+        "2. Tình trạng: đang xây dựng, đang hoạt động hoặc ngừng hoạt động.",
+        "3. Vốn thực hiện là số lũy kế từ khi cấp mới đến hết quý: không nhỏ hơn quý trước.",
+        "4. Dự án FDI ghi ở cột triệu USD; dự án trong nước ở cột tỷ đồng. Không quy đổi, "
+        "không ghi cả hai cột.",
+        "5. Vốn thực hiện vượt quá 150 % vốn đăng ký (cấp mới và tăng thêm) bị từ chối: "
+        "kiểm tra đơn vị và chữ số.",
+        "6. Nhập lại cùng dự án và quý với số liệu khác là đính chính: số cũ được thay và "
+        "ghi vào nhật ký.",
+    ),
+    check=_check_progress,
+    prefill=_prefill_progress,
+)
+
+INTAKES = {i.name: i for i in (CERTIFICATES, ZONE_LAND, PLANS, ENTERPRISES, PROGRESS)}
 
 
 def get_intake(kind: str) -> Intake:

@@ -104,3 +104,41 @@ def registered_since(ds: Dataset, first_day: str, last_day: str,
     attracted = rows[rows["kind"].isin(("new", "increase"))]
     return {own: float(attracted.loc[attracted["ownership"] == own, "capital"].sum())
             for own in OWNERSHIPS}
+
+
+#: Project status in the quarterly progress reports, as the forms and reports name it.
+STATUS_LABELS = {"building": "đang xây dựng", "operating": "đang hoạt động",
+                 "stopped": "ngừng hoạt động"}
+
+
+def progress(ds: Dataset, last_day: str, zone_id: str | None = None) -> pd.DataFrame:
+    """Projects valid at ``last_day`` with their latest quarterly progress report up to it.
+
+    Columns: project_id, zone_id, ownership, status, implemented (cumulative implemented
+    capital in the project's own unit: triệu USD for FDI, tỷ đồng for DDI). A project that
+    has not reported yet is left out (its status and capital are not known).
+    """
+    from izreport.data import quarter_of
+
+    reports = ds.project_progress
+    reports = reports[reports["quarter"] <= quarter_of(last_day[:7])]
+    latest = reports.sort_values("quarter", kind="stable").groupby("project_id").tail(1)
+    rows = events(ds, "0000-00-00", last_day, zone_id)
+    new = rows.loc[rows["kind"] == "new", ["project_id", "zone_id", "ownership"]]
+    new = new[~new["project_id"].isin(set(rows.loc[rows["kind"] == "revoked", "project_id"]))]
+    out = new.merge(latest[["project_id", "status", "implemented_capital_musd",
+                            "implemented_capital_bn_vnd"]], on="project_id", how="inner")
+    out["implemented"] = out["implemented_capital_musd"].where(
+        out["ownership"] == "FDI", out["implemented_capital_bn_vnd"]).astype(float)
+    return out[["project_id", "zone_id", "ownership", "status", "implemented"]]
+
+
+def implemented(ds: Dataset, last_day: str, zone_id: str | None = None) -> Stock:
+    """Projects in operation and cumulative implemented capital at ``last_day``, per
+    ownership group (capital in its own unit, never converted)."""
+    rows = progress(ds, last_day, zone_id)
+    return Stock(
+        projects={own: int(((rows["ownership"] == own) & (rows["status"] == "operating")).sum())
+                  for own in OWNERSHIPS},
+        capital={own: float(rows.loc[rows["ownership"] == own, "implemented"].sum())
+                 for own in OWNERSHIPS})

@@ -231,9 +231,7 @@ def estimated_rows(ds: Dataset, period: Period, zone_id: str | None = None) -> p
 
     frames = [estimate_month(ds, month) for month in period.months]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    attrs = ds.enterprises[["enterprise_id", "name", "zone_id", "vsic", "sector", "ownership",
-                            "investor_country"]]
-    rows = rows.merge(attrs, on="enterprise_id", how="left", validate="many_to_one")
+    rows = ds.with_attributes(rows)
     if zone_id is not None:
         rows = rows[rows["zone_id"] == zone_id]
     return rows.sort_values(["month", "enterprise_id"]).reset_index(drop=True)

@@ -183,13 +183,20 @@ def generate(out_dir: Path, seed: int = 2021) -> list[Path]:
     reports = _monthly_reports(rng, firms)
     projects = _projects(rng, firms)
     firms = _registered_capital(firms, projects)
+    enterprises = _enterprises_table(firms)
     tables = {
         "zones.csv": _zones_table(),
         "zone_land.csv": _zone_land(rng),
-        "enterprises.csv": _enterprises_table(firms),
+        "enterprises.csv": enterprises,
         "monthly_reports.csv": reports,
         "plans.csv": _plans(),
         "projects.csv": projects,
+        # no enterprise moved zone in the sample; the file shows the exchange format
+        "enterprise_moves.csv": pd.DataFrame(columns=["enterprise_id", "month", "from_zone",
+                                                      "to_zone"]),
+        # its own random stream: the tables above do not change with it
+        "project_progress.csv": _progress(np.random.default_rng([seed, 15]), projects,
+                                          enterprises),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=out_dir.parent))
@@ -667,6 +674,69 @@ def _zone_land(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Implemented capital of a project in operation, as a share of its registered capital.
+IMPLEMENTED_SHARE = (0.40, 0.70)
+
+
+def _quarter(month: str) -> str:
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def _progress(rng: np.random.Generator, projects: pd.DataFrame,
+              enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Each valid project's quarterly report: status and cumulative implemented capital.
+
+    A project is under construction until its enterprise starts reporting, in operation
+    while it reports and stopped after its last report; a project with no reporting
+    enterprise builds for three years, then runs or stalls (keeping about 30 % of its share
+    built). Implemented capital climbs
+    during construction toward the project's share (40-70 % of its registered capital,
+    drawn once) and stays at that share in operation; it never decreases. Quarters run from
+    the certificate's (2017-Q1 at the earliest) to 2025-Q2, while the project is valid.
+    """
+    quarters = [f"{y}-Q{q}" for y in range(FIRST_YEAR, 2026) for q in range(1, 5)
+                if f"{y}-Q{q}" <= "2025-Q2"]
+    ends = {q: f"{q[:4]}-{int(q[6]) * 3:02d}" for q in quarters}
+    span = enterprises.set_index("enterprise_id")[["start_month", "end_month"]]
+    amount = projects["capital_musd"].where(projects["ownership"] == "FDI",
+                                            projects["capital_bn_vnd"]).fillna(0.0)
+    sign = projects["kind"].map({"new": 1.0, "increase": 1.0, "decrease": -1.0,
+                                 "revoked": 0.0})
+    events = projects.assign(amount=amount * sign, month=projects["certificate_date"].str[:7])
+    rows = []
+    for new in projects[projects["kind"] == "new"].itertuples(index=False):
+        mine = events[events["project_id"] == new.project_id]
+        revoked = mine.loc[mine["kind"] == "revoked", "month"].min()
+        share = float(rng.uniform(*IMPLEMENTED_SHARE))
+        runs = bool(rng.random() < 0.6)
+        start, end = (span.loc[new.enterprise_id] if new.enterprise_id else ("", ""))
+        first = _quarter(new.certificate_date[:7])
+        done = 0.0
+        for q in quarters:
+            last = ends[q]
+            if q < first or (isinstance(revoked, str) and revoked <= last):
+                continue
+            registered = float(mine.loc[mine["month"] <= last, "amount"].sum())
+            built = (int(last[:4]) - int(new.certificate_date[:4])) * 12 + int(last[5:]) - \
+                int(new.certificate_date[5:7])
+            if start:
+                status = ("building" if last < start else
+                          "stopped" if end and _quarter(end) < q else "operating")
+            else:
+                status = "building" if built < 36 else "operating" if runs else "stopped"
+            if status == "building":
+                target = share * min(0.8, 0.1 + 0.7 * built / 36)
+            else:   # a stalled project keeps what it built before it stopped
+                target = share if status == "operating" else share * 0.3
+            done = max(done, round(target * registered, 2 if new.ownership == "FDI" else 1))
+            rows.append({"project_id": new.project_id, "quarter": q,
+                         "ownership": new.ownership, "status": status,
+                         "implemented_capital_musd": done if new.ownership == "FDI" else None,
+                         "implemented_capital_bn_vnd": done if new.ownership == "DDI"
+                         else None})
+    return pd.DataFrame(rows).sort_values(["quarter", "project_id"], kind="stable")
+
+
 def _enterprises_table(firms: pd.DataFrame) -> pd.DataFrame:
     out = firms.copy()
     out["sector"] = out["vsic"].map(lambda v: SECTORS[v][0])
@@ -692,7 +762,8 @@ def _plans() -> pd.DataFrame:
 #: Decimals of each stored column: the catalogue's, and the columns only data files have.
 DECIMALS = {k: i.stored for k, i in (*INDICATORS.items(), *MEASURES.items())
             if i.stored and i.unit != "persons"} | {
-    "land_ha": 2, "registered_capital_musd": 2, "registered_capital_bn_vnd": 1, "target": 0}
+    "land_ha": 2, "registered_capital_musd": 2, "registered_capital_bn_vnd": 1, "target": 0,
+    "implemented_capital_musd": 2, "implemented_capital_bn_vnd": 1}
 
 
 def _cell(value: object, decimals: int | None) -> str:

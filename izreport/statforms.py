@@ -12,6 +12,7 @@ that is not the data's own unit is refused, never converted.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import tomllib
@@ -30,6 +31,7 @@ from izreport.errors import DataError, ParameterError, ReconciliationError
 from izreport.files import atomic_write
 from izreport.formatting import UNITS, number
 from izreport.i18n import _
+from izreport.ingest import _stable_zip
 from izreport.periods import Period
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
 FORMS_DIR = Path(__file__).resolve().parent / "forms"
 
-Source = Literal["reports", "certificates", "register"]
+Source = Literal["reports", "certificates", "register", "progress"]
 Span = Literal["period", "year", "end"]
 
 #: Figures of the monthly reports a form can show, with the unit of each.
@@ -81,9 +83,9 @@ class Column(BaseModel):
             if self.measure == "capital" and self.ownership is None:
                 raise ValueError(_("capital must give ownership FDI or DDI (USD and đồng are "
                                    "never added)"))
-            if (self.source == "register") != (self.span == "end"):
-                raise ValueError(_("register takes span 'end'; certificates take 'period' or "
-                                   "'year'"))
+            if (self.source in ("register", "progress")) != (self.span == "end"):
+                raise ValueError(_("register and progress take span 'end'; certificates take "
+                                   "'period' or 'year'"))
         if self.unit != self.data_unit:
             raise ValueError(_("wrong unit '{unit}': these figures are in '{data_unit}' (not "
                                "converted)").format(unit=self.unit, data_unit=self.data_unit))
@@ -206,6 +208,12 @@ def zone_values(ds: Dataset, period: Period, col: Column, zones: list[str]) -> p
             ev = ev[ev["ownership"] == col.ownership]
         values = (ev.groupby("zone_id")["project_id"].count() if col.measure == "projects"
                   else ev.groupby("zone_id")["capital"].sum())
+    elif col.source == "progress":
+        rows = investment.progress(ds, _bounds(period)[1])
+        if col.ownership:
+            rows = rows[rows["ownership"] == col.ownership]
+        values = (rows[rows["status"] == "operating"].groupby("zone_id")["project_id"].count()
+                  if col.measure == "projects" else rows.groupby("zone_id")["implemented"].sum())
     else:
         last_day = _bounds(period)[1]
         values = pd.Series({z: _register(investment.stock(ds, last_day, z), col)
@@ -240,6 +248,9 @@ def report_figure(ds: Dataset, period: Period, col: Column) -> float:
         if col.ownership:
             flows = flows[flows["ownership"] == col.ownership]
         return float(flows[measure].sum())
+    if col.source == "progress":
+        return _register(investment.implemented(ds, _bounds(period)[1]), col.model_copy(
+            update={"measure": measure}))
     return _register(investment.stock(ds, _bounds(period)[1]), col.model_copy(
         update={"measure": measure}))
 
@@ -429,9 +440,13 @@ def build(period: str, out: Path, data: Path | str | None = None,
     board = load_board()
     for f in filled:
         write_sheet(wb.create_sheet(f.form.sheet), f, p, ds.months[1], board.name)
+    # the same data give the same bytes: the workbook is dated by the data's cut-off
+    # month, not by the time it was made (openpyxl stamps the save time otherwise)
+    stamp = dt.datetime(int(ds.months[1][:4]), int(ds.months[1][5:7]), 1)
     wb.properties.creator = board.name
     wb.properties.title = f"Biểu thống kê khu công nghiệp {p.label_vi}"
+    wb.properties.created = wb.properties.modified = stamp
     buffer = io.BytesIO()
     wb.save(buffer)
-    atomic_write(out, buffer.getvalue())
+    atomic_write(out, _stable_zip(buffer.getvalue(), stamp))
     return out

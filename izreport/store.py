@@ -30,7 +30,7 @@ from izreport.i18n import _
 #: The embedded store's file inside a data folder.
 DB_NAME = "izreport.sqlite"
 #: The newest migration in ``izreport/migrations/versions`` (a test keeps them equal).
-HEAD = "0003"
+HEAD = "0005"
 #: Seconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT = 60
 
@@ -157,6 +157,43 @@ projects = sa.Table(
     _nonneg("capital_musd"), _nonneg("capital_bn_vnd"), _nonneg("land_ha"),
 )
 
+#: Enterprises that moved to another zone. ``enterprises.zone_id`` is the current zone; a
+#: month before a move belongs to the zone moved from, so a move never rewrites history.
+enterprise_moves = sa.Table(
+    "enterprise_moves", metadata,
+    sa.Column("enterprise_id", sa.String(20), sa.ForeignKey("enterprises.enterprise_id"),
+              primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),     # first month in the new zone
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("from_zone", sa.String(40), sa.ForeignKey("zones.zone_id"), nullable=False),
+    sa.Column("to_zone", sa.String(40), sa.ForeignKey("zones.zone_id"), nullable=False),
+    _month("month"),
+    sa.CheckConstraint("from_zone <> to_zone", name="ck_enterprise_moves_zones"),
+)
+
+#: What each project reports every quarter: its status and its implemented capital (vốn
+#: thực hiện), cumulative since certification, FDI in triệu USD and domestic in tỷ đồng.
+project_progress = sa.Table(
+    "project_progress", metadata,
+    sa.Column("project_id", sa.String(20), primary_key=True),
+    sa.Column("quarter", sa.String(7), primary_key=True, index=True),   # reports read a span
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("ownership", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("implemented_capital_musd", sa.Float),
+    sa.Column("implemented_capital_bn_vnd", sa.Float),
+    sa.CheckConstraint("quarter LIKE '____-Q_'", name="ck_project_progress_quarter"),
+    sa.CheckConstraint("ownership IN ('FDI', 'DDI')", name="ck_project_progress_ownership"),
+    sa.CheckConstraint("status IN ('building', 'operating', 'stopped')",
+                       name="ck_project_progress_status"),
+    sa.CheckConstraint(
+        "(ownership = 'FDI' AND implemented_capital_bn_vnd IS NULL AND "
+        "implemented_capital_musd IS NOT NULL) OR (ownership = 'DDI' AND "
+        "implemented_capital_musd IS NULL AND implemented_capital_bn_vnd IS NOT NULL)",
+        name="ck_project_progress_currency"),
+    _nonneg("implemented_capital_musd"), _nonneg("implemented_capital_bn_vnd"),
+)
+
 #: One row per file (or seed) written into the store: who, when, what, with which effect.
 audit = sa.Table(
     "audit", metadata,
@@ -191,10 +228,12 @@ audit_values = sa.Table(
 TABLES: dict[str, sa.Table] = {
     "zones": zones, "zone_land": zone_land, "enterprises": enterprises,
     "monthly_reports": monthly_reports, "plans": plans, "projects": projects,
+    "enterprise_moves": enterprise_moves, "project_progress": project_progress,
 }
 ORDER: dict[str, tuple[str, ...]] = {
     "zones": ("seq",), "zone_land": ("seq",), "enterprises": ("seq",),
     "monthly_reports": ("month", "enterprise_id"), "plans": ("seq",), "projects": ("seq",),
+    "enterprise_moves": ("seq",), "project_progress": ("seq",),
 }
 
 

@@ -28,6 +28,7 @@ def expected_enterprises(ds: Dataset, month: str) -> pd.DataFrame:
     end = ent["end_month"].fillna("")
     rows = ent[(ent["start_month"] <= month) & ((end == "") | (end >= month))]
     out = rows[["enterprise_id", "name", "zone_id"]].copy()
+    out["zone_id"] = ds.zone_at(out["enterprise_id"], month)   # the zone of that month
     out["zone"] = out["zone_id"].map(ds.zones.set_index("zone_id")["name"])
     return out.sort_values("enterprise_id").reset_index(drop=True)
 

@@ -63,3 +63,35 @@ def test_render_prints_the_files_it_wrote(tmp_path: Path) -> None:
 ])
 def test_parameter_words(words: list[str], expected: dict[str, str]) -> None:
     assert _report_params(words) == expected
+
+
+def test_outputs_go_to_the_configured_folder(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --out, render, forms and status use [store] outputs of the configuration."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "izreport.toml").read_text(encoding="utf-8")
+    assert 'outputs = "outputs"' in text
+    config = tmp_path / "conf" / "izreport.toml"
+    config.parent.mkdir()
+    config.write_text(text.replace('outputs = "outputs"', 'outputs = "../ket-qua"').replace(
+        'texts = "reports"', f'texts = "{root / "reports"}"'), encoding="utf-8")
+    monkeypatch.setenv("IZREPORT_CONFIG", str(config))
+    monkeypatch.chdir(tmp_path)
+    data = str(root / "data")
+    result = runner.invoke(app, ["render", "half-year", "--period", "2021-H1", "--to", "html",
+                                 "--data", data])
+    assert result.exit_code == 0, result.output
+    wanted = tmp_path / "ket-qua"
+    assert (wanted / "half-year_2021-H1.html").is_file()
+    assert "ket-qua/half-year_2021-H1.html" in result.output
+    assert not (tmp_path / "outputs").exists() and not (root / "outputs" / "ket-qua").exists()
+    result = runner.invoke(app, ["forms", "--period", "2024-Q2", "--data", data])
+    assert result.exit_code == 0, result.output
+    assert (wanted / "bieu-thong-ke_2024-Q2.xlsx").is_file()
+    result = runner.invoke(app, ["status", "--data", data, "--date", "2021-07-20"])
+    assert result.exit_code == 0, result.output
+    assert "half-year_2021-H1" in result.output.replace("\n", "")
+    result = runner.invoke(app, ["render", "half-year", "--period", "2021-H1", "--to", "html",
+                                 "--data", data, "--out", str(tmp_path / "khac")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "khac" / "half-year_2021-H1.html").is_file()    # --out still wins

@@ -155,6 +155,56 @@ def test_2101_investment_of_the_period(workbook: tuple[str, openpyxl.Workbook],
     ).value == pytest.approx(since["DDI"])
 
 
+def test_2104_implemented_capital_and_projects_in_operation(
+        workbook: tuple[str, openpyxl.Workbook]) -> None:
+    """Read straight from the exchange files: each valid project's latest quarterly report
+    up to the period's end; FDI sums triệu USD only, domestic tỷ đồng only."""
+    import pandas as pd
+
+    period, wb = workbook
+    last_quarter = "2024-Q2" if period == "2024-Q2" else "2023-Q4"
+    last_day = "2024-06-30" if period == "2024-Q2" else "2023-12-31"
+    progress = pd.read_csv(DATA / "project_progress.csv")
+    projects = pd.read_csv(DATA / "projects.csv", dtype={"enterprise_id": str})
+    known = projects[projects["certificate_date"] <= last_day]
+    valid = known[known["kind"] == "new"].set_index("project_id")
+    valid = valid.drop(known.loc[known["kind"] == "revoked", "project_id"])
+    latest = (progress[progress["quarter"] <= last_quarter].sort_values("quarter")
+              .groupby("project_id").tail(1).set_index("project_id"))
+    latest = latest[latest.index.isin(valid.index)]
+    latest["zone_id"] = valid.loc[latest.index, "zone_id"]
+    ws = wb["Biểu 2104"]
+    groups = {"FDI": ("Dự án có vốn đầu tư nước ngoài (FDI)", "triệu USD",
+                      "implemented_capital_musd", "implemented_capital_bn_vnd"),
+              "DDI": ("Dự án đầu tư trong nước (DDI)", "tỷ đồng",
+                      "implemented_capital_bn_vnd", "implemented_capital_musd")}
+    names = dict(zip(*pd.read_csv(DATA / "zones.csv")[["name", "zone_id"]].T.values,
+                     strict=True))
+    for own, (group, unit, own_column, other_column) in groups.items():
+        mine = latest[latest["ownership"] == own]
+        assert mine[other_column].isna().all()                     # never converted
+        capital = column(ws, group, f"Vốn thực hiện lũy kế - đến cuối kỳ ({unit})")
+        running = column(ws, group, "Số dự án đang hoạt động - đến cuối kỳ (dự án)")
+        assert ws.cell(TOTAL_ROW, capital).value == pytest.approx(mine[own_column].sum())
+        assert ws.cell(TOTAL_ROW, running).value == int((mine["status"] == "operating").sum())
+        assert 0 < ws.cell(TOTAL_ROW, capital).value < ws.cell(TOTAL_ROW, column(
+            ws, group, f"Vốn đăng ký - đến cuối kỳ ({unit})")).value
+        for name, r in zone_rows(ws).items():
+            if name == "Tổng số":
+                continue
+            zone = mine[mine["zone_id"] == names[name]]
+            assert ws.cell(r, capital).value == pytest.approx(zone[own_column].sum()), name
+
+
+def test_the_same_data_give_the_same_workbook_bytes(tmp_path: Path) -> None:
+    first, one = build(tmp_path / "a", "2024-Q2")
+    second, two = build(tmp_path / "b", "2024-Q2")
+    assert first.exit_code == 0 and second.exit_code == 0, first.output
+    assert one.read_bytes() == two.read_bytes()
+    props = openpyxl.load_workbook(one).properties
+    assert props.created == props.modified and props.modified.strftime("%Y-%m") == "2025-06"
+
+
 def edited_forms(tmp_path: Path, name: str, old: str, new: str) -> Path:
     """A copy of the shipped forms with one text replaced in one form file."""
     forms = tmp_path / "forms"
@@ -205,13 +255,14 @@ def test_a_form_that_does_not_reconcile_fails_with_both_numbers(tmp_path: Path) 
     assert not out.exists()
     message = " ".join(result.output.split())
     assert "biểu thống kê không khớp với báo cáo, không ghi tệp" in message
-    assert "và 23 cột khác" in message
-    revenue = re.search(r"cột 6 'Dự án có vốn đầu tư nước ngoài \(FDI\): Doanh thu' "
+    assert "và 27 cột khác" in message   # the 4 progress columns too
+    revenue = re.search(r"cột 6 'Dự án có vốn đầu tư nước ngoài \(FDI\): Giá trị sản xuất "
+                        r"công nghiệp' "
                         r"\(trong kỳ, tỷ đồng\): tổng các khu ([\d.,]+), báo cáo quý II năm "
                         r"2024 ([\d.,]+)", message)
     assert revenue, message
     rep = iz.open_report("2024-Q2", data_dir=DATA, hand_written=False)
-    fdi = rep.breakdown("ownership").set_index("ownership").loc["FDI", "revenue"]
+    fdi = rep.breakdown("ownership").set_index("ownership").loc["FDI", "production_value"]
     assert revenue.group(2) == f"{fdi:,.3f}".replace(",", "_").replace(".", ",").replace(
         "_", ".")
     assert revenue.group(1) != revenue.group(2)
@@ -222,9 +273,9 @@ def test_a_column_checked_against_another_figure_fails(tmp_path: Path) -> None:
     shutil.copytree(FORMS_DIR, forms)
     path = forms / "2104.toml"
     head, blocks = _columns(path.read_text(encoding="utf-8"))
-    blocks[9] = blocks[9].replace('measure = "import_value"',
-                                  'measure = "import_value"\ncheck = "export_value"')
-    assert "check" in blocks[9]
+    blocks[11] = blocks[11].replace('measure = "import_value"',
+                                    'measure = "import_value"\ncheck = "export_value"')
+    assert "check" in blocks[11]
     path.write_text(_join(head, blocks), encoding="utf-8")
     result, out = build(tmp_path, "2024-Q2", forms)
     assert result.exit_code == 2 and not out.exists()
@@ -233,9 +284,9 @@ def test_a_column_checked_against_another_figure_fails(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("edit", "message"), [
     (('unit = "tỷ đồng"\nsource = "register"', 'unit = "triệu USD"\nsource = "register"'),
-     "cột 15: đơn vị 'triệu USD' không đúng: số liệu này tính bằng 'tỷ đồng' (không quy đổi)"),
+     "cột 17: đơn vị 'triệu USD' không đúng: số liệu này tính bằng 'tỷ đồng' (không quy đổi)"),
     (('measure = "revenue"', 'measure = "profit"'),
-     "cột 6: chỉ tiêu 'profit' không có trong báo cáo tháng"),
+     "cột 8: chỉ tiêu 'profit' không có trong báo cáo tháng"),
 ])
 def test_a_bad_form_file_is_one_line_naming_file_and_column(
         tmp_path: Path, edit: tuple[str, str], message: str) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -18,10 +20,11 @@ from tests.conftest import DATA, store_state
 
 INTAKES = DATA / "intakes"
 FOLDERS = {"certificates": "certificates", "zone-land": "zone-land", "plans": "plans",
-           "enterprises": "enterprises"}
+           "enterprises": "enterprises", "progress": "progress"}
 TEMPLATES = {"certificates": ("mau-gcn.xlsx", None), "zone-land": ("mau-dat-2025-07.xlsx",
              "2025-07"), "plans": ("mau-ke-hoach-2026.xlsx", "2026-01"),
-             "enterprises": ("mau-dn.xlsx", None)}
+             "enterprises": ("mau-dn.xlsx", None),
+             "progress": ("mau-tien-do-2025-07.xlsx", "2025-07")}
 runner = CliRunner()
 
 
@@ -31,7 +34,7 @@ def _broken() -> list[tuple[str, str, str]]:
     out = []
     for section, kind in (("Investment certificates", "certificates"),
                           ("Zone land", "zone-land"), ("Annual plans", "plans"),
-                          ("Enterprises", "enterprises")):
+                          ("Enterprises", "enterprises"), ("Project progress", "progress")):
         part = text[text.index(f"## {section}"):]
         part = part[:part.index("\n## ", 3)] if "\n## " in part[3:] else part
         out += [(kind, f, m) for f, m in re.findall(r"^\| `([^`]+)` \| (.+) \|$", part, re.M)]
@@ -45,7 +48,7 @@ def test_every_broken_file_is_in_the_readme() -> None:
     listed = {(k, f) for k, f, _ in BROKEN}
     shipped = {(k, p.name) for k, folder in FOLDERS.items()
                for p in (INTAKES / folder).glob("loi-*.csv")}
-    assert listed == shipped and len(listed) == 20
+    assert listed == shipped and len(listed) == 29
 
 
 @pytest.mark.parametrize(("kind", "name", "message"), BROKEN)
@@ -59,12 +62,17 @@ def test_a_broken_file_is_rejected_and_nothing_changes(
     assert store_state(store_source) == before
 
 
-def test_all_or_nothing_across_files(store_source: Path | str) -> None:
+@pytest.mark.parametrize(("kind", "clean", "broken"), [
+    ("certificates", "gcn-2025-07.csv", "loi-ngay.csv"),
+    ("progress", "tien-do-2025-Q3.csv", "loi-chua-cap.csv"),
+])
+def test_all_or_nothing_across_files(store_source: Path | str, kind: str, clean: str,
+                                     broken: str) -> None:
     data.open_store(store_source)
     before = store_state(store_source)
     with pytest.raises(IntakeError):
-        take_in("certificates", [INTAKES / "certificates" / "gcn-2025-07.csv",
-                                 INTAKES / "certificates" / "loi-ngay.csv"], store_source)
+        take_in(kind, [INTAKES / FOLDERS[kind] / clean, INTAKES / FOLDERS[kind] / broken],
+                store_source)
     assert store_state(store_source) == before
 
 
@@ -118,6 +126,76 @@ def test_enterprise_changes_are_taken_in(store_source: Path | str) -> None:
                 if a["table_name"] == "enterprises"]
     assert {v["record"]: v["old"] for v in entry["values"]} == {
         "DN0003": {"name": "Công ty TNHH May Sao Mai"}, "DN0150": {"end_month": None}}
+
+
+def test_a_move_keeps_the_months_before_it_in_the_old_zone(store_source: Path | str) -> None:
+    from izreport import metrics
+    from izreport.ingest import ingest
+    from izreport.store import enterprise_moves
+    from izreport.submissions import expected_enterprises
+
+    subs = DATA / "submissions" / "2025-07"
+    ingest([subs / "bao-cao-2025-07.xlsx", subs / "bo-sung-2025-07.csv"], store_source)
+    before = data.load(store_source)
+    (result,) = take_in("enterprises", [INTAKES / "enterprises" / "chuyen-khu-2025-07.csv"],
+                        store_source)
+    assert (result.added, result.replaced) == (0, 1)
+    after = data.load(store_source)
+    assert after.enterprises.set_index("enterprise_id").loc["DN0048", "zone_id"] == "my-trung"
+    h1 = Period.parse("2025-H1")
+    pd.testing.assert_frame_equal(metrics.breakdown(after, h1, "zone_id"),
+                                  metrics.breakdown(before, h1, "zone_id"))
+    for month in ("2024-12", "2025-06"):
+        assert after.zone_at(pd.Series(["DN0048"]), month).tolist() == ["hoa-xa"]
+    july = Period.parse("2025-07")
+    row = before.monthly_reports.set_index(["month", "enterprise_id"]).loc[
+        ("2025-07", "DN0048")]
+    for zone, sign in (("my-trung", 1), ("hoa-xa", -1)):
+        moved = metrics.totals(after, july, zone)["production_value"]
+        stayed = metrics.totals(before, july, zone)["production_value"]
+        assert moved - stayed == pytest.approx(sign * row["production_value"])
+    assert metrics.totals(after, july) == metrics.totals(before, july)   # province unchanged
+    zones = {m: expected_enterprises(after, m).set_index("enterprise_id").loc["DN0048",
+                                                                              "zone_id"]
+             for m in ("2025-06", "2025-07")}
+    assert zones == {"2025-06": "hoa-xa", "2025-07": "my-trung"}
+    entry = read_audit(data.open_store(store_source))[-1]
+    assert entry["table_name"] == "enterprises" and entry["values"] == [
+        {"record": "DN0048", "old": {"zone_id": "hoa-xa"}, "new": {"zone_id": "my-trung"}},
+        {"record": "enterprise_moves DN0048 2025-07 hoa-xa my-trung", "old": {},
+         "new": {"enterprise_id": "DN0048", "month": "2025-07", "from_zone": "hoa-xa",
+                 "to_zone": "my-trung"}}]
+    again = take_in("enterprises", [INTAKES / "enterprises" / "chuyen-khu-2025-07.csv"],
+                    store_source)
+    assert (again[0].replaced, again[0].unchanged) == (0, 1)     # taken in once
+    with data.open_store(store_source).reading() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(enterprise_moves)
+                            ).scalar() == 1
+
+
+def test_project_progress_is_taken_in(store_source: Path | str, tmp_path: Path) -> None:
+    path = INTAKES / "progress" / "tien-do-2025-Q3.csv"
+    (result,) = take_in("progress", [path], store_source)
+    assert (result.added, result.replaced) == (5, 0)
+    rows = data.load(store_source).project_progress.set_index(["project_id", "quarter"])
+    fdi, ddi = rows.loc[("DA0234", "2025-Q3")], rows.loc[("DA0233", "2025-Q3")]
+    assert (fdi["ownership"], fdi["status"], fdi["implemented_capital_musd"]) == (
+        "FDI", "building", 8.10)
+    assert pd.isna(fdi["implemented_capital_bn_vnd"])                # never converted
+    assert (ddi["status"], ddi["implemented_capital_bn_vnd"]) == ("operating", 52.7)
+    assert pd.isna(ddi["implemented_capital_musd"])
+    again = take_in("progress", [path], store_source)
+    assert (again[0].added, again[0].unchanged) == (0, 5)
+    fixed = tmp_path / "dinh-chinh.csv"        # a correction replaces the value, audited
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fixed.write_text(lines[0] + "\n" + lines[1].replace(",8.10,", ",8.40,") + "\n",
+                     encoding="utf-8")
+    (corrected,) = take_in("progress", [fixed], store_source)
+    assert corrected.replaced == 1
+    last = read_audit(data.open_store(store_source))[-1]
+    assert last["table_name"] == "project_progress" and last["values"] == [
+        {"record": "DA0234 2025-Q3", "old": {"implemented_capital_musd": 8.1},
+         "new": {"implemented_capital_musd": 8.4}}]
 
 
 def test_zone_land_and_plans_are_taken_in(store_source: Path | str) -> None:

@@ -13,7 +13,7 @@ from izreport.sample import TET, generate
 DATA = Path(__file__).resolve().parents[1] / "data"
 SUMS = ["production_value", "revenue", "export_value", "import_value", "budget_paid"]
 FILES = ["zones.csv", "zone_land.csv", "enterprises.csv", "monthly_reports.csv", "plans.csv",
-         "projects.csv"]
+         "projects.csv", "enterprise_moves.csv", "project_progress.csv"]
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -259,3 +259,39 @@ def test_leased_land_within_industrial_land() -> None:
         assert rows["month"].tolist() == months(first, "2025-06"), zone
         assert rows["leased_ha"].is_monotonic_increasing, zone
     assert set(land["zone_id"]) == set(zones.index[zones["operating_from"] != ""])
+
+
+def test_project_progress_is_plausible() -> None:
+    """Implemented capital: cumulative, in the project's own currency, 40-70 % of the
+    registered capital for projects in operation, and within the intake's 150 % rule."""
+    from izreport.intake import IMPLEMENTED_MARGIN
+    from izreport.sample import IMPLEMENTED_SHARE
+
+    progress = pd.read_csv(DATA / "project_progress.csv")
+    projects = pd.read_csv(DATA / "projects.csv")
+    fdi = progress["ownership"] == "FDI"
+    assert progress.loc[fdi, "implemented_capital_bn_vnd"].isna().all()
+    assert progress.loc[~fdi, "implemented_capital_musd"].isna().all()
+    progress["value"] = progress["implemented_capital_musd"].fillna(
+        progress["implemented_capital_bn_vnd"])
+    assert progress["value"].notna().all()
+    steps = progress.sort_values(["project_id", "quarter"]).groupby("project_id")["value"]
+    assert (steps.diff().dropna() >= 0).all()                         # never decreases
+    assert set(progress["status"]) == {"building", "operating", "stopped"}
+    amount = projects["capital_musd"].fillna(projects["capital_bn_vnd"])
+    sign = projects["kind"].map({"new": 1, "increase": 1, "decrease": -1, "revoked": 0})
+    added = projects["kind"].isin(["new", "increase"])
+    for quarter in ("2021-Q2", "2024-Q2", "2025-Q2"):
+        end = f"{quarter[:4]}-{int(quarter[6]) * 3:02d}-31"
+        known = projects["certificate_date"] <= end
+        registered = (amount * sign)[known].groupby(projects["project_id"]).sum()
+        ceiling = amount[known & added].groupby(projects["project_id"]).sum()
+        now = progress[progress["quarter"] == quarter].set_index("project_id")
+        share = now["value"] / registered.reindex(now.index)
+        running = share[now["status"] == "operating"]
+        low, high = IMPLEMENTED_SHARE
+        assert running.between(low - 1e-3, high + 1e-3).mean() > 0.95, quarter
+        assert (now["value"] <= IMPLEMENTED_MARGIN * ceiling.reindex(now.index)).all()
+        revoked = set(projects.loc[known & (projects["kind"] == "revoked"), "project_id"])
+        valid = set(projects.loc[known & (projects["kind"] == "new"), "project_id"]) - revoked
+        assert set(now.index) == valid, quarter                  # every valid project reports

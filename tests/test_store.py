@@ -54,13 +54,14 @@ def test_an_upgrade_migrates_an_existing_database(tmp_path: Path) -> None:
     ds = data.load(DATA)
     with engine.begin() as conn:
         for name, table in store.TABLES.items():
-            conn.execute(table.insert(), store._records(getattr(ds, name), table))
+            if name not in ("enterprise_moves", "project_progress"):   # later migrations
+                conn.execute(table.insert(), store._records(getattr(ds, name), table))
         assert not sa.inspect(conn).has_table("audit")
     engine.dispose()
     opened = data.open_store(folder)
     with opened.reading() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == store.HEAD == "0003"
+    assert version == store.HEAD == "0005"
     (entry,) = store.read_audit(opened)
     assert entry["file_name"] == "(before the audit)" and entry["rows"] == 16036
     pd.testing.assert_frame_equal(data.load(folder).monthly_reports, ds.monthly_reports)
