@@ -27,11 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from izreport import data
+from izreport import data, spreadsheet
 from izreport import numbers as numbers_
 from izreport.catalogue import FLOWS, INDICATORS
 from izreport.errors import DataError, ParameterError, ScopeError
 from izreport.files import atomic_write, put_value
+from izreport.i18n import _
 from izreport.submissions import FIGURES, expected_enterprises
 
 COUNTS = tuple(k for k in FIGURES if INDICATORS[k].unit == "persons")
@@ -59,14 +60,28 @@ _PERIOD_LABEL = "Kỳ báo cáo (tháng):"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+#: Problems listed one by one; beyond these only their number is given.
+MAX_PROBLEMS = 50
+
+
 class SubmissionError(DataError):
-    """Submissions that cannot be ingested; ``problems`` holds one line per problem."""
+    """Submissions that cannot be ingested; ``problems`` holds one line per problem.
+
+    Only the first :data:`MAX_PROBLEMS` are kept (``more`` counts the others): a file of
+    200.000 bad rows must not produce megabytes of text.
+    """
 
     def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = tuple(problems)
-        count = len(self.problems)
+        listed = list(problems)
+        self.problems = tuple(listed[:MAX_PROBLEMS])
+        self.more = len(listed) - len(self.problems)
+        count = len(listed)
+        lines = list(self.problems)
+        if self.more:
+            lines.append(_("... and {count} more problems (only the first {shown} are listed)")
+                         .format(count=self.more, shown=MAX_PROBLEMS))
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the submissions, "
-                         "nothing written:\n" + "\n".join(self.problems))
+                         "nothing written:\n" + "\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -184,6 +199,12 @@ def _map_headers(sheet: _Sheet, cells: list[object]) -> dict[int, str]:
 
 def _read_csv(path: Path) -> _Sheet:
     sheet = _Sheet(path, path.name, "line", "csv")
+    size = path.stat().st_size
+    if size > spreadsheet.MAX_UNPACKED:
+        sheet.problems.append(_("{file}: {size} bytes, more than the limit of {limit} bytes "
+                                "(nothing was read)").format(
+            file=path.name, size=size, limit=spreadsheet.MAX_UNPACKED))
+        return sheet
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -204,6 +225,12 @@ def _read_csv(path: Path) -> _Sheet:
         if positions is None:
             positions, width = _map_headers(sheet, record), len(record)
             continue
+        if len(sheet.rows) >= spreadsheet.MAX_ROWS:
+            sheet.problems.append(_("{where}: more than {limit} rows; a monthly submission "
+                                    "has one row per enterprise").format(
+                where=sheet.where, limit=spreadsheet.MAX_ROWS))
+            sheet.rows.clear()
+            return sheet
         if len(record) != width:
             hint = (" (a decimal comma in a comma-separated file? use ';' between columns or "
                     "quote the value)" if delimiter == "," and len(record) > width else "")
@@ -218,14 +245,36 @@ def _read_csv(path: Path) -> _Sheet:
 
 
 def _read_xlsx(path: Path) -> _Sheet:
+    """Read the report sheet, refusing what openpyxl would silently misread.
+
+    The zip's declared sizes are checked before any XML is parsed, the report sheet is
+    streamed once for its limits, hidden rows and formulas without a saved value, and only
+    then read (openpyxl's read-only mode) for its values.
+    """
     from openpyxl import load_workbook
 
     sheet = _Sheet(path, path.name, "row", "xlsx")
-    try:
-        book = load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        sheet.problems.append(f"{sheet.where}: cannot be opened as an Excel workbook: {exc}")
+    refused = spreadsheet.check_archive(path)
+    if refused:
+        sheet.problems.append(refused)
         return sheet
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        sheet.problems.append(_("{file}: cannot be opened as an Excel workbook: {reason}")
+                              .format(file=path.name, reason=exc))
+        return sheet
+    try:
+        _read_book(book, sheet)
+    finally:
+        book.close()
+    return sheet
+
+
+def _read_book(book: Any, sheet: _Sheet) -> None:
+    from openpyxl.utils import get_column_letter
+
+    path = sheet.path
     if SHEET in book.sheetnames:
         ws = book[SHEET]
     elif len(book.sheetnames) == 1:
@@ -233,26 +282,61 @@ def _read_xlsx(path: Path) -> _Sheet:
     else:
         sheet.problems.append(f"{sheet.where}: no sheet '{SHEET}' (sheets: "
                               f"{', '.join(book.sheetnames)})")
-        return sheet
+        return
     sheet.where = f"{path.name}, sheet '{ws.title}'"
+    for other in book.worksheets:
+        where = f"{path.name}, sheet '{other.title}'"
+        if other.sheet_state != "visible":
+            sheet.problems.append(_("{where}: the sheet is hidden; unhide it and move its rows "
+                                    "to sheet '{sheet}', or delete it (hidden sheets are not "
+                                    "read)").format(where=where, sheet=SHEET))
+        elif other is not ws and other.title != GUIDE_SHEET:
+            found = spreadsheet.scan_sheet(path, other._worksheet_path, where, values_only=True)
+            if found.too_big:
+                sheet.problems.append(found.too_big)
+            elif found.first_value:
+                row, column = found.first_value
+                sheet.problems.append(_("{where}, row {row}, column {column}: the sheet holds "
+                                        "data but only sheet '{sheet}' is read; move the rows "
+                                        "there or delete the sheet").format(
+                    where=where, row=row, column=column, sheet=ws.title))
+    scan = spreadsheet.scan_sheet(path, ws._worksheet_path, sheet.where)
+    if scan.too_big:
+        sheet.problems.append(scan.too_big)
+        return
+    for row in scan.hidden_rows:
+        sheet.problems.append(_("{where}, row {row}: the row is hidden; unhide it or delete "
+                                "it (hidden rows are not read)").format(where=sheet.where,
+                                                                        row=row))
+    for row, column, formula in scan.formulas:
+        sheet.problems.append(_("{where}, row {row}, column {column}: formula {formula!r} has "
+                                "no saved value; type the number, or open the file in Excel "
+                                "or LibreOffice and save it so the value is calculated").format(
+            where=sheet.where, row=row, column=column, formula=formula))
+    if sheet.problems:
+        return
     header_row = None
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 20)):
-        texts = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
+    positions: dict[int, str] = {}
+    for number, row in enumerate(ws.iter_rows(min_row=1, max_row=20), start=1):
+        values = [getattr(c, "value", None) for c in row]
+        texts = [fold(v) if isinstance(v, str) else "" for v in values]
         if fold(_PERIOD_LABEL) in texts:
             idx = texts.index(fold(_PERIOD_LABEL))
-            cell = next((c for c in row[idx + 1:] if c.value not in (None, "")), None)
-            if cell is not None:
-                sheet.month, sheet.month_source = _month_text(cell.value), f"cell {cell.coordinate}"
+            pos = next((i for i in range(idx + 1, len(values)) if values[i] not in (None, "")),
+                       None)
+            if pos is not None:
+                sheet.month = _month_text(values[pos])
+                sheet.month_source = f"cell {get_column_letter(pos + 1)}{number}"
         if any(_KEYS.get(t) == "enterprise_id" for t in texts):
-            header_row = row[0].row
-            positions = _map_headers(sheet, [c.value for c in row])
+            header_row = number
+            positions = _map_headers(sheet, values)
             break
     if header_row is None:
         sheet.problems.append(f"{sheet.where}: no header row with 'Mã DN' or 'enterprise_id' "
                               "in the first 20 rows")
-        return sheet
-    for row in ws.iter_rows(min_row=header_row + 1):
-        values = {name: row[pos].value if pos < len(row) else None
+        return
+    for number, row in enumerate(ws.iter_rows(min_row=header_row + 1), start=header_row + 1):
+        values = {name: getattr(row[pos], "value", None) if pos < len(row) else None
                   for pos, name in positions.items()}
         values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
         if all(v is None for v in values.values()):
@@ -262,8 +346,7 @@ def _read_xlsx(path: Path) -> _Sheet:
             continue
         if "month" in values:
             values["month"] = _month_text(values["month"])
-        sheet.rows.append((row[0].row, values))
-    return sheet
+        sheet.rows.append((number, values))
 
 
 def _month_text(value: object) -> object:
@@ -578,7 +661,7 @@ def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Datas
     """Problems between files: the same enterprise-month twice, a month skipped."""
     problems: list[str] = []
     seen: dict[tuple[str, str], str] = {}
-    for sheet, frame, _ in sheets:
+    for sheet, frame, _digest in sheets:
         for row, (mon, ent) in zip(frame.index, zip(frame.get("month", []),
                                    frame.get("enterprise_id", []), strict=True), strict=True):
             where = f"{sheet.where}, {sheet.unit} {row}"
@@ -588,9 +671,9 @@ def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Datas
                                 "give each enterprise-month once")
             seen.setdefault((mon, ent), where)
     last = ds.months[1]
-    for mon in sorted({s.month for s, _, _ in sheets if s.month}):
+    for mon in sorted({s.month for s, _frame, _digest in sheets if s.month}):
         if mon > _next_month(last):
-            names = ", ".join(s.where for s, _, _ in sheets if s.month == mon)
+            names = ", ".join(s.where for s, _frame, _digest in sheets if s.month == mon)
             problems.append(f"{names}: month {mon} would leave a gap: the data end at {last}; "
                             f"ingest {_next_month(last)} first")
         last = max(last, mon)
@@ -711,7 +794,7 @@ def write_template(period: str, data_dir: Path | str | None, out: Path) -> Path:
     ws["B2"].number_format = "@"
     ws["B2"].font = Font(bold=True)
     header_row = 3
-    for col, (_, label, _) in enumerate(_HEADERS, start=1):
+    for col, (_name, label, _extra) in enumerate(_HEADERS, start=1):
         cell = ws.cell(header_row, col, label)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
