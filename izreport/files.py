@@ -57,6 +57,20 @@ def put_value(ws: Any, row: int, column: int, value: Any) -> Any:
     return cell
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+
+
+def csv_text(value: str) -> str:
+    """Text for a CSV cell that a spreadsheet opening the file reads as text, never a formula.
+
+    OWASP's rule for CSV injection: a cell starting with = + - @, a tab or a carriage
+    return gets a leading apostrophe. A plain signed number ('-1.5') stays as it is.
+    """
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 #: The one rule for names derived from data that become parts of paths: ASCII lower-case
 #: words joined by '-' ('hoa-xa'). Nothing in it can leave a folder ('/', '..', '~').
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
