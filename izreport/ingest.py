@@ -19,6 +19,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,13 +198,13 @@ def _map_headers(sheet: _Sheet, cells: list[object]) -> dict[int, str]:
     return positions
 
 
-def _read_csv(path: Path) -> _Sheet:
-    sheet = _Sheet(path, path.name, "line", "csv")
+def _read_csv(path: Path, shown: str) -> _Sheet:
+    sheet = _Sheet(path, shown, "line", "csv")
     size = path.stat().st_size
     if size > spreadsheet.MAX_UNPACKED:
         sheet.problems.append(_("{file}: {size} bytes, more than the limit of {limit} bytes "
                                 "(nothing was read)").format(
-            file=path.name, size=size, limit=spreadsheet.MAX_UNPACKED))
+            file=shown, size=size, limit=spreadsheet.MAX_UNPACKED))
         return sheet
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -244,7 +245,7 @@ def _read_csv(path: Path) -> _Sheet:
     return sheet
 
 
-def _read_xlsx(path: Path) -> _Sheet:
+def _read_xlsx(path: Path, shown: str) -> _Sheet:
     """Read the report sheet, refusing what openpyxl would silently misread.
 
     The zip's declared sizes are checked before any XML is parsed, the report sheet is
@@ -253,8 +254,8 @@ def _read_xlsx(path: Path) -> _Sheet:
     """
     from openpyxl import load_workbook
 
-    sheet = _Sheet(path, path.name, "row", "xlsx")
-    refused = spreadsheet.check_archive(path)
+    sheet = _Sheet(path, shown, "row", "xlsx")
+    refused = spreadsheet.check_archive(path, shown)
     if refused:
         sheet.problems.append(refused)
         return sheet
@@ -262,7 +263,7 @@ def _read_xlsx(path: Path) -> _Sheet:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         sheet.problems.append(_("{file}: cannot be opened as an Excel workbook: {reason}")
-                              .format(file=path.name, reason=exc))
+                              .format(file=shown, reason=exc))
         return sheet
     try:
         _read_book(book, sheet)
@@ -274,7 +275,7 @@ def _read_xlsx(path: Path) -> _Sheet:
 def _read_book(book: Any, sheet: _Sheet) -> None:
     from openpyxl.utils import get_column_letter
 
-    path = sheet.path
+    path, shown = sheet.path, sheet.where
     if SHEET in book.sheetnames:
         ws = book[SHEET]
     elif len(book.sheetnames) == 1:
@@ -283,9 +284,9 @@ def _read_book(book: Any, sheet: _Sheet) -> None:
         sheet.problems.append(f"{sheet.where}: no sheet '{SHEET}' (sheets: "
                               f"{', '.join(book.sheetnames)})")
         return
-    sheet.where = f"{path.name}, sheet '{ws.title}'"
+    sheet.where = f"{shown}, sheet '{ws.title}'"
     for other in book.worksheets:
-        where = f"{path.name}, sheet '{other.title}'"
+        where = f"{shown}, sheet '{other.title}'"
         if other.sheet_state != "visible":
             sheet.problems.append(_("{where}: the sheet is hidden; unhide it and move its rows "
                                     "to sheet '{sheet}', or delete it (hidden sheets are not "
@@ -633,15 +634,29 @@ def ingest(paths: list[Path], data_dir: Path | str | None = None, month: str | N
     ds = data.load(data_dir, months=())
     problems: list[str] = []
     sheets: list[tuple[_Sheet, pd.DataFrame, str]] = []
-    for path in map(Path, paths):
+    given = [Path(p) for p in paths]
+    names = Counter(p.name for p in given)
+    by_path: dict[Path, str] = {}
+    by_digest: dict[str, str] = {}
+    for path in given:
+        # files of the same name from different folders are named by their path
+        shown = str(path) if names[path.name] > 1 else path.name
         if not path.is_file():
             problems.append(f"{path}: file not found")
             continue
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
-            problems.append(f"{path.name}: unsupported file type '{suffix}' (give .xlsx or .csv)")
+            problems.append(f"{shown}: unsupported file type '{suffix}' (give .xlsx or .csv)")
             continue
-        sheet = _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
+        real = path.resolve()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if real in by_path or digest in by_digest:
+            problems.append(_("{file}: the same file as {other} (same content); give each "
+                              "submission once").format(
+                file=shown, other=by_path.get(real) or by_digest[digest]))
+            continue
+        by_path[real], by_digest[digest] = shown, shown
+        sheet = _read_csv(path, shown) if suffix == ".csv" else _read_xlsx(path, shown)
         frame = _validate(sheet, ds) if sheet.rows or not sheet.problems else pd.DataFrame()
         if month and sheet.month and sheet.month != month:
             sheet.problems.append(f"{sheet.where}: the file is for {sheet.month}, expected "
@@ -649,7 +664,7 @@ def ingest(paths: list[Path], data_dir: Path | str | None = None, month: str | N
         if not sheet.rows and not sheet.all_problems():
             sheet.problems.append(f"{sheet.where}: no report rows (every row is blank)")
         problems += sheet.all_problems()
-        sheets.append((sheet, frame, hashlib.sha256(path.read_bytes()).hexdigest()))
+        sheets.append((sheet, frame, digest))
     problems += _across_files(sheets, ds)
     if problems:
         raise SubmissionError(problems)

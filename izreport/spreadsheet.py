@@ -36,23 +36,26 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 
 
-def check_archive(path: Path) -> str | None:
-    """Why the file must not be unpacked (not a zip, too many members, too big), or None."""
+def check_archive(path: Path, shown: str) -> str | None:
+    """Why the file must not be unpacked (not a zip, too many members, too big), or None.
+
+    ``shown`` is the file as messages name it.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return _("{file}: cannot be opened as an Excel workbook: {reason}").format(
-            file=path.name, reason=exc)
+            file=shown, reason=exc)
     if len(members) > MAX_MEMBERS:
         return _("{file}: the workbook holds {count} parts, more than the limit of {limit}; "
                  "it is not a submission workbook").format(
-            file=path.name, count=len(members), limit=MAX_MEMBERS)
+            file=shown, count=len(members), limit=MAX_MEMBERS)
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_UNPACKED:
         return _("{file}: the workbook unpacks to {size} MB, more than the limit of {limit} MB "
                  "(nothing was read); send only the sheet '{sheet}' with the month's rows"
-                 ).format(file=path.name, size=_mb(unpacked), limit=_mb(MAX_UNPACKED),
+                 ).format(file=shown, size=_mb(unpacked), limit=_mb(MAX_UNPACKED),
                           sheet="Báo cáo")
     return None
 

@@ -252,3 +252,53 @@ def test_a_csv_over_the_row_limit_is_refused(store: Path, tmp_path: Path) -> Non
                     encoding="utf-8")
     assert _refused(path, store) == (f"dai.csv: more than {spreadsheet.MAX_ROWS} rows; a "
                                      "monthly submission has one row per enterprise",)
+
+
+def _split_extra(tmp_path: Path, first: list[int], second: list[int]) -> tuple[Path, Path]:
+    """Two files both named bo-sung.csv, in folders a/ and b/, with the given lines of the
+    sample supplement."""
+    lines = (ROOT / "data" / "submissions" / "2025-07" / "bo-sung-2025-07.csv").read_text(
+        encoding="utf-8").splitlines()
+    paths = []
+    for folder, picked in (("a", first), ("b", second)):
+        path = tmp_path / folder / "bo-sung.csv"
+        path.parent.mkdir()
+        path.write_text("\n".join([lines[0], *(lines[i] for i in picked)]) + "\n",
+                        encoding="utf-8")
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def test_same_name_different_enterprises_are_both_ingested(store: Path, tmp_path: Path) -> None:
+    a, b = _split_extra(tmp_path, [1, 2], [3, 4, 5])
+    result = ingest([a, b], store)
+    assert [f.added for f in result.files] == [2, 3]
+    assert [f.path for f in result.files] == [a, b]
+
+
+def test_same_name_same_enterprise_month_is_refused_naming_both_paths(store: Path,
+                                                                      tmp_path: Path) -> None:
+    a, b = _split_extra(tmp_path, [1, 2], [2, 3])
+    before = store_state(store)
+    with pytest.raises(SubmissionError) as info:
+        ingest([a, b], store)
+    assert store_state(store) == before
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{b}, line 2, column 'enterprise_id': ")
+    assert f"is also in {a}, line 3; give each enterprise-month once" in problem
+
+
+def test_the_same_file_twice_is_refused(store: Path, tmp_path: Path) -> None:
+    a, b = _split_extra(tmp_path, [1, 2], [1, 2])
+    assert _refused_many([a, b], store) == (
+        f"{b}: the same file as {a} (same content); give each submission once",)
+    assert _refused_many([a, a], store) == (
+        f"{a}: the same file as {a} (same content); give each submission once",)
+
+
+def _refused_many(paths: list[Path], store: Path) -> tuple[str, ...]:
+    before = store_state(store)
+    with pytest.raises(SubmissionError) as info:
+        ingest(paths, store)
+    assert store_state(store) == before
+    return info.value.problems
