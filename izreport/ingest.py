@@ -30,7 +30,7 @@ import pandas as pd
 
 from izreport import data, spreadsheet
 from izreport import numbers as numbers_
-from izreport.catalogue import FLOWS, INDICATORS
+from izreport.catalogue import FLOWS, INDICATORS, MAX_PRODUCTION_PER_WORKER, RATIOS, Ratio
 from izreport.errors import DataError, ParameterError, ScopeError
 from izreport.files import atomic_write, put_value
 from izreport.i18n import _
@@ -41,8 +41,8 @@ REPORT_COLUMNS = ("month", "enterprise_id", *FIGURES)
 #: Decimals written to monthly_reports.csv (as the sample generator writes them).
 DECIMALS = {k: int(INDICATORS[k].stored or 0) for k in FIGURES}
 #: Plausibility bounds, stated in the messages and in the template's instructions.
-INCOME_RANGE = (1.0, 100.0)          # triệu đồng/người/tháng
-MAX_PRODUCTION_PER_WORKER = 2.0      # tỷ đồng per worker per month (sample max ≈ 0.42)
+#: (The catalogue holds them: izreport.catalogue, Indicator.plausible and RATIOS.)
+INCOME_RANGE: tuple[float, float] = INDICATORS["avg_income"].plausible or (1.0, 100.0)
 SHEET = "Báo cáo"
 GUIDE_SHEET = "Hướng dẫn"
 
@@ -434,9 +434,50 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
 
 # --------------------------------------------------------------------------- validation
 
-def _rules() -> dict[str, tuple[str, str]]:
-    """Check key -> (column blamed, rule text formatted with the row's fields)."""
-    rules = {f"min_{n}": (n, "must not be negative") for n in FIGURES}
+Rule = str | Callable[[dict[str, Any]], str]
+
+
+def _amount(value: float) -> str:
+    from izreport.formatting import number
+
+    return number(value, 1, strip=True)
+
+
+def _most_rule(name: str) -> Callable[[dict[str, Any]], str]:
+    """The message of a figure above its catalogue bound, translated when shown."""
+    from izreport.formatting import UNITS
+
+    indicator = INDICATORS[name]
+    most = (indicator.plausible or (0, 0))[1]
+
+    def text(_row: dict[str, Any]) -> str:
+        return _("implausible {label}: more than {most} {unit} for one enterprise in a month "
+                 "(rule max_{key})").format(label=indicator.prose, most=_amount(most),
+                                            unit=UNITS.get(indicator.unit, indicator.unit),
+                                            key=name)
+    return text
+
+
+def _ratio_rule(ratio: Ratio) -> Callable[[dict[str, Any]], str]:
+    """The message of a broken ratio rule: the amounts compared, the rule, its name."""
+    from izreport.formatting import UNITS
+
+    def text(row: dict[str, Any]) -> str:
+        return _("implausible: {value} {unit} where at most {limit} {unit} is plausible: "
+                 "{rule} (rule {key})").format(
+            value=_amount(ratio.value(row)), limit=_amount(ratio.limit(row)),
+            unit=UNITS.get(ratio.unit, ratio.unit), rule=_(ratio.rule), key=ratio.key)
+    return text
+
+
+def _rules() -> dict[str, tuple[str, Rule]]:
+    """Check key -> (column blamed, rule text formatted with the row's fields, or a function
+    of the row giving the message)."""
+    rules: dict[str, tuple[str, Rule]] = {
+        f"min_{n}": (n, "must not be negative") for n in FIGURES}
+    rules |= {f"max_{n}": (n, _most_rule(n)) for n in FIGURES
+              if INDICATORS[n].plausible and n != "avg_income"}
+    rules |= {r.key: (r.column, _ratio_rule(r)) for r in RATIOS}
     rules |= {f"whole_{n}": (n, "must be a whole number of people") for n in COUNTS}
     rules |= {
         "min_workers": ("workers", "must be at least 1: an operating enterprise has workers "
@@ -484,18 +525,21 @@ def _schemas(ds: data.Dataset, file_month: str) -> tuple[Any, Any]:
         wide("female_le_workers", lambda d: ~(d["female_workers"] > d["workers"])),
         wide("foreign_le_workers", lambda d: ~(d["foreign_workers"] > d["workers"])),
         wide("productivity", lambda d: ~(d["_per_worker"] > MAX_PRODUCTION_PER_WORKER)),
+        *(wide(r.key, lambda d, r=r: ~(r.value(d) > r.limit(d))) for r in RATIOS),
         wide("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)),
         wide("zone", lambda d: d["_zone_ok"].astype(bool)),
         wide("unique", lambda d: d["_first"].isna()),
     ]
-    columns: dict[str, Any] = {
-        n: pa.Column("float64", pa.Check.ge(0, error=f"min_{n}"), nullable=True)
-        for n in FIGURES
-    }
+    def bounds(n: str) -> list[Any]:
+        low, high = INDICATORS[n].plausible or (0, np.inf)
+        return [pa.Check.ge(low, error=f"min_{n}"), pa.Check.le(high, error=f"max_{n}")]
+
+    columns: dict[str, Any] = {n: pa.Column("float64", bounds(n), nullable=True)
+                               for n in FIGURES}
     for n in COUNTS:
         columns[n] = pa.Column("float64", [
-            pa.Check.ge(1 if n == "workers" else 0, error=f"min_{n}"),
-            pa.Check(lambda s: s == np.floor(s), error=f"whole_{n}")], nullable=True)
+            *bounds(n), pa.Check(lambda s: s == np.floor(s), error=f"whole_{n}")],
+            nullable=True)
     columns["avg_income"] = pa.Column("float64", pa.Check.in_range(
         *INCOME_RANGE, error="income_range"), nullable=True)
     columns["month"] = pa.Column(object, pa.Check.isin([file_month], error="same_month"),
@@ -570,7 +614,7 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
         done.add((row, column))
         context = {k: v for k, v in typed.loc[row].items()}
         sheet.add(row, column, raw.at[row, column] if column in raw else None,
-                  template.format(**context))
+                  template(context) if callable(template) else template.format(**context))
     return typed[list(REPORT_COLUMNS)]
 
 
