@@ -49,6 +49,12 @@ def pdf_text(rendered: RenderResult) -> str:
 
 
 @pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English (their msgids), for tests that compare message text."""
+    monkeypatch.setenv("IZREPORT_LANG", "en")
+
+
+@pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the sample data for tests that alter it."""
     target = tmp_path / "data"

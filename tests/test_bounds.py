@@ -25,9 +25,7 @@ ROW = {"production_value": "120.5", "revenue": "150.25", "export_value": "4.5",
        "female_workers": "500", "foreign_workers": "3", "avg_income": "8.5"}
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IZREPORT_LANG", "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

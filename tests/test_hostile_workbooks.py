@@ -20,9 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "data" / "submissions" / "2025-07" / "bao-cao-2025-07.xlsx"
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IZREPORT_LANG", "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
