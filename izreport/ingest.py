@@ -526,7 +526,9 @@ def _schemas(ds: data.Dataset, file_month: str) -> tuple[Any, Any]:
         wide("foreign_le_workers", lambda d: ~(d["foreign_workers"] > d["workers"])),
         wide("productivity", lambda d: ~(d["_per_worker"] > MAX_PRODUCTION_PER_WORKER)),
         *(wide(r.key, lambda d, r=r: ~(r.value(d) > r.limit(d))) for r in RATIOS),
-        wide("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)),
+        # a month already refused is not compared with the enterprise's span
+        wide("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)
+             | d["month"].isna()),
         wide("zone", lambda d: d["_zone_ok"].astype(bool)),
         wide("unique", lambda d: d["_first"].isna()),
     ]
@@ -569,7 +571,8 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
     for name in raw.columns:
         if name in ("month", "enterprise_id", "zone", "name"):
             raw[name] = raw[name].map(lambda v: v if v is None else str(v).strip())
-    first_month = next((v for v in raw.get("month", []) if isinstance(v, str)), None)
+    first_month = next((v for v in raw.get("month", [])
+                        if isinstance(v, str) and _MONTH_RE.fullmatch(v)), None)
     file_month = sheet.month or first_month or ""
     if sheet.month is None:
         sheet.month_source = "its first row" if first_month else "none"
@@ -675,6 +678,9 @@ def ingest(paths: list[Path], data_dir: Path | str | None = None, month: str | N
     the store as it was. ``month``, when given, is the month every file must be.
     ``data_dir`` is a data folder or database URL (default: :func:`izreport.data.resolve`).
     """
+    if month is not None and not _MONTH_RE.fullmatch(month):
+        raise ParameterError(_("--month {month!r}: not a month written YYYY-MM").format(
+            month=month))
     ds = data.load(data_dir, months=())
     problems: list[str] = []
     sheets: list[tuple[_Sheet, pd.DataFrame, str]] = []
