@@ -27,6 +27,7 @@ from typing import Any
 
 from jupyter_core.utils import run_sync
 
+from izreport import outfolder
 from izreport.config import RenderLimits, render_limits
 from izreport.data import DATA_ENV, URL_ENV
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
@@ -147,56 +148,60 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
     out.mkdir(parents=True, exist_ok=True)
     stem = spec.stem(values)
 
-    kernel = _start_kernel(spec.path, data)
-    prefetch = _Prefetch()
-    prefetch.start()
-    with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
-        tmp = Path(tmp_name)
-        executed = tmp / f"{stem}.ipynb"
-        say(f"executing {spec.notebook}")
-        start = time.perf_counter()
-        try:
-            _execute(spec.path, executed, values, kernel.manager(),
-                     out / "failed" / f"{stem}.ipynb", limits)
-        finally:
-            kernel.shutdown()
-        timings["execute"] = time.perf_counter() - start
-
-        prefetch.join()
-        if prefetch.error is not None:
-            raise RenderError(f"cannot load the exporters: {prefetch.error}") from prefetch.error
-        import nbformat
-
-        from izreport.export import (
-            HIDDEN_TAG,
-            ReportDocxExporter,
-            ReportHTMLExporter,
-            ReportPDFExporter,
-        )
-        from izreport.offline import check_notebook
-
-        nb = nbformat.read(executed, as_version=4)
-        try:
-            check_notebook(nb, spec.notebook, skip_tags={HIDDEN_TAG})
-        except NetworkOutputError as exc:
-            failed = _keep_failed(executed, out / "failed" / f"{stem}.ipynb")
-            raise NetworkOutputError(f"{exc} (notebook đã chạy được lưu tại {failed})") from exc
-        written = {"ipynb": executed}
-        exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter,
-                     "docx": ReportDocxExporter}
-        for fmt in wanted:
-            say(f"writing {fmt.upper()}")
+    with outfolder.stem_lock(out, stem):
+        outfolder.check_final(out, stem, values)
+        outfolder.clean_stale(out, stem)
+        kernel = _start_kernel(spec.path, data)
+        prefetch = _Prefetch()
+        prefetch.start()
+        with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
+            tmp = Path(tmp_name)
+            executed = tmp / f"{stem}.ipynb"
+            say(f"executing {spec.notebook}")
             start = time.perf_counter()
-            body, _ = exporters[fmt]().from_notebook_node(
-                nb, resources={"metadata": {"name": stem}, "izreport_pdf": "pdf" in wanted})
-            target = tmp / f"{stem}.{fmt}"
-            if isinstance(body, str):
-                target.write_text(body, encoding="utf-8")
-            else:
-                target.write_bytes(body)
-            written[fmt] = target
-            timings[fmt] = time.perf_counter() - start
-        files = {fmt: _publish(path, out) for fmt, path in written.items()}
+            try:
+                _execute(spec.path, executed, values, kernel.manager(),
+                         out / "failed" / f"{stem}.ipynb", limits)
+            finally:
+                kernel.shutdown()
+            timings["execute"] = time.perf_counter() - start
+
+            prefetch.join()
+            if prefetch.error is not None:
+                raise RenderError(f"cannot load the exporters: {prefetch.error}"
+                                  ) from prefetch.error
+            import nbformat
+
+            from izreport.export import (
+                HIDDEN_TAG,
+                ReportDocxExporter,
+                ReportHTMLExporter,
+                ReportPDFExporter,
+            )
+            from izreport.offline import check_notebook
+
+            nb = nbformat.read(executed, as_version=4)
+            try:
+                check_notebook(nb, spec.notebook, skip_tags={HIDDEN_TAG})
+            except NetworkOutputError as exc:
+                failed = _keep_failed(executed, out / "failed" / f"{stem}.ipynb")
+                raise NetworkOutputError(f"{exc} (notebook đã chạy được lưu tại {failed})") from exc
+            written = {"ipynb": executed}
+            exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter,
+                         "docx": ReportDocxExporter}
+            for fmt in wanted:
+                say(f"writing {fmt.upper()}")
+                start = time.perf_counter()
+                body, _ = exporters[fmt]().from_notebook_node(
+                    nb, resources={"metadata": {"name": stem}, "izreport_pdf": "pdf" in wanted})
+                target = tmp / f"{stem}.{fmt}"
+                if isinstance(body, str):
+                    target.write_text(body, encoding="utf-8")
+                else:
+                    target.write_bytes(body)
+                written[fmt] = target
+                timings[fmt] = time.perf_counter() - start
+            files = {fmt: _publish(path, out) for fmt, path in written.items()}
     return RenderResult(report=spec.name, params=values, files=files, timings=timings)
 
 
