@@ -48,6 +48,7 @@ from urllib.parse import quote
 from izreport import runlog
 from izreport.errors import IzReportError
 from izreport.files import slug
+from izreport.i18n import _
 
 MANIFEST = ".izreport-site.json"
 EARLIER = "_cu"
@@ -242,11 +243,18 @@ def check_target(out: Path, target: Path) -> None:
     if not (target / MANIFEST).is_file() and any(target.iterdir()):
         raise PublishError(f"--to {target}: thư mục có nội dung nhưng không phải trang do "
                            f"izreport tạo (thiếu {MANIFEST}); chọn thư mục trống hoặc trang cũ")
-    for folder, subfolders, _ in os.walk(target):  # never follows symlinks
-        for name in subfolders:
-            if os.path.ismount(os.path.join(folder, name)):
+    for folder, subfolders, files in os.walk(target):  # never follows symlinks
+        for name in [*subfolders, *files]:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                # izreport never makes one; copying or removing through it would reach
+                # files outside the site
+                raise PublishError(_("--to {target}: the site holds a symbolic link at {path} "
+                                     "(izreport never makes one and does not follow it); "
+                                     "remove it").format(target=target, path=path))
+            if name in subfolders and os.path.ismount(path):
                 raise PublishError(f"--to {target}: có ổ đĩa được gắn (mount) tại "
-                                   f"{os.path.join(folder, name)}; không đăng vào đó")
+                                   f"{path}; không đăng vào đó")
 
 
 def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
