@@ -1,10 +1,12 @@
 """One render per output stem at a time, no leftovers of killed renders, finals kept.
 
-A render writes ``<out>/<stem>.*`` through a temporary folder ``<out>/.<stem>.XXXX/``.
+A render writes ``<out>/<stem>.*`` through a temporary folder ``<out>/.<stem>.XXXX/``, and
+its kernel's sockets and connection file go to ``$TMPDIR/izk-<pid>-XXXX/``.
 Two renders of the same stem at once would interleave their renames (the HTML of one
 beside the PDF of the other), so each holds ``<out>/.state/locks/<stem>.lock`` (``flock``:
 released by the kernel however the process ends) and the second refuses at once. Holding
-it, a render removes the temporary folders that killed renders of its stem left. A final
+it, a render removes the temporary folders that killed renders of its stem left, and the
+kernel folders of processes that are gone. A final
 report (``--final``) is the document the board issued: a draft of the same stem must not
 replace it, so the draft is refused; render it into another folder (``--out``).
 """
@@ -25,6 +27,8 @@ from izreport.errors import RenderError
 from izreport.i18n import _
 
 LOCKS = "locks"
+#: Temporary folders of a render's kernel (sockets and connection file): izk-<pid>-XXXX.
+KERNEL_PREFIX = "izk-"
 
 
 class StemBusy(RenderError):
@@ -64,6 +68,36 @@ def clean_stale(out: Path, stem: str) -> list[Path]:
         if name.fullmatch(leftover.name) and leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
             removed.append(leftover)
+    return removed
+
+
+def clean_stale_kernels() -> list[Path]:
+    """Remove the kernel folders (sockets, connection file) of renders no longer running.
+
+    Each folder is named by the id of the process that made it; only this user's folders
+    whose process is gone are removed.
+    """
+    import tempfile
+
+    import psutil
+
+    name = re.compile(re.escape(KERNEL_PREFIX) + r"(\d+)-[a-z0-9_]{8}")
+    removed = []
+    for folder in Path(tempfile.gettempdir()).iterdir():
+        match = name.fullmatch(folder.name)
+        if match is None or folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            if folder.stat().st_uid != os.getuid():
+                continue
+            alive = psutil.Process(int(match.group(1))).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            alive = False
+        except OSError:
+            continue
+        if not alive:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
     return removed
 
 

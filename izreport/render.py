@@ -70,9 +70,13 @@ class _WarmKernel(threading.Thread):
         # local sockets instead of TCP ports: nothing listens on the network. An
         # asynchronous manager, because nbclient notices a dead kernel only while its
         # event loop runs: a blocking client's wait for output would stall it forever.
-        self._sockets = tempfile.mkdtemp(prefix="izk-")
+        # the connection file too, so that one folder named by this process's id holds
+        # everything a killed render leaves (outfolder.clean_stale_kernels removes it)
+        self._sockets = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
         self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                     ip=os.path.join(self._sockets, "kernel"))
+                                     ip=os.path.join(self._sockets, "kernel"),
+                                     connection_file=os.path.join(self._sockets,
+                                                                  "kernel.json"))
         self.cwd = cwd
         self.env = env
         self.error: BaseException | None = None
@@ -151,6 +155,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
     with outfolder.stem_lock(out, stem):
         outfolder.check_final(out, stem, values)
         outfolder.clean_stale(out, stem)
+        outfolder.clean_stale_kernels()
         kernel = _start_kernel(spec.path, data)
         prefetch = _Prefetch()
         prefetch.start()

@@ -91,3 +91,48 @@ def test_a_render_removes_the_leftovers_of_killed_renders(tmp_path: Path) -> Non
     assert result.files["html"] == out / "monthly_2021-06.html"
     assert not stale.exists()
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".state"]
+
+
+def test_kernel_folders_of_processes_gone_are_removed(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = tmp_path / f"izk-{int(gone.stdout)}-ab_cd123"
+    mine = tmp_path / f"izk-{os.getpid()}-ab_cd123"
+    other = tmp_path / "izk-notapid-ab_cd123"
+    for folder in (dead, mine, other):
+        folder.mkdir()
+        (folder / "kernel.json").write_text("{}", encoding="utf-8")
+    assert outfolder.clean_stale_kernels() == [dead]
+    assert not dead.exists() and mine.exists() and other.exists()
+
+
+def test_a_render_keeps_its_kernel_files_in_one_folder_and_removes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import tempfile
+
+    from izreport import render as render_module
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    during: list[tuple[list[Path], str]] = []
+    real = render_module._WarmKernel.shutdown
+
+    def shutdown(self: render_module._WarmKernel) -> None:
+        during.append((sorted(temp.iterdir()), self.km.connection_file))
+        real(self)
+
+    monkeypatch.setattr(render_module._WarmKernel, "shutdown", shutdown)
+    render("monthly", {"period": "2021-06"}, tmp_path / "out", formats=("html",))
+    ((folders, connection),) = during
+    assert len(folders) == 1 and folders[0].name.startswith(f"izk-{os.getpid()}-")
+    assert Path(connection).parent == folders[0]
+    assert list(temp.iterdir()) == []      # sockets, connection file: all gone
