@@ -212,8 +212,7 @@ def _read_csv(path: Path, shown: str) -> _Sheet:
         sheet.problems.append(f"{sheet.where}: not UTF-8 text (byte {exc.start}); save it as "
                               "'CSV UTF-8'")
         return sheet
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
+    header_line, delimiter = _csv_header(text)
     sheet.fmt = f"csv {delimiter!r}"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -221,8 +220,8 @@ def _read_csv(path: Path, shown: str) -> _Sheet:
     width = 0
     for record in reader:
         line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue
+        if not any(cell.strip() for cell in record) or line < header_line:
+            continue                    # blank lines, a title above the header
         if positions is None:
             positions, width = _map_headers(sheet, record), len(record)
             continue
@@ -243,6 +242,23 @@ def _read_csv(path: Path, shown: str) -> _Sheet:
     if positions is None:
         sheet.problems.append(f"{sheet.where}: empty file (no header line)")
     return sheet
+
+
+def _csv_header(text: str) -> tuple[int, str]:
+    """The header's line (1-based) and the column delimiter it uses.
+
+    The header is the first of the first 20 lines that names the enterprise id column with
+    one of the delimiters (title lines may come first); without one, the first line and
+    its most frequent delimiter.
+    """
+    delimiters = (",", ";", "\t")
+    lines = text.split("\n", 20)[:20]
+    for number, line in enumerate(lines, start=1):
+        for delimiter in delimiters:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+            if any(_KEYS.get(fold(cell)) == "enterprise_id" for cell in cells):
+                return number, delimiter
+    return 1, max(delimiters, key=lines[0].count)
 
 
 def _read_xlsx(path: Path, shown: str) -> _Sheet:

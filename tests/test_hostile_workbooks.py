@@ -300,3 +300,24 @@ def _refused_many(paths: list[Path], store: Path) -> tuple[str, ...]:
         ingest(paths, store)
     assert store_state(store) == before
     return info.value.problems
+
+
+def test_a_title_line_above_the_csv_header_is_skipped(store: Path, tmp_path: Path) -> None:
+    """A title line first (no delimiter in it) neither hides the header's ';' nor brings
+    a decimal-comma hint."""
+    extra = ROOT / "data" / "submissions" / "2025-07" / "bo-sung-2025-07.csv"
+    path = tmp_path / "tieu-de.csv"
+    path.write_text("BÁO CÁO BỔ SUNG THÁNG 7/2025\n\n" + extra.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    result = ingest([path], store)
+    assert result.added == 5 and "decimal comma" in result.files[0].fmt
+
+
+def test_a_title_line_does_not_shift_line_numbers(store: Path, tmp_path: Path) -> None:
+    extra = ROOT / "data" / "submissions" / "2025-07" / "bo-sung-2025-07.csv"
+    lines = extra.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("2025-07;", "2025-13;", 1)
+    path = tmp_path / "tieu-de.csv"
+    path.write_text("\n".join(["Báo cáo bổ sung", *lines]) + "\n", encoding="utf-8")
+    (problem,) = _refused(path, store)
+    assert problem.startswith("tieu-de.csv, line 4, column 'month': value '2025-13': ")
