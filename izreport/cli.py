@@ -59,6 +59,15 @@ def _log_traceback(exc: BaseException) -> Path | None:
     return path
 
 
+def _store_refused(exc: BaseException) -> bool:
+    """The database refused to work (SQLAlchemy's OperationalError), not a bug of ours."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return False
+    import sqlalchemy.exc
+
+    return isinstance(exc, sqlalchemy.exc.OperationalError)
+
+
 class _Commands(typer.core.TyperGroup):
     """Every command's failure ends as one line and an exit code, never a traceback.
 
@@ -85,6 +94,12 @@ class _Commands(typer.core.TyperGroup):
                        highlight=False, soft_wrap=True)
             raise typer.Exit(IO_EXIT) from None
         except Exception as exc:
+            if _store_refused(exc):   # read-only database, full disk, server gone
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                _err.print("[bold red]error:[/] " + escape(
+                    _("the data store refused: {reason}").format(reason=reason)),
+                    highlight=False, soft_wrap=True)
+                raise typer.Exit(IO_EXIT) from None
             log = _log_traceback(exc)
             text = (_("unexpected failure ({kind}: {reason}); the details are in {log}")
                     if log else _("unexpected failure ({kind}: {reason})")).format(

@@ -103,22 +103,6 @@ def test_a_file_where_a_folder_is_needed_is_one_line(a_file: Path) -> None:
     assert line == f"error: {a_file / 'data'}: Not a directory"
 
 
-def test_a_full_disk_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import izreport.ingest
-
-    def full(*args: object, **kw: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "d"))
-
-    monkeypatch.setattr(izreport.ingest, "_write", full)
-    store = tmp_path / "d"
-    store.mkdir()
-    for table in DATA.glob("*.csv"):
-        (store / table.name).write_bytes(table.read_bytes())
-    book = DATA / "submissions" / "2025-07" / "bao-cao-2025-07.xlsx"
-    line = _one_line(["ingest", str(book), "--data", str(store)], IO_EXIT)
-    assert line == f"error: {store}: No space left on device"
-
-
 def test_an_unexpected_failure_logs_its_traceback_and_shows_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import izreport.params
@@ -134,3 +118,38 @@ def test_an_unexpected_failure_logs_its_traceback_and_shows_one_line(
     text = log.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text and "RuntimeError: boom" in text
     assert "params half-year" in text.splitlines()[0] or text.startswith("--- ")
+
+
+def _full_disk() -> Exception:
+    return OSError(errno.ENOSPC, "No space left on device", "d")
+
+
+def _read_only_database() -> Exception:
+    import sqlite3
+
+    import sqlalchemy.exc
+
+    return sqlalchemy.exc.OperationalError("INSERT INTO monthly_reports", {},
+                                           sqlite3.OperationalError(
+                                               "attempt to write a readonly database"))
+
+
+@pytest.mark.parametrize(("failure", "message"), [
+    (_full_disk, "error: d: No space left on device"),
+    (_read_only_database, "error: the data store refused: attempt to write a readonly database"),
+])
+def test_a_store_that_cannot_be_written_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: object, message: str) -> None:
+    """A full disk or a read-only database (simulated: modes do not stop root): one line."""
+    import izreport.ingest
+
+    def refuse(*args: object, **kw: object) -> None:
+        raise failure()  # type: ignore[operator]
+
+    monkeypatch.setattr(izreport.ingest, "_write", refuse)
+    store = tmp_path / "d"
+    store.mkdir()
+    for table in DATA.glob("*.csv"):
+        (store / table.name).write_bytes(table.read_bytes())
+    book = DATA / "submissions" / "2025-07" / "bao-cao-2025-07.xlsx"
+    assert _one_line(["ingest", str(book), "--data", str(store)], IO_EXIT) == message
