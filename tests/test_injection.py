@@ -125,3 +125,18 @@ def test_workbook_export_writes_text_as_text_and_numbers_as_numbers(hostile_stor
     header = [c.value for c in ws[1]]
     capital = [r[header.index("registered_capital_musd")] for r in ws.iter_rows(min_row=2)]
     assert capital[0].data_type == "n" and isinstance(capital[0].value, float)
+
+
+@pytest.mark.parametrize("name", ["Hòa Xá <!-- x", "</script><script>alert(1)</script>",
+                                  "a<!--b-->c</", "<\\!--"])
+def test_chart_json_in_a_script_element_is_safe_and_reads_back(name: str) -> None:
+    """A zone name from the data in a chart spec: the page's JSON neither ends its script
+    element nor stops being JSON."""
+    import json
+
+    from izreport.charts import _spec_json
+
+    spec = {"title": name, "data": {"values": [{"zone": name, "v": 1}]}}
+    text = _spec_json(spec)
+    assert "</" not in text and "<!--" not in text
+    assert json.loads(text) == spec
