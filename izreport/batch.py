@@ -103,6 +103,9 @@ _events: Any = None  # the parent's queue, in a worker process
 
 def _init_worker(events: Any) -> None:
     global _events
+    from izreport.lifeline import die_with_parent
+
+    die_with_parent()   # with the fork server (or, started by spawn, with izreport)
     _events = events
 
 
@@ -317,11 +320,14 @@ def _result(job: Job, check: dict[str, Any], outcome: _Outcome) -> JobResult:
 
 
 #: Imported once in the fork server, so that each worker starts with them loaded.
-_PRELOAD = ["izreport.render", "papermill", "nbformat", "jupyter_client", "nbconvert",
-            "weasyprint", "izreport.export"]
+_PRELOAD = ["izreport.lifeline", "izreport.render", "papermill", "nbformat", "jupyter_client",
+            "nbconvert", "weasyprint", "izreport.export"]
 
 
 def _context() -> Any:
+    from izreport.lifeline import arm_children
+
+    arm_children()   # the fork server, started now or later from here, dies with us
     if os.environ.get("IZREPORT_BATCH_START") != "spawn" and \
             "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")

@@ -13,15 +13,18 @@ columns displays with the right header, unit and decimals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
+
+from izreport.i18n import N_
 
 Aggregation = Literal["sum", "last", "weighted", "count", "none"]
 Kind = Literal["number", "ratio"]
 
-__all__ = ["FLOWS", "HEADLINE", "INDICATORS", "MEASURES", "REPORTED", "ZONE_STATUS", "Indicator",
-           "measure"]
+__all__ = ["BN_VND_PER_MUSD", "FLOWS", "HEADLINE", "INDICATORS", "MAX_PRODUCTION_PER_WORKER",
+           "MEASURES", "RATIOS", "REPORTED", "ZONE_STATUS", "Indicator", "Ratio", "measure"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,9 @@ class Indicator:
     the definition matters ("giá so sánh 2010"). ``decimals`` is what a table shows,
     ``stored`` what the data files keep (None: not stored per enterprise-month).
     ``workbook`` is the column header enterprises see in the submission template.
-    A ``ratio`` is stored as a fraction and shown as a percentage.
+    A ``ratio`` is stored as a fraction and shown as a percentage. ``plausible`` is the
+    range a submitted figure of one enterprise in one month must fall in (ingest refuses
+    others, naming the rule); None where nothing is submitted.
     """
 
     key: str
@@ -46,6 +51,7 @@ class Indicator:
     workbook: str | None = None
     note: str = ""
     kind: Kind = "number"
+    plausible: tuple[float, float] | None = None
 
     @property
     def header(self) -> str:
@@ -67,25 +73,29 @@ def _catalogue(*items: Indicator) -> MappingProxyType[str, Indicator]:
 
 
 INDICATORS: MappingProxyType[str, Indicator] = _catalogue(
+    # plausible ranges per enterprise and month; the largest enterprise of the sample
+    # reports about 250 tỷ đồng of production, 12 triệu USD of export and 1.750 workers
     Indicator("production_value", "Giá trị sản xuất công nghiệp",
               "giá trị sản xuất công nghiệp", "bn_vnd", "sum", 0, 3,
-              "Giá trị SXCN (tỷ đồng, giá SS 2010)", note="giá so sánh 2010"),
+              "Giá trị SXCN (tỷ đồng, giá SS 2010)", note="giá so sánh 2010",
+              plausible=(0, 100_000)),
     Indicator("revenue", "Doanh thu", "doanh thu", "bn_vnd", "sum", 0, 3,
-              "Doanh thu (tỷ đồng)"),
+              "Doanh thu (tỷ đồng)", plausible=(0, 100_000)),
     Indicator("export_value", "Giá trị xuất khẩu", "giá trị xuất khẩu", "musd", "sum", 1, 3,
-              "Xuất khẩu (triệu USD)"),
+              "Xuất khẩu (triệu USD)", plausible=(0, 5_000)),
     Indicator("import_value", "Giá trị nhập khẩu", "giá trị nhập khẩu", "musd", "sum", 1, 3,
-              "Nhập khẩu (triệu USD)"),
+              "Nhập khẩu (triệu USD)", plausible=(0, 5_000)),
     Indicator("budget_paid", "Nộp ngân sách nhà nước", "nộp ngân sách Nhà nước", "bn_vnd",
-              "sum", 0, 3, "Nộp ngân sách (tỷ đồng)"),
+              "sum", 0, 3, "Nộp ngân sách (tỷ đồng)", plausible=(0, 10_000)),
     Indicator("workers", "Lao động", "lao động", "persons", "last", 0, 0,
-              "Lao động (người)"),
+              "Lao động (người)", plausible=(1, 100_000)),
     Indicator("female_workers", "Lao động nữ", "lao động nữ", "persons", "last", 0, 0,
-              "Lao động nữ (người)"),
+              "Lao động nữ (người)", plausible=(0, 100_000)),
     Indicator("foreign_workers", "Lao động nước ngoài", "lao động nước ngoài", "persons",
-              "last", 0, 0, "Lao động nước ngoài (người)"),
+              "last", 0, 0, "Lao động nước ngoài (người)", plausible=(0, 10_000)),
     Indicator("avg_income", "Thu nhập bình quân", "thu nhập bình quân", "mvnd_per_person_month",
-              "weighted", 1, 2, "Thu nhập bình quân (triệu đồng/người/tháng)"),
+              "weighted", 1, 2, "Thu nhập bình quân (triệu đồng/người/tháng)",
+              plausible=(1, 100)),
     Indicator("enterprises", "Doanh nghiệp hoạt động", "doanh nghiệp hoạt động", "count",
               "count", 0),
 )
@@ -99,6 +109,71 @@ FLOWS: tuple[str, ...] = tuple(k for k, i in INDICATORS.items() if i.how == "sum
 
 HEADLINE: tuple[str, ...] = (*FLOWS, "workers", "avg_income", "enterprises")
 """The indicators of a report's summary table, in the published order."""
+
+#: Only to compare triệu USD with tỷ đồng in the plausibility rules (a reported figure is
+#: never converted): 1 triệu USD is about 25 tỷ đồng, rounded up.
+BN_VND_PER_MUSD = 25.0
+
+#: Production value per worker and month (tỷ đồng) an enterprise may report; sample max ≈ 0,42.
+MAX_PRODUCTION_PER_WORKER = 2.0
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A plausibility rule between the figures of one enterprise-month.
+
+    Refused when ``factor`` × (sum of ``numerator``) exceeds ``most`` × (the larger of
+    ``denominator``) + ``allowance``; the figures compared are in ``unit``. ``column`` is the
+    figure the message blames, ``rule`` says the rule in words (translated when shown).
+    """
+
+    key: str
+    column: str
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...]
+    most: float
+    rule: str
+    factor: float = 1.0
+    allowance: float = 0.0
+    unit: str = "bn_vnd"
+
+    def value(self, row: Mapping[str, Any]) -> Any:
+        """The compared amount (a row's mapping or a frame: then one per row)."""
+        total = row[self.numerator[0]]
+        for name in self.numerator[1:]:
+            total = total + row[name]
+        return total * self.factor
+
+    def limit(self, row: Mapping[str, Any]) -> Any:
+        """The largest plausible amount for the row (or rows)."""
+        base = row[self.denominator[0]]
+        for name in self.denominator[1:]:
+            other = row[name]
+            base = base.where(base >= other, other) if hasattr(base, "where") else max(base,
+                                                                                      other)
+        return base * self.most + self.allowance
+
+
+RATIOS: tuple[Ratio, ...] = (
+    # the sample's largest ratios: export ≈ 1,05 and export + import ≈ 2,0 times revenue;
+    # budget ≈ 7% of revenue; revenue ≈ 0,53 tỷ đồng per worker
+    Ratio("export_vs_turnover", "export_value", ("export_value",),
+          ("revenue", "production_value"), 3,
+          N_("export (at 25 tỷ đồng per triệu USD) must not exceed 3 times the larger of "
+             "revenue and production value"), factor=BN_VND_PER_MUSD),
+    Ratio("trade_vs_turnover", "import_value", ("export_value", "import_value"),
+          ("revenue", "production_value"), 5,
+          N_("export plus import (at 25 tỷ đồng per triệu USD) must not exceed 5 times the "
+             "larger of revenue and production value, plus 250 tỷ đồng (machinery of a "
+             "starting enterprise)"), factor=BN_VND_PER_MUSD, allowance=250),
+    Ratio("budget_vs_revenue", "budget_paid", ("budget_paid",), ("revenue",), 0.5,
+          N_("state budget paid must not exceed half of revenue plus 1 tỷ đồng"),
+          allowance=1),
+    Ratio("revenue_per_worker", "revenue", ("revenue",), ("workers",), 3,
+          N_("revenue must not exceed 3 tỷ đồng per worker in a month")),
+)
+"""Plausibility rules between the figures of one submitted enterprise-month."""
+
 
 MEASURES: MappingProxyType[str, Indicator] = _catalogue(
     Indicator("total_area_ha", "Diện tích", "diện tích", "ha", "none", 2, 2),

@@ -97,9 +97,13 @@ def warm_up() -> None:
 
 
 def _spec_json(spec: dict[str, Any]) -> str:
-    """Spec as JSON that is safe inside a <script> element (no '</' sequence)."""
+    """Spec as JSON that is safe inside a <script> element and still JSON.
+
+    No '</' (it would end the element) and no '<!--' (it changes how the element ends);
+    both are written with JSON escapes ('\\/', '\\u003c'), which JSON.parse reads back.
+    """
     text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return text.replace("<!--", "\\u003c!--").replace("</", "<\\/")
 
 
 def _title_text(chart: alt.TopLevelMixin) -> str | None:

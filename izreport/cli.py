@@ -14,20 +14,105 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 
 from izreport import __version__
 from izreport.cli_base import Command, Group, fail, print_error
 from izreport.errors import IzReportError, ParameterError
+from izreport.files import output_folder
 from izreport.i18n import LANGUAGES, N_, _
 from izreport.params import BARE_FLAG
 from izreport.render_help import RenderCommand
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, cls=Group, rich_markup_mode=None,
-                  help=N_("Reports of the Industrial Zones Management Board."))
 _err = Console(stderr=True)
 _out = Console()
+
+#: Exit codes of failures that are not the user's input: the system refused a read or a
+#: write (EX_IOERR), and a failure nobody foresaw (EX_SOFTWARE; the traceback is logged).
+IO_EXIT = 74
+UNEXPECTED_EXIT = 70
+#: Where unexpected failures leave their traceback (default: the user's state folder).
+ERROR_LOG_ENV = "IZREPORT_ERROR_LOG"
+
+
+def error_log() -> Path:
+    """The file that keeps the tracebacks of unexpected failures."""
+    if os.environ.get(ERROR_LOG_ENV):
+        return Path(os.environ[ERROR_LOG_ENV])
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "izreport" / "errors.log"
+
+
+def _log_traceback(exc: BaseException) -> Path | None:
+    """Append the traceback to the error log; None if even that cannot be written."""
+    import datetime as dt
+    import sys
+    import traceback
+
+    path = error_log()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().astimezone().isoformat(timespec='seconds')} "
+                     f"izreport {' '.join(sys.argv[1:])}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return None
+    return path
+
+
+def _store_refused(exc: BaseException) -> bool:
+    """The database refused to work (SQLAlchemy's OperationalError), not a bug of ours."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return False
+    import sqlalchemy.exc
+
+    return isinstance(exc, sqlalchemy.exc.OperationalError)
+
+
+class _Commands(Group):
+    """Every command's failure ends as one line and an exit code, never a traceback.
+
+    The package's own errors are expected (2 bad input, 1 a failed render); the system
+    refusing a file (permissions, full disk, a file where a folder should be) is one line
+    naming the path (74); anything else is a bug: its traceback goes to :func:`error_log`
+    and the terminal gets one line saying where (70).
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        import click
+
+        from izreport.i18n import _
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except IzReportError as exc:
+            _fail(exc)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            print_error(where + (exc.strerror or str(exc)))
+            raise typer.Exit(IO_EXIT) from None
+        except Exception as exc:
+            if _store_refused(exc):   # read-only database, full disk, server gone
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                print_error(_("the data store refused: {reason}").format(reason=reason))
+                raise typer.Exit(IO_EXIT) from None
+            log = _log_traceback(exc)
+            text = (_("unexpected failure ({kind}: {reason}); the details are in {log}")
+                    if log else _("unexpected failure ({kind}: {reason})")).format(
+                kind=type(exc).__name__, reason=str(exc).splitlines()[0] if str(exc) else "",
+                log=log)
+            print_error(text)
+            raise typer.Exit(UNEXPECTED_EXIT) from None
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_Commands,
+                  rich_markup_mode=None, pretty_exceptions_enable=False,
+                  help=N_("Reports of the Industrial Zones Management Board."))
 
 
 def _version(value: bool) -> None:
@@ -167,6 +252,7 @@ def render(
         formats = _check_formats(to.split(","))
         checked = [validate(spec, run, data) for run in runs]
         until = data_months(data)[-1]
+        output_folder(out)
     except IzReportError as exc:
         _fail(exc)
         return
@@ -248,8 +334,9 @@ def template(
     from izreport.ingest import write_template
 
     try:
-        path = write_template(period, data,
-                              out or Path(f"bao-cao-{period}.xlsx"))
+        target = out or Path(f"bao-cao-{period}.xlsx")
+        output_folder(target if target.is_dir() else target.parent)
+        path = write_template(period, data, target)
     except IzReportError as exc:
         _fail(exc)
         return
@@ -316,6 +403,7 @@ def export(
     from izreport.data import export as do_export
 
     try:
+        output_folder(out.parent if out.suffix.lower() == ".xlsx" else out)
         written = do_export(out, tables or (), data)
     except IzReportError as exc:
         _fail(exc)
@@ -573,7 +661,9 @@ def run_due(
     try:
         _at_least_one("--jobs", jobs)
         formats = _check_formats(to.split(","))
-        run = do_run_due(_date(date), out, data, formats, all_zones=all_zones, workers=jobs,
+        day = _date(date)
+        output_folder(out)
+        run = do_run_due(day, out, data, formats, all_zones=all_zones, workers=jobs,
                          wait=wait, on_item=report, on_plan=plan, on_start=started,
                          console=_err)
     except LockBusy as exc:
@@ -671,6 +761,8 @@ def status(
     try:
         _at_least_one("--limit", limit)
         day = _date(date)
+        if out.exists() and not out.is_dir():
+            output_folder(out)
         now = decide(day, out, data, formats=None)
         now.items += due_forms(day, out, data)
         upcoming = next_due(day, data)

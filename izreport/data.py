@@ -422,7 +422,7 @@ def export(out: Path, tables: Iterable[str] = (), source: Path | str | None = No
     """
     import pandas as pd
 
-    from izreport.files import atomic_write
+    from izreport.files import atomic_write, csv_text
     from izreport.sample import DECIMALS as SAMPLE_DECIMALS
     from izreport.sample import _cell
 
@@ -434,9 +434,7 @@ def export(out: Path, tables: Iterable[str] = (), source: Path | str | None = No
     ds = load(source)
     if out.suffix.lower() == ".xlsx":
         out.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(out, engine="openpyxl") as book:
-            for name in names:
-                getattr(ds, name).to_excel(book, sheet_name=name, index=False)
+        _export_workbook(out, [(name, getattr(ds, name)) for name in names])
         return [out]
     written = []
     for name in names:
@@ -446,11 +444,35 @@ def export(out: Path, tables: Iterable[str] = (), source: Path | str | None = No
         writer.writerow(frame.columns)
         decimals = [SAMPLE_DECIMALS.get(c) for c in frame.columns]
         for row in frame.itertuples(index=False):
-            writer.writerow([_cell(None if v is pd.NA else v, d)
+            writer.writerow([csv_text(v) if isinstance(v, str) else
+                             _cell(None if v is pd.NA else v, d)
                              for v, d in zip(row, decimals, strict=True)])
         atomic_write(out / f"{name}.csv", buf.getvalue().encode("utf-8"))
         written.append(out / f"{name}.csv")
     return written
+
+
+def _export_workbook(out: Path, frames: list[tuple[str, pd.DataFrame]]) -> None:
+    """One sheet per table; every text cell a value (never a formula), numbers as numbers."""
+    import pandas as pd
+    from openpyxl import Workbook
+
+    from izreport.files import atomic_write, put_value
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in frames:
+        ws = book.create_sheet(name)
+        for col, header in enumerate(frame.columns, start=1):
+            put_value(ws, 1, col, str(header))
+        for r, row in enumerate(frame.itertuples(index=False), start=2):
+            for col, value in enumerate(row, start=1):
+                if value is pd.NA or (isinstance(value, float) and value != value):
+                    continue
+                put_value(ws, r, col, value.item() if hasattr(value, "item") else value)
+    buf = io.BytesIO()
+    book.save(buf)
+    atomic_write(out, buf.getvalue())
 
 
 def read_csv_folder(folder: Path) -> Dataset:

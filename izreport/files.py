@@ -38,6 +38,31 @@ def atomic_write(path: Path, payload: bytes) -> None:
         os.close(dir_fd)
 
 
+def output_folder(path: Path, option: str = "--out") -> Path:
+    """Make sure ``path`` is a folder this process can write in, before any work is done.
+
+    A file of that name, a folder that cannot be made or one that cannot be written in is a
+    :class:`~izreport.errors.ParameterError` naming the option and the reason.
+    """
+    from izreport.errors import ParameterError
+    from izreport.i18n import _
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ParameterError(_("{option} {path}: not a folder (a file of that name exists)")
+                             .format(option=option, path=path))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".izreport-probe.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ParameterError(_("{option} {path}: cannot write in this folder: {reason}")
+                             .format(option=option, path=path,
+                                     reason=exc.strerror or exc)) from None
+    return path
+
+
 #: What a spreadsheet program reads as the start of a formula (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,6 +82,20 @@ def put_value(ws: Any, row: int, column: int, value: Any) -> Any:
         if value.startswith(FORMULA_START):
             cell.quotePrefix = True
     return cell
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+
+
+def csv_text(value: str) -> str:
+    """Text for a CSV cell that a spreadsheet opening the file reads as text, never a formula.
+
+    OWASP's rule for CSV injection: a cell starting with = + - @, a tab or a carriage
+    return gets a leading apostrophe. A plain signed number ('-1.5') stays as it is.
+    """
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 #: The one rule for names derived from data that become parts of paths: ASCII lower-case

@@ -254,12 +254,18 @@ def check_target(out: Path, target: Path) -> None:
         raise PublishError(_("--to {target}: the folder has content but is not a site made by "
                              "izreport ({MANIFEST} missing); choose an empty folder or an "
                              "earlier site").format(target=target, MANIFEST=MANIFEST))
-    for folder, subfolders, _files in os.walk(target):  # never follows symlinks
-        for name in subfolders:
-            if os.path.ismount(os.path.join(folder, name)):
+    for folder, subfolders, files in os.walk(target):  # never follows symlinks
+        for name in [*subfolders, *files]:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                # izreport never makes one; copying or removing through it would reach
+                # files outside the site
+                raise PublishError(_("--to {target}: the site holds a symbolic link at {path} "
+                                     "(izreport never makes one and does not follow it); "
+                                     "remove it").format(target=target, path=path))
+            if name in subfolders and os.path.ismount(path):
                 raise PublishError(_("--to {target}: a disk is mounted at {value}; nothing is "
-                                     "published there").format(
-                                         target=target, value=os.path.join(folder, name)))
+                                     "published there").format(target=target, value=path))
 
 
 def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,

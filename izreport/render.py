@@ -27,6 +27,7 @@ from typing import Any
 
 from jupyter_core.utils import run_sync
 
+from izreport import outfolder
 from izreport.config import RenderLimits, render_limits
 from izreport.data import DATA_ENV, URL_ENV
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
@@ -72,9 +73,13 @@ class _WarmKernel(threading.Thread):
         # local sockets instead of TCP ports: nothing listens on the network. An
         # asynchronous manager, because nbclient notices a dead kernel only while its
         # event loop runs: a blocking client's wait for output would stall it forever.
-        self._sockets = tempfile.mkdtemp(prefix="izk-")
+        # the connection file too, so that one folder named by this process's id holds
+        # everything a killed render leaves (outfolder.clean_stale_kernels removes it)
+        self._sockets = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
         self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                     ip=os.path.join(self._sockets, "kernel"))
+                                     ip=os.path.join(self._sockets, "kernel"),
+                                     connection_file=os.path.join(self._sockets,
+                                                                  "kernel.json"))
         self.cwd = cwd
         self.env = env
         self.error: BaseException | None = None
@@ -150,59 +155,63 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
     out.mkdir(parents=True, exist_ok=True)
     stem = spec.stem(values)
 
-    kernel = _start_kernel(spec.path, data)
-    prefetch = _Prefetch()
-    prefetch.start()
-    with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
-        tmp = Path(tmp_name)
-        executed = tmp / f"{stem}.ipynb"
-        say(_("executing {notebook}").format(notebook=spec.notebook))
-        start = time.perf_counter()
-        try:
-            _execute(spec.path, executed, values, kernel.manager(),
-                     out / "failed" / f"{stem}.ipynb", limits)
-        finally:
-            kernel.shutdown()
-        timings["execute"] = time.perf_counter() - start
-
-        prefetch.join()
-        if prefetch.error is not None:
-            raise RenderError(_("cannot load the exporters: {error}").format(
-                error=prefetch.error)) from prefetch.error
-        import nbformat
-
-        from izreport.export import (
-            HIDDEN_TAG,
-            ReportDocxExporter,
-            ReportHTMLExporter,
-            ReportPDFExporter,
-            is_draft,
-        )
-        from izreport.offline import check_notebook
-
-        nb = nbformat.read(executed, as_version=4)
-        try:
-            check_notebook(nb, spec.notebook, skip_tags={HIDDEN_TAG})
-        except NetworkOutputError as exc:
-            failed = _keep_failed(executed, out / "failed" / f"{stem}.ipynb")
-            raise NetworkOutputError(_("{exc} (executed notebook kept at {failed})").format(
-                exc=exc, failed=failed)) from exc
-        written = {"ipynb": executed}
-        exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter,
-                     "docx": ReportDocxExporter}
-        for fmt in wanted:
-            say(_("writing {format}").format(format=fmt.upper()))
+    with outfolder.stem_lock(out, stem):
+        outfolder.check_final(out, stem, values)
+        outfolder.clean_stale(out, stem)
+        outfolder.clean_stale_kernels()
+        kernel = _start_kernel(spec.path, data)
+        prefetch = _Prefetch()
+        prefetch.start()
+        with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
+            tmp = Path(tmp_name)
+            executed = tmp / f"{stem}.ipynb"
+            say(_("executing {notebook}").format(notebook=spec.notebook))
             start = time.perf_counter()
-            body, _resources = exporters[fmt]().from_notebook_node(
-                nb, resources={"metadata": {"name": stem}, "izreport_pdf": "pdf" in wanted})
-            target = tmp / f"{stem}.{fmt}"
-            if isinstance(body, str):
-                target.write_text(body, encoding="utf-8")
-            else:
-                target.write_bytes(body)
-            written[fmt] = target
-            timings[fmt] = time.perf_counter() - start
-        files = {fmt: _publish(path, out) for fmt, path in written.items()}
+            try:
+                _execute(spec.path, executed, values, kernel.manager(),
+                         out / "failed" / f"{stem}.ipynb", limits)
+            finally:
+                kernel.shutdown()
+            timings["execute"] = time.perf_counter() - start
+
+            prefetch.join()
+            if prefetch.error is not None:
+                raise RenderError(_("cannot load the exporters: {error}").format(
+                    error=prefetch.error)) from prefetch.error
+            import nbformat
+
+            from izreport.export import (
+                HIDDEN_TAG,
+                ReportDocxExporter,
+                ReportHTMLExporter,
+                ReportPDFExporter,
+                is_draft,
+            )
+            from izreport.offline import check_notebook
+
+            nb = nbformat.read(executed, as_version=4)
+            try:
+                check_notebook(nb, spec.notebook, skip_tags={HIDDEN_TAG})
+            except NetworkOutputError as exc:
+                failed = _keep_failed(executed, out / "failed" / f"{stem}.ipynb")
+                raise NetworkOutputError(_("{exc} (executed notebook kept at {failed})").format(
+                    exc=exc, failed=failed)) from exc
+            written = {"ipynb": executed}
+            exporters = {"html": ReportHTMLExporter, "pdf": ReportPDFExporter,
+                         "docx": ReportDocxExporter}
+            for fmt in wanted:
+                say(_("writing {format}").format(format=fmt.upper()))
+                start = time.perf_counter()
+                body, _resources = exporters[fmt]().from_notebook_node(
+                    nb, resources={"metadata": {"name": stem}, "izreport_pdf": "pdf" in wanted})
+                target = tmp / f"{stem}.{fmt}"
+                if isinstance(body, str):
+                    target.write_text(body, encoding="utf-8")
+                else:
+                    target.write_bytes(body)
+                written[fmt] = target
+                timings[fmt] = time.perf_counter() - start
+            files = {fmt: _publish(path, out) for fmt, path in written.items()}
     return RenderResult(report=spec.name, params=values, files=files, timings=timings,
                         draft=is_draft(nb))
 

@@ -73,3 +73,70 @@ def test_put_value_keeps_every_value_as_written(value: object, tmp_path: Path) -
     cell = load_workbook(tmp_path / "v.xlsx").active["A1"]
     assert cell.value == value
     assert cell.data_type == ("s" if isinstance(value, str) else "n")
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("=1+1", "'=1+1"), ("+HYPERLINK(1)", "'+HYPERLINK(1)"), ("-2+3", "'-2+3"),
+    ("@SUM(1)", "'@SUM(1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-1.5", "-1.5"),
+    ("+84", "+84"), ("Hòa Xá", "Hòa Xá"), ("a=b", "a=b")])
+def test_csv_text_neutralises_formula_starts_only(text: str, written: str) -> None:
+    from izreport.files import csv_text
+
+    assert csv_text(text) == written
+
+
+def test_csv_export_neutralises_hostile_text_and_keeps_numbers(hostile_store: Path,
+                                                               tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from izreport.cli import app
+
+    out = tmp_path / "xuat"
+    result = CliRunner().invoke(app, ["export", "enterprises", "zones", "--out", str(out),
+                                      "--data", str(hostile_store)])
+    assert result.exit_code == 0, result.output
+    with (out / "enterprises.csv").open(encoding="utf-8", newline="") as fh:
+        exported = {r["enterprise_id"]: r for r in csv.DictReader(fh)}
+    with (hostile_store / "enterprises.csv").open(encoding="utf-8", newline="") as fh:
+        source = {r["enterprise_id"]: r for r in csv.DictReader(fh)}
+    for ent, name in HOSTILE.items():
+        assert exported[ent]["name"] == "'" + name
+    for ent, row in source.items():          # every other cell as it was, numbers included
+        assert {k: v for k, v in exported[ent].items() if k != "name" or ent not in HOSTILE} \
+            == {k: v for k, v in row.items() if k != "name" or ent not in HOSTILE}
+    assert exported["DN0001"]["registered_capital_musd"] == \
+        source["DN0001"]["registered_capital_musd"]
+    zones = (out / "zones.csv").read_text(encoding="utf-8")
+    assert f"'{HOSTILE_ZONE}" in zones.replace('""', '"')
+
+
+def test_workbook_export_writes_text_as_text_and_numbers_as_numbers(hostile_store: Path,
+                                                                    tmp_path: Path) -> None:
+    from izreport import data
+
+    book = tmp_path / "bang.xlsx"
+    data.export(book, ["enterprises", "zones"], hostile_store)
+    cells = _cells(book)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value: c for c in cells if c.data_type == "s"}
+    for name in [*HOSTILE.values(), HOSTILE_ZONE]:
+        assert texts[name].quotePrefix
+    ws = load_workbook(book)["enterprises"]
+    header = [c.value for c in ws[1]]
+    capital = [r[header.index("registered_capital_musd")] for r in ws.iter_rows(min_row=2)]
+    assert capital[0].data_type == "n" and isinstance(capital[0].value, float)
+
+
+@pytest.mark.parametrize("name", ["Hòa Xá <!-- x", "</script><script>alert(1)</script>",
+                                  "a<!--b-->c</", "<\\!--"])
+def test_chart_json_in_a_script_element_is_safe_and_reads_back(name: str) -> None:
+    """A zone name from the data in a chart spec: the page's JSON neither ends its script
+    element nor stops being JSON."""
+    import json
+
+    from izreport.charts import _spec_json
+
+    spec = {"title": name, "data": {"values": [{"zone": name, "v": 1}]}}
+    text = _spec_json(spec)
+    assert "</" not in text and "<!--" not in text
+    assert json.loads(text) == spec

@@ -351,3 +351,27 @@ def test_publish_refuses_a_site_with_a_mount_point_inside(
     with pytest.raises(publish.PublishError, match="mount"):
         publish.publish(out, site)
     assert _everything(tmp_path) == before
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_publish_never_goes_through_a_symbolic_link_inside_the_site(
+        out: Path, tmp_path: Path, kind: str) -> None:
+    """A link inside the site (izreport never makes one) is refused before anything is
+    copied or removed: neither what it points at nor the site changes."""
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    outside = tmp_path / "ngoai"
+    outside.mkdir()
+    (outside / "bi-mat.txt").write_text("not for the intranet", encoding="utf-8")
+    inner = next(p for p in sorted(site.iterdir()) if p.is_dir())
+    link = inner / "lien-ket"
+    link.symlink_to(outside if kind == "folder" else outside / "bi-mat.txt")
+    before = _everything(tmp_path)
+    with pytest.raises(publish.PublishError) as err:
+        publish.publish(out, site)
+    assert str(err.value) == (f"--to {site}: the site holds a symbolic link at {link} "
+                              "(izreport never makes one and does not follow it); remove it")
+    assert _everything(tmp_path) == before
+    result = runner.invoke(app, ["publish", "--to", str(site), "--from", str(out)])
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -144,12 +144,16 @@ def test_a_reader_sees_one_state_while_an_ingest_writes(
     assert (after.monthly_reports["month"] == "2025-07").sum() == 185
 
 
-def test_two_ingests_at_once_lose_no_row(tmp_path: Path) -> None:
+def test_two_ingests_at_once_lose_no_row(store_source: Path | str, tmp_path: Path) -> None:
     """Two different files of one month ingested at the same moment, ten times: each run
-    either succeeds (its rows and its audit entry are there) or refuses; none is lost."""
-    from tests.conftest import sqlite_store
+    either succeeds (its rows and its audit entry are there) or refuses; none is lost.
 
-    source = sqlite_store(tmp_path / "data")
+    SQLite serialises the two write transactions (BEGIN IMMEDIATE); on PostgreSQL each
+    write transaction first takes ``LOCK TABLE audit IN EXCLUSIVE MODE``, so the second
+    waits and then reads what the first committed.
+    """
+    source = store_source
+    data.open_store(source).engine.dispose()
     lines = (SUBS / "bo-sung-2025-07.csv").read_text(encoding="utf-8").splitlines()
     halves = {"a.csv": [lines[0], *lines[1:3]], "b.csv": [lines[0], *lines[3:]]}
     for name, part in halves.items():
@@ -168,7 +172,7 @@ def test_two_ingests_at_once_lose_no_row(tmp_path: Path) -> None:
         rows = data.load(source).monthly_reports
         july = set(rows.loc[rows["month"] == "2025-07", "enterprise_id"])
         for name, (code, err) in codes.items():
-            assert code == 0, err   # both succeed: SQLite serialises the two transactions
+            assert code == 0, err   # both succeed: the store serialises the transactions
             assert ids[name] <= july
         store = data.open_store(source)
         added = [e for e in read_audit(store) if e["action"] == "ingest"]

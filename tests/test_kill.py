@@ -1,0 +1,65 @@
+"""A killed ``run-due`` takes every process it started with it (workers, fork server, kernels)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    living = []
+    for proc in processes:
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                living.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return living
+
+
+def test_a_killed_run_due_leaves_no_process_after_5_seconds(data_copy: Path,
+                                                             tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.Popen(
+        [sys.executable, "-c", "from izreport.cli import main; main()", "run-due", "--date",
+         "2021-07-05", "--all-zones", "--jobs", "2", "--out", str(out), "--data",
+         str(data_copy)], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    parent = psutil.Process(run.pid)
+    # wait (a correctness bound, not a speed one) until both workers run their kernels
+    deadline = time.monotonic() + 180
+    children: list[psutil.Process] = []
+    while time.monotonic() < deadline and run.poll() is None:
+        children = parent.children(recursive=True)
+        kernels = [c for c in children if "ipykernel" in " ".join(_cmdline(c))]
+        if len(kernels) >= 2:
+            break
+        time.sleep(0.2)
+    assert run.poll() is None, "run-due ended before it could be killed"
+    children = parent.children(recursive=True)
+    assert len(children) >= 5          # fork server, two workers, two kernels (and more)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    killed_at = time.monotonic()
+    while _alive(children) and time.monotonic() < killed_at + 5:
+        time.sleep(0.1)
+    left = _alive(children)
+    for proc in left:                  # do not leave them to the next tests
+        proc.kill()
+    assert not left, [(p.pid, _cmdline(p)) for p in left]
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return []
