@@ -33,7 +33,9 @@ class Indicator:
     the definition matters ("giá so sánh 2010"). ``decimals`` is what a table shows,
     ``stored`` what the data files keep (None: not stored per enterprise-month).
     ``workbook`` is the column header enterprises see in the submission template.
-    A ``ratio`` is stored as a fraction and shown as a percentage.
+    A ``ratio`` is stored as a fraction and shown as a percentage. ``column`` is a shorter
+    table-column header where the label would wrap onto more than three lines in a narrow
+    printed column ("Giá trị sản xuất"; the table's note says which prices).
     """
 
     key: str
@@ -46,6 +48,12 @@ class Indicator:
     workbook: str | None = None
     note: str = ""
     kind: Kind = "number"
+    column: str = ""
+
+    @property
+    def column_label(self) -> str:
+        """The label that heads a table column (without its unit)."""
+        return self.column or self.label
 
     @property
     def header(self) -> str:
@@ -53,7 +61,7 @@ class Indicator:
         from izreport.formatting import UNITS
 
         unit = "%" if self.kind == "ratio" else UNITS.get(self.unit, self.unit)
-        return f"{self.label} ({unit})" if unit else self.label
+        return f"{self.column_label} ({unit})" if unit else self.column_label
 
     @property
     def row_label(self) -> str:
@@ -69,7 +77,8 @@ def _catalogue(*items: Indicator) -> MappingProxyType[str, Indicator]:
 INDICATORS: MappingProxyType[str, Indicator] = _catalogue(
     Indicator("production_value", "Giá trị sản xuất công nghiệp",
               "giá trị sản xuất công nghiệp", "bn_vnd", "sum", 0, 3,
-              "Giá trị SXCN (tỷ đồng, giá SS 2010)", note="giá so sánh 2010"),
+              "Giá trị SXCN (tỷ đồng, giá SS 2010)", note="giá so sánh 2010",
+              column="Giá trị sản xuất"),
     Indicator("revenue", "Doanh thu", "doanh thu", "bn_vnd", "sum", 0, 3,
               "Doanh thu (tỷ đồng)"),
     Indicator("export_value", "Giá trị xuất khẩu", "giá trị xuất khẩu", "musd", "sum", 1, 3,
@@ -77,7 +86,7 @@ INDICATORS: MappingProxyType[str, Indicator] = _catalogue(
     Indicator("import_value", "Giá trị nhập khẩu", "giá trị nhập khẩu", "musd", "sum", 1, 3,
               "Nhập khẩu (triệu USD)"),
     Indicator("budget_paid", "Nộp ngân sách nhà nước", "nộp ngân sách Nhà nước", "bn_vnd",
-              "sum", 0, 3, "Nộp ngân sách (tỷ đồng)"),
+              "sum", 0, 3, "Nộp ngân sách (tỷ đồng)", column="Nộp ngân sách"),
     Indicator("workers", "Lao động", "lao động", "persons", "last", 0, 0,
               "Lao động (người)"),
     Indicator("female_workers", "Lao động nữ", "lao động nữ", "persons", "last", 0, 0,
