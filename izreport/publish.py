@@ -293,8 +293,9 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
 
 _PDF_LINK = re.compile(r'(<p class="iz-pdf-link"><a href=")[^"]*(")')
 _SITE_LINK = re.compile(r'<p class="iz-site-link">.*?</p>\n?')
-#: Where the link back to the index goes: first thing in the body.
-_BODY = re.compile(r"<body[^>]*>\n?")
+#: Where the link back to the index goes: first thing in the body, the tag right after the
+#: last "</head>" (the inlined Vega code in the head holds "</head><body" itself).
+_BODY = re.compile(r"\s*<body[^>]*>\n?")
 INDEX_LINK_TEXT = "← Danh mục báo cáo"
 
 
@@ -309,8 +310,10 @@ def _site_links(page: Path, pdf_name: str, site: Path) -> None:
     fixed = _PDF_LINK.sub(lambda m: m.group(1) + escape(pdf_name) + m.group(2), fixed, count=1)
     index = Path(os.path.relpath(site / "index.html", page.parent)).as_posix()
     back = f'<p class="iz-site-link"><a href="{_href(index)}">{INDEX_LINK_TEXT}</a></p>\n'
-    fixed = _BODY.sub(lambda m: m.group(0) + back, fixed, count=1) \
-        if _BODY.search(fixed) else back + fixed
+    head = fixed.rfind("</head>") + len("</head>") if "</head>" in fixed else 0
+    body = _BODY.match(fixed, head)
+    at = body.end() if body else head
+    fixed = fixed[:at] + back + fixed[at:]
     if fixed != text:
         tmp = page.with_name(f".{page.name}.tmp")
         tmp.write_text(fixed, encoding="utf-8")
