@@ -486,11 +486,16 @@ class _Writer:
                 cls = _classes(child)
                 if "iz-sign-space" in cls:
                     space = self.para(after=0, container=right)
+                    # the room for signature and seal is 22 mm, as in print, not 22 mm
+                    # and an empty line
                     space.paragraph_format.space_before = Mm(22)
+                    space.paragraph_format.line_spacing = Pt(1)
                     continue
                 self.para(_text(child), size=13, bold=True, align=_CENTER, after=0,
                           container=right)
-        self.para(after=0)
+        # Word needs a paragraph after a table; one of 1 pt, so that a signature at the
+        # foot of a full page does not push an empty line onto a page of its own
+        self.para(after=0).paragraph_format.line_spacing = Pt(1)
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
