@@ -35,7 +35,8 @@ class Indicator:
     ``workbook`` is the column header enterprises see in the submission template.
     A ``ratio`` is stored as a fraction and shown as a percentage. ``column`` is a shorter
     table-column header where the label would wrap onto more than three lines in a narrow
-    printed column ("Giá trị sản xuất"; the table's note says which prices).
+    printed column ("Giá trị sản xuất"; the table's note says which prices; "Thu nhập"
+    with its unit per person and month).
     """
 
     key: str
@@ -94,7 +95,8 @@ INDICATORS: MappingProxyType[str, Indicator] = _catalogue(
     Indicator("foreign_workers", "Lao động nước ngoài", "lao động nước ngoài", "persons",
               "last", 0, 0, "Lao động nước ngoài (người)"),
     Indicator("avg_income", "Thu nhập bình quân", "thu nhập bình quân", "mvnd_per_person_month",
-              "weighted", 1, 2, "Thu nhập bình quân (triệu đồng/người/tháng)"),
+              "weighted", 1, 2, "Thu nhập bình quân (triệu đồng/người/tháng)",
+              column="Thu nhập"),
     Indicator("enterprises", "Doanh nghiệp hoạt động", "doanh nghiệp hoạt động", "count",
               "count", 0),
 )

@@ -52,12 +52,12 @@ class ColumnFormat:
 
     @property
     def header_html(self) -> str:
-        """The header as HTML: the unit in its own span, kept on one line in print, with a
-        break allowed only after a "/" of a compound unit (triệu đồng/người/tháng)."""
+        """The header as HTML: the unit in its own span, its words held together (no-break
+        spaces), a break allowed only after a "/" of a compound unit (triệu đồng/người/tháng)."""
         unit = UNITS.get(self.unit, self.unit)
         if not unit:
             return escape(self.label)
-        unit_html = _breakable(f"({unit})")
+        unit_html = _breakable(f"({unit})").replace(" ", "&nbsp;")
         return f'{escape(self.label)} <span class="iz-unit">{unit_html}</span>'
 
     @property

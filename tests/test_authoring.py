@@ -48,7 +48,7 @@ DELIBERATE = [
     (_COMPARISON_OLD, _COMPARISON_NEW),
     ("Trong đó nữ | Người nước ngoài | So cùng kỳ | Thu nhập bình quân (triệu đồng/người/tháng) "
      "| So cùng kỳ", "Trong đó nữ (người) | Người nước ngoài (người) | Lao động so cùng kỳ | "
-     "Thu nhập bình quân (triệu đồng/người/tháng) | Thu nhập so cùng kỳ"),
+     "Thu nhập (triệu đồng/người/tháng) | Thu nhập so cùng kỳ"),
     # no judgement the data do not support ("cơ bản ổn định"); the analyst's own words now
     ("hoạt động sản xuất kinh doanh của 150 doanh nghiệp trong các khu công nghiệp tỉnh Nam "
      "Định cơ bản ổn định.", "150 doanh nghiệp trong các khu công nghiệp tỉnh Nam Định hoạt "
@@ -135,7 +135,7 @@ def test_a_column_header_keeps_its_unit_on_one_line() -> None:
     assert income.header == "Thu nhập <bình quân> (triệu đồng/người/tháng)"
     # the unit is one span (no break inside it in print) that may break only after a "/"
     assert income.header_html == ('Thu nhập &lt;bình quân&gt; <span class="iz-unit">'
-                                  "(triệu đồng/<wbr>người/<wbr>tháng)</span>")
+                                  "(triệu&nbsp;đồng/<wbr>người/<wbr>tháng)</span>")
     assert ColumnFormat("Tỷ trọng", kind="ratio").header_html == "Tỷ trọng"
     assert INDICATORS["production_value"].header == "Giá trị sản xuất (tỷ đồng)"
     assert INDICATORS["production_value"].row_label == \
@@ -150,7 +150,7 @@ def test_plain_frame_reads_in_vietnamese() -> None:
     assert "5.365,7" in html and "175.624" not in html  # unknown float column: 1 decimal
     assert "—" in html  # missing value
     assert "50,0%" in html and "100,0%" in html
-    assert 'Giá trị sản xuất <span class="iz-unit">(tỷ đồng)</span>' in html
+    assert 'Giá trị sản xuất <span class="iz-unit">(tỷ&nbsp;đồng)</span>' in html
     assert ">Tỷ lệ lấp đầy<" in html
     assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in html and "<b>A" not in html
     assert '<span class="iz-num" data-iz-num="table">Bảng 7</span>. Thử' in html

@@ -59,6 +59,8 @@ class Pages:
         self.pages: list[set[Any]] = []
         #: lines of each column header cell (its text -> the most lines it takes)
         self.header_lines: dict[str, int] = {}
+        #: column headers whose text runs out of their cell (a word or unit too wide)
+        self.header_overflow: set[str] = set()
         #: share of each page's content area left blank below its last line, row or image
         self.blank: list[float] = []
         for page in document.render().pages:
@@ -83,6 +85,10 @@ class Pages:
                 text = " ".join("".join(box.element.itertext()).split())
                 count = sum(isinstance(b, boxes.LineBox) for b, _ in lines)
                 self.header_lines[text] = max(count, self.header_lines.get(text, 0))
+                right = box.content_box_x() + box.width
+                if any(b.position_x + b.margin_width() > right + 0.5 for b, _ in lines
+                       if isinstance(b, boxes.TextBox)):
+                    self.header_overflow.add(text)
 
     def ancestors(self, element: Any) -> list[Any]:
         out = []
@@ -170,6 +176,7 @@ def test_no_column_header_wraps_onto_more_than_three_lines(report: RenderResult)
     assert layout.header_lines, "no table header found"
     long = {text: n for text, n in layout.header_lines.items() if n > 3}
     assert not long, f"headers of more than three lines: {long}"
+    assert not layout.header_overflow, f"headers wider than their column: {layout.header_overflow}"
 
 
 def test_no_page_is_left_a_third_empty(report: RenderResult) -> None:
