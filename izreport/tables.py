@@ -285,7 +285,7 @@ _SLASH = re.compile(r"(?<=[^\W\d])/(?=[^\W\d])")
 def _breakable(text: str) -> str:
     """Escaped cell text where a narrow column may break a compound unit after its "/"
     rather than inside a word."""
-    return _SLASH.sub("/<wbr>", escape(text))
+    return _SLASH.sub("/\u200b", escape(text))  # a zero-width space: WeasyPrint has no <wbr>
 
 
 def _has_value(value: Any) -> bool:

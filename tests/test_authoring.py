@@ -135,7 +135,7 @@ def test_a_column_header_keeps_its_unit_on_one_line() -> None:
     assert income.header == "Thu nhập <bình quân> (triệu đồng/người/tháng)"
     # the unit is one span (no break inside it in print) that may break only after a "/"
     assert income.header_html == ('Thu nhập &lt;bình quân&gt; <span class="iz-unit">'
-                                  "(triệu&nbsp;đồng/<wbr>người/<wbr>tháng)</span>")
+                                  "(triệu&nbsp;đồng/\u200bngười/\u200btháng)</span>")
     assert ColumnFormat("Tỷ trọng", kind="ratio").header_html == "Tỷ trọng"
     assert INDICATORS["production_value"].header == "Giá trị sản xuất (tỷ đồng)"
     assert INDICATORS["production_value"].row_label == \

@@ -61,6 +61,8 @@ class Pages:
         self.header_lines: dict[str, int] = {}
         #: column headers whose text runs out of their cell (a word or unit too wide)
         self.header_overflow: set[str] = set()
+        #: column headers with a word cut across two lines ("n / gười")
+        self.header_split: set[str] = set()
         #: share of each page's content area left blank below its last line, row or image
         self.blank: list[float] = []
         for page in document.render().pages:
@@ -85,6 +87,18 @@ class Pages:
                 text = " ".join("".join(box.element.itertext()).split())
                 count = sum(isinstance(b, boxes.LineBox) for b, _ in lines)
                 self.header_lines[text] = max(count, self.header_lines.get(text, 0))
+                texts = []
+                for line, _ in lines:
+                    if isinstance(line, boxes.LineBox):
+                        found: list[Any] = []
+                        _boxes(line, found)
+                        texts.append("".join(b.text for b, _ in found
+                                             if isinstance(b, boxes.TextBox)))
+                words = set(re.findall(r"\w+", text))
+                for a, b in itertools.pairwise(t.replace("\u200b", "").strip() for t in texts):
+                    tail, head = re.search(r"\w+$", a), re.match(r"\w+", b)
+                    if tail and head and tail.group() + head.group() in words:
+                        self.header_split.add(text)  # a word cut in two
                 right = box.content_box_x() + box.width
                 if any(b.position_x + b.margin_width() > right + 0.5 for b, _ in lines
                        if isinstance(b, boxes.TextBox)):
@@ -177,6 +191,7 @@ def test_no_column_header_wraps_onto_more_than_three_lines(report: RenderResult)
     long = {text: n for text, n in layout.header_lines.items() if n > 3}
     assert not long, f"headers of more than three lines: {long}"
     assert not layout.header_overflow, f"headers wider than their column: {layout.header_overflow}"
+    assert not layout.header_split, f"a word cut across two lines: {layout.header_split}"
 
 
 def test_no_page_is_left_a_third_empty(report: RenderResult) -> None:
