@@ -38,7 +38,10 @@ class Indicator:
     ``workbook`` is the column header enterprises see in the submission template.
     A ``ratio`` is stored as a fraction and shown as a percentage. ``plausible`` is the
     range a submitted figure of one enterprise in one month must fall in (ingest refuses
-    others, naming the rule); None where nothing is submitted.
+    others, naming the rule); None where nothing is submitted. ``column`` is a shorter
+    table-column header where the label would wrap onto more than three lines in a narrow
+    printed column ("Giá trị sản xuất"; the table's note says which prices; "Thu nhập"
+    with its unit per person and month).
     """
 
     key: str
@@ -52,6 +55,12 @@ class Indicator:
     note: str = ""
     kind: Kind = "number"
     plausible: tuple[float, float] | None = None
+    column: str = ""
+
+    @property
+    def column_label(self) -> str:
+        """The label that heads a table column (without its unit)."""
+        return self.column or self.label
 
     @property
     def header(self) -> str:
@@ -59,7 +68,7 @@ class Indicator:
         from izreport.formatting import UNITS
 
         unit = "%" if self.kind == "ratio" else UNITS.get(self.unit, self.unit)
-        return f"{self.label} ({unit})" if unit else self.label
+        return f"{self.column_label} ({unit})" if unit else self.column_label
 
     @property
     def row_label(self) -> str:
@@ -78,7 +87,7 @@ INDICATORS: MappingProxyType[str, Indicator] = _catalogue(
     Indicator("production_value", "Giá trị sản xuất công nghiệp",
               "giá trị sản xuất công nghiệp", "bn_vnd", "sum", 0, 3,
               "Giá trị SXCN (tỷ đồng, giá SS 2010)", note="giá so sánh 2010",
-              plausible=(0, 100_000)),
+              plausible=(0, 100_000), column="Giá trị sản xuất"),
     Indicator("revenue", "Doanh thu", "doanh thu", "bn_vnd", "sum", 0, 3,
               "Doanh thu (tỷ đồng)", plausible=(0, 100_000)),
     Indicator("export_value", "Giá trị xuất khẩu", "giá trị xuất khẩu", "musd", "sum", 1, 3,
@@ -86,7 +95,8 @@ INDICATORS: MappingProxyType[str, Indicator] = _catalogue(
     Indicator("import_value", "Giá trị nhập khẩu", "giá trị nhập khẩu", "musd", "sum", 1, 3,
               "Nhập khẩu (triệu USD)", plausible=(0, 5_000)),
     Indicator("budget_paid", "Nộp ngân sách nhà nước", "nộp ngân sách Nhà nước", "bn_vnd",
-              "sum", 0, 3, "Nộp ngân sách (tỷ đồng)", plausible=(0, 10_000)),
+              "sum", 0, 3, "Nộp ngân sách (tỷ đồng)", plausible=(0, 10_000),
+              column="Nộp ngân sách"),
     Indicator("workers", "Lao động", "lao động", "persons", "last", 0, 0,
               "Lao động (người)", plausible=(1, 100_000)),
     Indicator("female_workers", "Lao động nữ", "lao động nữ", "persons", "last", 0, 0,
@@ -95,7 +105,7 @@ INDICATORS: MappingProxyType[str, Indicator] = _catalogue(
               "last", 0, 0, "Lao động nước ngoài (người)", plausible=(0, 10_000)),
     Indicator("avg_income", "Thu nhập bình quân", "thu nhập bình quân", "mvnd_per_person_month",
               "weighted", 1, 2, "Thu nhập bình quân (triệu đồng/người/tháng)",
-              plausible=(1, 100)),
+              plausible=(1, 100), column="Thu nhập"),
     Indicator("enterprises", "Doanh nghiệp hoạt động", "doanh nghiệp hoạt động", "count",
               "count", 0),
 )

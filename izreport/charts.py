@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -59,6 +60,9 @@ def _theme() -> alt.theme.ThemeConfig:
             # end labels centred on their ticks too: flush end labels ran into their
             # neighbours on a numbered axis
             "axisX": {"labelFlush": False},
+            # ticks as the data need them: 0,2 / 0,4 on a small axis (not "0" five times),
+            # 1.000 / 2.000 on a large one; never an exponent
+            "axisQuantitative": {"format": ",~r"},
             "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 11,
                        "titleFontSize": 11, "orient": "bottom"},
             "title": {"font": FONT, "fontSize": 13, "anchor": "start", "color": "#222222"},
@@ -89,6 +93,17 @@ def to_svg(spec: dict[str, Any]) -> str:
     _fonts_registered()
     return vlc.vegalite_to_svg(spec, allowed_base_urls=[], format_locale=VI_NUMBER_LOCALE,
                                time_format_locale=VI_TIME_LOCALE)
+
+
+#: What Vega writes into an SVG for assistive technology even with ``aria`` off: English
+#: role descriptions ("group mark container") and graphics roles.
+_SVG_ARIA = re.compile(r' (?:aria-roledescription|role)="[^"]*"')
+
+
+def _silent(svg: str) -> str:
+    """The SVG without Vega's English ARIA words: the figure's Vietnamese text alternative
+    speaks for the whole chart."""
+    return _SVG_ARIA.sub("", svg)
 
 
 def warm_up() -> None:
@@ -167,14 +182,14 @@ class Figure:
         alt_text = self.alt_text or caption or "Biểu đồ"
         spec = self.spec
         spec_json = _spec_json(spec)
-        svg = to_svg(spec)
+        svg = _silent(to_svg(spec))
         key = "iz-spec-" + hashlib.sha1(spec_json.encode()).hexdigest()[:12]
         source = (f'<p class="iz-note iz-source">Nguồn: {escape(self.source)}</p>'
                   if self.source else "")
         html = (
             f'<figure class="iz-figure">'
             f'<div class="iz-chart" role="img" aria-label="{escape(alt_text)}" '
-            f'data-iz-spec="{key}"><div class="iz-static">{svg}</div></div>'
+            f'data-iz-spec="{key}"><div class="iz-static" aria-hidden="true">{svg}</div></div>'
             f'<script type="application/json" id="{key}">{spec_json}</script>'
             f"{numbering.caption_html(label, self.caption, 'figcaption')}{source}</figure>"
         )

@@ -14,7 +14,9 @@ Only complete renders are published: the latest render of a report (in the run l
 still have the SHA-256 it recorded. A report whose latest render failed keeps its
 published version. When a report is published again with different content, the version
 it replaces moves to ``_cu/`` (named by its render time) and the index links it as
-"bản trước".
+"bản trước". Every published page gets a link back to the index ("← Danh mục báo
+cáo", not printed); the index gives each report's data cut-off: the last month of its
+period that the data held when it was rendered ("số liệu đến tháng 6/2021" for 2021-H1).
 
 Publishing is atomic: the new site is built in a hidden folder next to the target (files
 that stay are hard links of the published ones, never rewritten), then swapped in with one
@@ -300,7 +302,7 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
         dest.unlink(missing_ok=True)  # a hard link of the published file: never write into it
         shutil.copyfile(source, dest)
         files[fmt] = {"path": rel, "size": dest.stat().st_size}
-    _retarget_pdf_link(build / files["html"]["path"], Path(files["pdf"]["path"]).name)
+    _site_links(build / files["html"]["path"], Path(files["pdf"]["path"]).name, build)
     files["html"]["size"] = (build / files["html"]["path"]).stat().st_size
     params = rec.get("params") or {}
     entries[cand.key] = {
@@ -312,15 +314,28 @@ def _place(cand: Candidate, entries: dict[str, Any], build: Path, stamp: str,
 
 
 _PDF_LINK = re.compile(r'(<p class="iz-pdf-link"><a href=")[^"]*(")')
+_SITE_LINK = re.compile(r'<p class="iz-site-link">.*?</p>\n?')
+#: Where the link back to the index goes: first thing in the body, the tag right after the
+#: last "</head>" (the inlined Vega code in the head holds "</head><body" itself).
+_BODY = re.compile(r"\s*<body[^>]*>\n?")
+INDEX_LINK_TEXT = "← Danh mục báo cáo"
 
 
-def _retarget_pdf_link(page: Path, pdf_name: str) -> None:
-    """Point the page's "Bản in PDF" link at its PDF's published name (same folder).
+def _site_links(page: Path, pdf_name: str, site: Path) -> None:
+    """Point the page's "Bản in PDF" link at its PDF's published name (same folder) and
+    put a link back to the site's index at the top of the page (relative, as every link).
 
     The page is written anew (never in place: it may be a hard link into the live site).
     """
     text = page.read_text(encoding="utf-8")
-    fixed = _PDF_LINK.sub(lambda m: m.group(1) + escape(pdf_name) + m.group(2), text, count=1)
+    fixed = _SITE_LINK.sub("", text)  # an earlier version's page has one already
+    fixed = _PDF_LINK.sub(lambda m: m.group(1) + escape(pdf_name) + m.group(2), fixed, count=1)
+    index = Path(os.path.relpath(site / "index.html", page.parent)).as_posix()
+    back = f'<p class="iz-site-link"><a href="{_href(index)}">{INDEX_LINK_TEXT}</a></p>\n'
+    head = fixed.rfind("</head>") + len("</head>") if "</head>" in fixed else 0
+    body = _BODY.match(fixed, head)
+    at = body.end() if body else head
+    fixed = fixed[:at] + back + fixed[at:]
     if fixed != text:
         tmp = page.with_name(f".{page.name}.tmp")
         tmp.write_text(fixed, encoding="utf-8")
@@ -347,7 +362,7 @@ def _keep_earlier(old: Mapping[str, Any], build: Path) -> dict[str, Any]:
         kept[fmt] = {"path": dest.relative_to(build).as_posix(),
                      "size": dest.stat().st_size if dest.exists() else info.get("size", 0)}
     if "html" in kept and "pdf" in kept and (build / kept["html"]["path"]).exists():
-        _retarget_pdf_link(build / kept["html"]["path"], Path(kept["pdf"]["path"]).name)
+        _site_links(build / kept["html"]["path"], Path(kept["pdf"]["path"]).name, build)
     return {"files": kept, "rendered": old.get("rendered"), "data_until": old.get("data_until"),
             "published": old.get("published"), "sha256": old.get("sha256"),
             "draft": bool(old.get("draft"))}
@@ -478,10 +493,20 @@ def _when(text: Any) -> str:
     return moment.strftime("%d/%m/%Y %H:%M") if moment else "—"
 
 
-def _until(month: Any) -> str:
+def _until(month: Any, period: Any = None) -> str:
+    """The report's data cut-off: the last month of its period the data held.
+
+    ``month`` is the store's last month when the report was rendered; a report of an
+    earlier period uses data only up to its period's end.
+    """
+    from izreport.periods import Period
+
     if not month or not re.fullmatch(r"\d{4}-\d{2}", str(month)):
         return "không rõ"
-    return f"tháng {int(str(month)[5:])}/{str(month)[:4]}"
+    month = str(month)
+    with contextlib.suppress(IzReportError):
+        month = min(month, Period.parse(str(period)).last_month)
+    return f"tháng {int(month[5:])}/{month[:4]}"
 
 
 def _href(path: str) -> str:
@@ -560,7 +585,7 @@ def render_index(manifest: Mapping[str, Any]) -> str:
 
 
 def _item(e: Mapping[str, Any]) -> str:
-    meta = (f"số liệu đến {html.escape(_until(e.get('data_until')))}; "
+    meta = (f"số liệu đến {html.escape(_until(e.get('data_until'), e.get('period')))}; "
             f"lập lúc {html.escape(_when(e.get('rendered')))}")
     issued = ('<span class="issued">Đã ban hành (ký số)</span> '
               if (e.get("files") or {}).get("signed") else "")
@@ -572,8 +597,9 @@ def _item(e: Mapping[str, Any]) -> str:
         lines.append('<ul class="earlier">')
         for old in earlier:
             mark = _DRAFT_BADGE if old.get("draft") else ""
+            until = _until(old.get("data_until"), e.get("period"))
             lines.append(f"<li>{mark}bản trước (lập lúc {html.escape(_when(old.get('rendered')))}, "
-                         f"số liệu đến {html.escape(_until(old.get('data_until')))}): "
+                         f"số liệu đến {html.escape(until)}): "
                          f"{_links(old.get('files') or {})}</li>")
         lines.append("</ul>")
     lines.append("</li>")

@@ -12,6 +12,7 @@ escaped here, in one place.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
@@ -50,6 +51,16 @@ class ColumnFormat:
         return f"{self.label} ({unit})" if unit else self.label
 
     @property
+    def header_html(self) -> str:
+        """The header as HTML: the unit in its own span, its words held together (no-break
+        spaces), a break allowed only after a "/" of a compound unit (triệu đồng/người/tháng)."""
+        unit = UNITS.get(self.unit, self.unit)
+        if not unit:
+            return escape(self.label)
+        unit_html = _breakable(f"({unit})").replace(" ", "&nbsp;")
+        return f'{escape(self.label)} <span class="iz-unit">{unit_html}</span>'
+
+    @property
     def numeric(self) -> bool:
         return self.kind != "text"
 
@@ -68,7 +79,7 @@ def _default_format(name: Any, series: pd.Series) -> ColumnFormat:
     entry = measure(str(name))
     if entry is not None:
         unit = "" if entry.kind == "ratio" else entry.unit
-        return ColumnFormat(entry.label, entry.kind, entry.decimals, unit)
+        return ColumnFormat(entry.column_label, entry.kind, entry.decimals, unit)
     label = str(name)
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         return ColumnFormat(label, "text")
@@ -184,13 +195,13 @@ class Table:
 
     def to_html(self, label: str | None = None) -> str:
         """The table as HTML; ``label`` is its number ("Bảng 3"), if numbered."""
-        head = "".join(f'<th scope="col"{_num(f)}{self._per_row(i)}>{escape(f.header)}</th>'
+        head = "".join(f'<th scope="col"{_num(f)}{self._per_row(i)}>{f.header_html}</th>'
                        for i, f in enumerate(self.formats))
         body = []
         for i in range(len(self.frame)):
             first = self.cell(i, 0)
             cells = [f'<th scope="row"{_num(self.formats[0])}>{escape(first)}</th>']
-            cells += [f"<td{_num(f)}>{escape(self.cell(i, j))}</td>"
+            cells += [f"<td{_num(f)}>{_breakable(self.cell(i, j))}</td>"
                       for j, f in enumerate(self.formats[1:], start=1)]
             total = ' class="iz-total"' if first.strip() in TOTAL_LABELS else ""
             body.append(f"<tr{total}>" + "".join(cells) + "</tr>")
@@ -265,6 +276,16 @@ def with_total(frame: pd.DataFrame, label: str = "Tổng số",
         else:
             row[name] = ""
     return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+
+
+#: A "/" between two words (a compound unit: triệu đồng/người/tháng), not in a date.
+_SLASH = re.compile(r"(?<=[^\W\d])/(?=[^\W\d])")
+
+
+def _breakable(text: str) -> str:
+    """Escaped cell text where a narrow column may break a compound unit after its "/"
+    rather than inside a word."""
+    return _SLASH.sub("/\u200b", escape(text))  # a zero-width space: WeasyPrint has no <wbr>
 
 
 def _has_value(value: Any) -> bool:

@@ -36,6 +36,8 @@ BODY_PT = 13
 TEXT_WIDTH_MM = 210 - 30 - 15
 #: Chart images: 200 dots per inch, enough for print, small enough to mail round.
 CHART_PPI = 200
+#: A chart's greatest height on the page, as in print.css.
+CHART_MAX_HEIGHT_MM = 62
 
 _CENTER, _RIGHT, _LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, \
     WD_ALIGN_PARAGRAPH.LEFT
@@ -50,9 +52,26 @@ def html_to_docx(html: str, properties: dict[str, Any] | None = None) -> bytes:
     _properties(doc, properties or {}, soup)
     main = soup.find("main") or soup.body
     _Writer(doc).blocks(main.children)
+    _no_empty_last_page(doc)
     out = io.BytesIO()
     doc.save(out)
     return _fixed_zip(out.getvalue())
+
+
+def _no_empty_last_page(doc: Any) -> None:
+    """Shrink the empty paragraphs that close the document (Word needs one after a last
+    table) to a line of 1 pt: after a full last page they would start a blank page."""
+    for paragraph in reversed(doc.paragraphs):
+        if paragraph.text.strip() or paragraph._p.xpath(".//w:drawing"):
+            break
+        fmt = paragraph.paragraph_format
+        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.line_spacing = Pt(1)
+        for run in paragraph.runs:
+            run.font.size = Pt(1)
+        if paragraph._p.getprevious() is not None and \
+                paragraph._p.getprevious().tag.endswith("}tbl"):
+            break
 
 
 def _fixed_zip(data: bytes) -> bytes:
@@ -190,10 +209,13 @@ def _cant_split(row: Any) -> None:
 
 def _text(el: Tag | NavigableString) -> str:
     """The element's text with spaces collapsed; a ``<br>`` stays a line break (Word
-    writes it as one, e.g. the agency name in two lines)."""
+    writes it as one, e.g. the agency name in two lines); a ``<wbr>`` is a zero-width
+    space, where a compound unit in a column header may break (triệu đồng/người/tháng)."""
     if isinstance(el, Tag):
         for br in el.find_all("br"):
             br.replace_with("\x00")
+        for wbr in el.find_all("wbr"):
+            wbr.replace_with("\u200b")
         raw = el.get_text()
     else:
         raw = str(el)
@@ -359,9 +381,11 @@ class _Writer:
 
     def list(self, el: Tag) -> None:
         ordered = el.name == "ol"
-        for number, item in enumerate(el.find_all("li", recursive=False), start=1):
+        items = el.find_all("li", recursive=False)
+        for number, item in enumerate(items, start=1):
             mark = f"{number}. " if ordered else "- "
-            paragraph = self.para(align=_JUSTIFY)
+            # items follow each other closely, the list as a whole is one paragraph apart
+            paragraph = self.para(align=_JUSTIFY, after=6 if number == len(items) else 0)
             paragraph.paragraph_format.left_indent = Cm(1.27 + 0.6)
             paragraph.paragraph_format.first_line_indent = Cm(-0.6)
             paragraph.add_run(mark)
@@ -383,8 +407,10 @@ class _Writer:
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        # the label column gets 28%, as in print; the others share the rest
-        label = TEXT_WIDTH_MM * 0.28 if width > 2 else TEXT_WIDTH_MM / width
+        # the label column gets 28% (22% of a table of nine columns or more), as in print;
+        # the others share the rest
+        label = TEXT_WIDTH_MM * (0.22 if width >= 9 else 0.28) if width > 2 \
+            else TEXT_WIDTH_MM / width
         other = (TEXT_WIDTH_MM - label) / max(width - 1, 1)
         for tr in rows:
             row = table.add_row()
@@ -400,7 +426,7 @@ class _Writer:
                 numeric = "num" in _classes(source)
                 paragraph.alignment = _CENTER if head else _RIGHT if numeric else _LEFT
                 run = paragraph.add_run(_text(source))
-                run.font.size = Pt(10 if head else 10.5)
+                run.font.size = Pt(9.5 if head else 10.5)
                 run.bold = True if head else None
         _widths(table, [Mm(label)] + [Mm(other)] * (width - 1))
         if el.find_parent(class_="iz-appendix-body") is not None:
@@ -428,8 +454,10 @@ class _Writer:
         png = vlc.svg_to_png(svg, ppi=CHART_PPI)
         # the print page shows the SVG at CSS pixels (96 per inch); the PNG is scaled by
         # CHART_PPI / 72, so its width in pixels gives back the same size in millimetres
-        width_px = _png_width(png)
+        width_px, height_px = _png_size(png)
         width_mm = min(width_px * 72 / CHART_PPI / 96 * 25.4, TEXT_WIDTH_MM)
+        # no higher than in print (print.css: at most CHART_MAX_HEIGHT_MM)
+        width_mm = min(width_mm, CHART_MAX_HEIGHT_MM * width_px / height_px)
         paragraph = self.para(align=_CENTER, after=2, keep_next=True)
         paragraph.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
 
@@ -458,13 +486,18 @@ class _Writer:
                 cls = _classes(child)
                 if "iz-sign-space" in cls:
                     space = self.para(after=0, container=right)
+                    # the room for signature and seal is 22 mm, as in print, not 22 mm
+                    # and an empty line
                     space.paragraph_format.space_before = Mm(22)
+                    space.paragraph_format.line_spacing = Pt(1)
                     continue
                 self.para(_text(child), size=13, bold=True, align=_CENTER, after=0,
                           container=right)
-        self.para(after=0)
+        # Word needs a paragraph after a table; one of 1 pt, so that a signature at the
+        # foot of a full page does not push an empty line onto a page of its own
+        self.para(after=0).paragraph_format.line_spacing = Pt(1)
 
 
-def _png_width(png: bytes) -> int:
-    """Width in pixels from a PNG header (IHDR)."""
-    return int.from_bytes(png[16:20], "big")
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG header (IHDR)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

@@ -25,8 +25,9 @@ from tests.visible import html_lines, pdf_lines
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 _COMPARISON_OLD = ("Giá trị SXCN (tỷ đồng) | Doanh thu (tỷ đồng) | Xuất khẩu (triệu USD) | "
                    "Nhập khẩu (triệu USD) | Nộp ngân sách (tỷ đồng) | GTSX so cùng kỳ (%)")
-_COMPARISON_NEW = ("Giá trị sản xuất công nghiệp (tỷ đồng) | Doanh thu (tỷ đồng) | Giá trị xuất "
-                   "khẩu (triệu USD) | Giá trị nhập khẩu (triệu USD) | Nộp ngân sách nhà nước "
+# column headers short enough for three printed lines, spelled out
+_COMPARISON_NEW = ("Giá trị sản xuất (tỷ đồng) | Doanh thu (tỷ đồng) | Giá trị xuất "
+                   "khẩu (triệu USD) | Giá trị nhập khẩu (triệu USD) | Nộp ngân sách "
                    "(tỷ đồng) | Giá trị sản xuất so cùng kỳ (%)")
 #: Each deliberate change to the 2021-H1 report since the snapshot (before -> after).
 DELIBERATE = [
@@ -36,7 +37,8 @@ DELIBERATE = [
     # the agency name in two balanced lines, not "… KHU CÔNG / NGHIỆP"
     ("\nBAN QUẢN LÝ CÁC KHU CÔNG NGHIỆP\n", "\nBAN QUẢN LÝ CÁC\nKHU CÔNG NGHIỆP\n"),
     # abbreviations in headers spelled out
-    ("Các KCN thu hút", "Các khu công nghiệp thu hút"),
+    # (the caption says whose contribution: the column says what)
+    ("Các KCN thu hút", "Thu hút"),
     # capital attracted toward the 2021-2025 target: new and increased, not net of revocations
     ("| 2.000 | 15,18 | 0,76%", "| 2.000 | 49,38 | 2,47%"),
     ("Mục tiêu theo Nghị quyết số 04 của Ban Chấp hành Đảng bộ tỉnh. Mục tiêu tổng vốn",
@@ -46,7 +48,7 @@ DELIBERATE = [
     (_COMPARISON_OLD, _COMPARISON_NEW),
     ("Trong đó nữ | Người nước ngoài | So cùng kỳ | Thu nhập bình quân (triệu đồng/người/tháng) "
      "| So cùng kỳ", "Trong đó nữ (người) | Người nước ngoài (người) | Lao động so cùng kỳ | "
-     "Thu nhập bình quân (triệu đồng/người/tháng) | Thu nhập so cùng kỳ"),
+     "Thu nhập (triệu đồng/người/tháng) | Thu nhập so cùng kỳ"),
     # no judgement the data do not support ("cơ bản ổn định"); the analyst's own words now
     ("hoạt động sản xuất kinh doanh của 150 doanh nghiệp trong các khu công nghiệp tỉnh Nam "
      "Định cơ bản ổn định.", "150 doanh nghiệp trong các khu công nghiệp tỉnh Nam Định hoạt "
@@ -126,6 +128,20 @@ def test_a_missing_comparison_drops_its_clause() -> None:
 
 # --- tables and figures from plain objects ------------------------------------------------
 
+def test_a_column_header_keeps_its_unit_on_one_line() -> None:
+    from izreport.tables import ColumnFormat
+
+    income = ColumnFormat("Thu nhập <bình quân>", unit="mvnd_per_person_month")
+    assert income.header == "Thu nhập <bình quân> (triệu đồng/người/tháng)"
+    # the unit is one span (no break inside it in print) that may break only after a "/"
+    assert income.header_html == ('Thu nhập &lt;bình quân&gt; <span class="iz-unit">'
+                                  "(triệu&nbsp;đồng/\u200bngười/\u200btháng)</span>")
+    assert ColumnFormat("Tỷ trọng", kind="ratio").header_html == "Tỷ trọng"
+    assert INDICATORS["production_value"].header == "Giá trị sản xuất (tỷ đồng)"
+    assert INDICATORS["production_value"].row_label == \
+        "Giá trị sản xuất công nghiệp (giá so sánh 2010)"
+
+
 def test_plain_frame_reads_in_vietnamese() -> None:
     frame = pd.DataFrame({"zone": ["<b>A & B</b>", "C"], "production_value": [5365.693, 175.624],
                           "other": [5365.693, None], "occupancy": [0.5, 1.0]})
@@ -134,12 +150,13 @@ def test_plain_frame_reads_in_vietnamese() -> None:
     assert "5.365,7" in html and "175.624" not in html  # unknown float column: 1 decimal
     assert "—" in html  # missing value
     assert "50,0%" in html and "100,0%" in html
-    assert "Giá trị sản xuất công nghiệp (tỷ đồng)" in html and ">Tỷ lệ lấp đầy<" in html
+    assert 'Giá trị sản xuất <span class="iz-unit">(tỷ&nbsp;đồng)</span>' in html
+    assert ">Tỷ lệ lấp đầy<" in html
     assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in html and "<b>A" not in html
     assert '<span class="iz-num" data-iz-num="table">Bảng 7</span>. Thử' in html
     wide = table(frame, labels={"other": "Khác"}, units={"other": "ha"},
                  decimals={"other": 3}, percent=[]).to_html()
-    assert "Khác (ha)" in wide and "5.365,693" in wide
+    assert 'Khác <span class="iz-unit">(ha)</span>' in wide and "5.365,693" in wide
     with pytest.raises(KeyError, match="không có cột"):
         table(frame, labels={"nope": "x"})
 

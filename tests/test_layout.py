@@ -57,10 +57,52 @@ class Pages:
         document = HTML(string=html, base_url=str(FONTS_DIR) + "/")
         self.parent = {child: node for node in document.etree_element.iter() for child in node}
         self.pages: list[set[Any]] = []
+        #: lines of each column header cell (its text -> the most lines it takes)
+        self.header_lines: dict[str, int] = {}
+        #: column headers whose text runs out of their cell (a word or unit too wide)
+        self.header_overflow: set[str] = set()
+        #: column headers with a word cut across two lines ("n / gười")
+        self.header_split: set[str] = set()
+        #: share of each page's content area left blank below its last line, row or image
+        self.blank: list[float] = []
         for page in document.render().pages:
             found: set[Any] = set()
             _walk(page._page_box, found)
             self.pages.append(found)
+            self._measure(page._page_box)
+
+    def _measure(self, page: Any) -> None:
+        from weasyprint.formatting_structure import boxes
+
+        inked: list[Any] = []
+        _boxes(page, inked)
+        top, height = page.content_box_y(), page.height
+        ends = [b.position_y + b.margin_height() for b, _ in inked
+                if isinstance(b, boxes.LineBox | boxes.ReplacedBox | boxes.TableCellBox)]
+        self.blank.append((top + height - max(ends)) / height if ends else 1.0)
+        for box, in_head in inked:
+            if isinstance(box, boxes.TableCellBox) and in_head:
+                lines: list[Any] = []
+                _boxes(box, lines)
+                text = " ".join("".join(box.element.itertext()).split())
+                count = sum(isinstance(b, boxes.LineBox) for b, _ in lines)
+                self.header_lines[text] = max(count, self.header_lines.get(text, 0))
+                texts = []
+                for line, _ in lines:
+                    if isinstance(line, boxes.LineBox):
+                        found: list[Any] = []
+                        _boxes(line, found)
+                        texts.append("".join(b.text for b, _ in found
+                                             if isinstance(b, boxes.TextBox)))
+                words = set(re.findall(r"\w+", text))
+                for a, b in itertools.pairwise(t.replace("\u200b", "").strip() for t in texts):
+                    tail, head = re.search(r"\w+$", a), re.match(r"\w+", b)
+                    if tail and head and tail.group() + head.group() in words:
+                        self.header_split.add(text)  # a word cut in two
+                right = box.content_box_x() + box.width
+                if any(b.position_x + b.margin_width() > right + 0.5 for b, _ in lines
+                       if isinstance(b, boxes.TextBox)):
+                    self.header_overflow.add(text)
 
     def ancestors(self, element: Any) -> list[Any]:
         out = []
@@ -80,6 +122,19 @@ def _walk(box: Any, found: set[Any]) -> None:
         found.add(element)
     for child in getattr(box, "children", None) or []:
         _walk(child, found)
+
+
+def _boxes(box: Any, out: list[tuple[Any, bool]], head: bool = False) -> None:
+    """Every box of a page's content (not its margin boxes), and whether it lies in a
+    table's header rows."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox):
+        return
+    head = head or (isinstance(box, boxes.TableRowGroupBox) and box.is_header)
+    out.append((box, head))
+    for child in getattr(box, "children", None) or []:
+        _boxes(child, out, head)
 
 
 def _classes(element: Any) -> list[str]:
@@ -128,6 +183,29 @@ def test_tables_split_with_at_least_two_rows_on_each_page(report: RenderResult) 
         if caption is not None and rows:
             at = next(i for i, page in enumerate(layout.pages) if caption in page)
             assert rows[0] in layout.pages[at], f"{title}: caption alone at the foot of a page"
+
+
+def test_no_column_header_wraps_onto_more_than_three_lines(report: RenderResult) -> None:
+    layout = pages_of(report)
+    assert layout.header_lines, "no table header found"
+    long = {text: n for text, n in layout.header_lines.items() if n > 3}
+    assert not long, f"headers of more than three lines: {long}"
+    assert not layout.header_overflow, f"headers wider than their column: {layout.header_overflow}"
+    assert not layout.header_split, f"a word cut across two lines: {layout.header_split}"
+
+
+def test_no_page_is_left_a_third_empty(report: RenderResult) -> None:
+    """Nothing kept whole (a chart, a table's first rows) leaves a large blank before it.
+
+    The last page ends where the text ends, and the page before the appendix, which starts
+    on a page of its own, ends with the signature."""
+    layout = pages_of(report)
+    appendix = {i for i, page in enumerate(layout.pages)
+                if any("iz-appendix" in _classes(e) for e in page)}
+    for number, blank in enumerate(layout.blank[:-1], start=1):
+        if number in appendix:  # number is the index of the next page
+            continue
+        assert blank <= 1 / 3, f"page {number} is {blank:.0%} blank at its foot"
 
 
 # --- numbers and charts, from the intranet page ---------------------------------------------
@@ -202,3 +280,61 @@ def test_no_two_axis_labels_of_a_chart_overlap(report: RenderResult) -> None:
                 assert gap >= a[4] * 0.9, f"rotated labels too close: {group[:200]}"
             elif abs(a[2] - b[2]) < a[4]:  # same line: horizontal extents must not meet
                 assert a[1] <= b[0] or b[1] <= a[0], f"labels overlap: {a} {b}"
+
+
+_ABBREVIATIONS = re.compile(r"\b(SXCN|GTSX|KCN|CCN|KKT|DN|SX)\b")
+
+
+def test_table_headers_spell_words_out(report: RenderResult) -> None:
+    """No abbreviation a reader must guess in a table's headers."""
+    for table in _doc(report).iter("table"):
+        if "iz-table" not in _classes(table):
+            continue
+        for th in table.iter("th"):
+            text = "".join(th.itertext())
+            assert not _ABBREVIATIONS.search(text), f"abbreviation in a header: {text!r}"
+
+
+_VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]",
+                         re.IGNORECASE)
+#: Words of Vega's own English descriptions of a chart ("Y-axis titled …", "Symbol legend …").
+_VEGA_ENGLISH = re.compile(r"\b(axis|titled|legend|scale|Symbol|marks?|chart|with values from)\b",
+                           re.IGNORECASE)
+
+
+def test_every_chart_speaks_vietnamese_to_a_screen_reader(report: RenderResult) -> None:
+    """Each chart is one image with a Vietnamese text alternative and a caption; neither its
+    static SVG nor the interactive view (aria off in its spec) adds Vega's English."""
+    import json
+
+    doc = _doc(report)
+    charts = [d for d in doc.iter("div") if "iz-chart" in _classes(d)]
+    assert charts, "no chart"
+    figures = [f for f in doc.iter("figure") if "iz-figure" in _classes(f)]
+    assert len(figures) == len(charts)
+    for figure in figures:
+        chart = next(d for d in figure.iter("div") if "iz-chart" in _classes(d))
+        label = chart.get("aria-label") or ""
+        assert chart.get("role") == "img" and _VIETNAMESE.search(label), label
+        assert not _VEGA_ENGLISH.search(label), label
+        # it says what the chart shows, figures included, not only its caption again
+        assert label.startswith("Biểu đồ ") and re.search(r": \d", label), label
+        caption = figure.find("figcaption")
+        assert caption is not None and "".join(caption.itertext()).startswith("Hình ")
+        for element in chart.iter():
+            for name in ("aria-label", "aria-roledescription", "title"):
+                value = element.get(name)
+                assert not value or not _VEGA_ENGLISH.search(value), f"{name}={value!r}"
+            if str(element.tag).endswith(("desc", "title")):
+                text = "".join(element.itertext())
+                assert not _VEGA_ENGLISH.search(text), text
+        spec = json.loads(figure.find("script").text)
+        assert spec["config"]["aria"] is False
+
+
+def test_no_axis_repeats_a_label(report: RenderResult) -> None:
+    """Ticks read as different numbers: a small axis shows 0,2 and 0,4, not "0" five times."""
+    html = report.files["html"].read_text(encoding="utf-8")
+    for group in re.findall(r'<g class="mark-text role-axis-label"[^>]*>(.*?)</g>', html):
+        labels = [text for _, text in _TEXT.findall(group)]
+        assert len(labels) == len(set(labels)), f"an axis repeats its labels: {labels}"

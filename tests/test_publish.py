@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 from izreport import publish, runlog
 from izreport.cli import app
 from izreport.params import get_report
+from izreport.publish import EARLIER
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -107,7 +109,9 @@ def test_stable_paths_index_and_relative_links(out: Path, tmp_path: Path) -> Non
     assert page.index("Báo cáo năm") < page.index("Báo cáo 6 tháng")
     assert page.index("toàn tỉnh") < page.index("Hòa Xá")
     assert "1,5 MB" in page  # Vietnamese decimal comma
-    assert "số liệu đến tháng 1/2021" in page and "số liệu đến tháng 6/2025" in page
+    # each report's cut-off: its period's end when the data went further
+    assert "số liệu đến tháng 12/2020" in page and "số liệu đến tháng 6/2021" in page
+    assert "tháng 6/2025" not in page and "tháng 1/2021" not in page
     assert os.stat(site).st_mode & 0o755 == 0o755  # readable by the web server
 
 
@@ -299,6 +303,59 @@ def test_each_published_page_links_its_own_pdf(out: Path, tmp_path: Path) -> Non
     kept = next((site / "bao-cao-6-thang/2021/_cu").glob("*.html"))
     pdf = kept.parent / _pdf_link(kept)
     assert pdf.is_file() and b"v1" in pdf.read_bytes()  # the earlier page opens its own PDF
+
+
+def _index_links(page: Path) -> list[tuple[str, str]]:
+    """(href, text) of the page's links back to the index."""
+    found = re.findall(r'<p class="iz-site-link"><a href="([^"]*)">([^<]*)</a></p>',
+                       page.read_text(encoding="utf-8"))
+    return [(href, text) for href, text in found]
+
+
+def test_every_published_page_links_back_to_the_index(out: Path, tmp_path: Path) -> None:
+    # a page as the exporter writes it: scripts in the head may hold "<body" themselves
+    page = out / "half-year_2021.html"
+    page.write_text('<!DOCTYPE html><html lang="vi"><head><script>x="</head><body>"</script>'
+                    '</head>\n'
+                    '<body class="iz-is-draft">\n<nav class="iz-toc"></nav><main>2021</main>'
+                    "</body></html>", encoding="utf-8")
+    record = runlog.read(out)[-1]
+    record["files"]["html"] = runlog.file_info(page, out)
+    runlog.append(out, record)
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    fake_render(out, "half-year", {"period": "2021-H1"}, content="v2")
+    publish.publish(out, site)  # the earlier version moves one folder down, into _cu/
+    pages = [p for p in site.rglob("*.html") if p.name != "index.html"]
+    assert any(EARLIER in p.parts for p in pages) and len(pages) == 5
+    for page in pages:
+        found = _index_links(page)
+        assert len(found) == 1, f"{page}: {found}"
+        href, text = found[0]
+        assert not href.startswith(("/", "http", "file:")) and text == "← Danh mục báo cáo"
+        assert (page.parent / href).resolve() == (site / "index.html").resolve(), page
+    year = (site / "bao-cao-nam/2021/2021.html").read_text(encoding="utf-8")
+    assert '<script>x="</head><body>"</script>' in year  # the script is left as it was
+    assert year.index('<body class="iz-is-draft">\n<p class="iz-site-link">') < year.index("<nav")
+    # the link is for the screen: the page's own style sheet leaves it out of print
+    css = Path(publish.__file__).with_name("assets").joinpath("screen.css").read_text()
+    assert re.search(r"@media print\s*{[^}]*\.iz-site-link[^{]*{\s*display:\s*none", css)
+
+
+def test_the_index_gives_each_report_its_own_data_cut_off(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for period in ("2021-H1", "2025-H1", "2023"):
+        fake_render(out, "half-year", {"period": period}, data_until="2025-06")
+    fake_render(out, "monthly", {"period": "2023-11"}, data_until="2025-06")
+    site = tmp_path / "site"
+    publish.publish(out, site)
+    page = (site / "index.html").read_text(encoding="utf-8")
+    items = dict(re.findall(r'<span class="title">([^<]*)</span>.*?số liệu đến ([^;]*);',
+                            page, flags=re.S))
+    assert items == {"6 tháng đầu năm 2021 — toàn tỉnh": "tháng 6/2021",
+                     "6 tháng đầu năm 2025 — toàn tỉnh": "tháng 6/2025",
+                     "Năm 2023 — toàn tỉnh": "tháng 12/2023",
+                     "Tháng 11 năm 2023 — toàn tỉnh": "tháng 11/2023"}
 
 
 def _everything(root: Path) -> dict[str, bytes | str]:

@@ -45,7 +45,8 @@ class _Text(HTMLParser):
 def _tidy(lines: list[str]) -> list[str]:
     out = []
     for line in lines:
-        text = re.sub(r"\s+", " ", line).strip(" |")
+        # a zero-width space (a break allowed after a unit's "/") is not seen
+        text = re.sub(r"\s+", " ", line.replace("\u200b", "")).strip(" |")
         if text:
             out.append(text)
     return out

@@ -9,6 +9,8 @@
     var spec = JSON.parse(source.textContent);
     var live = document.createElement("div");
     live.className = "iz-live";
+    // the chart's Vietnamese aria-label speaks for it; Vega's own ARIA words are English
+    live.setAttribute("aria-hidden", "true");
     el.appendChild(live);
     vegaEmbed(live, spec, { renderer: "svg", actions: false }).then(function () {
       var still = el.querySelector(".iz-static");
