@@ -165,11 +165,14 @@ class _Sheet:
     across: list[CellProblem | Message] = field(default_factory=list)  # found with other files
     title: str | None = None                # the workbook sheet read
     delimiter: str = ","
+    written: dict[tuple[int, str], str] = field(default_factory=dict)  # figures as text
 
     def problem(self, row: int, column: str, value: object, rule: Message | str,
                 expected: Message | None = None) -> CellProblem:
         """One cell's problem, named as the user sees it (the column's Vietnamese header)."""
         ent = next((v.get("enterprise_id") for r, v in self.rows if r == row), None)
+        if (row, column) in self.written:  # -1,163 as written, not the number read
+            value = _AsWritten(self.written[(row, column)])
         return CellProblem(self.where, self.unit, row, column, self.positions.get(column),
                            value, rule, expected, str(ent) if ent is not None else None)
 
@@ -209,9 +212,15 @@ def _header_keys() -> dict[str, str]:
 _KEYS = _header_keys()
 
 
+class _AsWritten(str):
+    """A figure as the file writes it ('1.234,5'), shown without quotes like a number."""
+
+
 def _show(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return str(Message("(empty)"))
+    if isinstance(value, _AsWritten):
+        return str.__str__(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return repr(str(value)) if isinstance(value, str) else str(value)
@@ -367,6 +376,7 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                     sheet.add(row, name, value, str(exc), _A_NUMBER)
                     bad.add((row, name))
             elif isinstance(value, str):
+                sheet.written[(row, name)] = value
                 text = numbers_.clean(value)
                 values[name] = text
                 kind = numbers_.kind(text)

@@ -150,10 +150,10 @@ BROKEN = {
     "loi-lao-dong-nu.csv": "loi-lao-dong-nu.csv, dòng 4, cột 'Lao động nữ (người)': giá trị "
                            "561: lao động nữ không được nhiều hơn tổng số lao động (536)",
     "loi-thu-nhap.csv": "loi-thu-nhap.csv, dòng 2, cột 'Thu nhập bình quân (triệu "
-                        "đồng/người/tháng)': giá trị 150: thu nhập không hợp lý: phải từ 1 "
+                        "đồng/người/tháng)': giá trị 150.00: thu nhập không hợp lý: phải từ 1 "
                         "đến 100 triệu đồng/người/tháng",
     "loi-nang-suat.csv": "loi-nang-suat.csv, dòng 3, cột 'Giá trị SXCN (tỷ đồng, giá SS "
-                         "2010)': giá trị 2500: giá trị SXCN không hợp lý: 6,48 tỷ đồng/lao "
+                         "2010)': giá trị 2500.000: giá trị SXCN không hợp lý: 6,48 tỷ đồng/lao "
                          "động (386 lao động), vượt mức tối đa 2 tỷ đồng/lao động/tháng",
     "loi-ngung-hoat-dong.csv": "loi-ngung-hoat-dong.csv, dòng 3, cột 'Mã DN': giá trị "
                                "'DN0011': doanh nghiệp không hoạt động trong tháng 2025-07: "
@@ -182,7 +182,7 @@ def test_ambiguous_numbers_are_rejected_not_guessed(data_dir: Path) -> None:
     assert len(problems) == 12                          # 6 decimal figures on 2 lines
     first = problems[0]
     assert first.startswith("loi-dinh-dang.csv, dòng 2, cột 'Giá trị SXCN (tỷ đồng, giá SS "
-                            "2010)': giá trị '163.265': cách viết số không rõ nghĩa")
+                            "2010)': giá trị 163.265: cách viết số không rõ nghĩa")
     assert "dấu thập phân (163.265) hoặc dấu nhóm nghìn (163265)" in first
     assert all("cách viết số không rõ nghĩa" in p for p in problems)
     assert _hashes(data_dir) == before
@@ -346,3 +346,14 @@ def test_sample_submissions_are_reproducible(tmp_path: Path) -> None:
     assert {p.name for p in written} == committed
     for path in written:
         assert path.read_bytes() == (SUBS / path.name).read_bytes(), path.name
+
+
+def test_a_faulty_figure_is_shown_as_the_file_writes_it(data_dir: Path, tmp_path: Path) -> None:
+    header = "month;enterprise_id;production_value;revenue;export_value;import_value;" \
+             "budget_paid;workers;female_workers;foreign_workers;avg_income"
+    path = tmp_path / "vn.csv"
+    path.write_text(f"{header}\n2025-07;DN0001;1.234,5;5,25;-0,5;0,1;0,1;1.200;900;1;6,5\n",
+                    encoding="utf-8")
+    (problem,) = _problems([path], data_dir)
+    # '-0,5' as in the file, not the number read (-0.5, which reads as -5 in Vietnamese)
+    assert problem == "vn.csv, dòng 2, cột 'Xuất khẩu (triệu USD)': giá trị -0,5: không được âm"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from izreport.catalogue import INDICATORS
 from izreport.ingest import SubmissionError, ingest
 from izreport.numbers import MAX_MAGNITUDE, NumberError, parse
 from tests.conftest import DATA, sqlite_store, store_state
@@ -99,7 +100,8 @@ def test_ingest_refuses_python_only_numbers_and_leaves_the_store_unchanged(
     before = store_state(store)
     with pytest.raises(SubmissionError) as err:
         ingest([path], store)
-    assert any(f"column '{column}'" in p and repr(text) in p for p in err.value.problems), \
+    header = INDICATORS[column].workbook  # columns are named by their workbook header
+    assert any(f"'{header}'" in p and f" {text}: " in p for p in err.value.problems), \
         err.value.problems
     assert store_state(store) == before
 
