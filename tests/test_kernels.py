@@ -78,9 +78,10 @@ def test_a_looping_cell_fails_at_the_cell_timeout(notebooks: Path, tmp_path: Pat
 
 def test_the_cli_stops_a_looping_report_at_its_timeout_in_one_line(
         notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the command passes --timeout to its workers through the environment: restore it
-    for env in (CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV):
-        monkeypatch.delenv(env, raising=False)
+    # the command passes --timeout to its workers through the environment: set (the
+    # defaults) through monkeypatch, which restores what was there before afterwards
+    monkeypatch.setenv(CELL_TIMEOUT_ENV, "600")
+    monkeypatch.setenv(REPORT_TIMEOUT_ENV, "1800")
     result = CliRunner().invoke(app, ["render", "loops", "--to", "html", "--data", str(DATA),
                                       "--out", str(tmp_path), "--timeout", "3"])
     assert result.exit_code == 1
