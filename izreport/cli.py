@@ -82,14 +82,14 @@ class _Commands(Group):
     """
 
     def invoke(self, ctx: Any) -> Any:
-        import click
+        from typer.exceptions import Abort, TyperException
 
         from izreport.i18n import _
 
         try:
             return super().invoke(ctx)
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise
+        except (typer.Exit, Abort, TyperException):
+            raise   # exits and usage errors (typer's own click): handled as usual
         except IzReportError as exc:
             _fail(exc)
         except OSError as exc:

@@ -153,3 +153,12 @@ def test_a_store_that_cannot_be_written_is_one_line(
         (store / table.name).write_bytes(table.read_bytes())
     book = DATA / "submissions" / "2025-07" / "bao-cao-2025-07.xlsx"
     assert _one_line(["ingest", str(book), "--data", str(store)], IO_EXIT) == message
+
+
+def test_a_usage_error_is_not_an_unexpected_failure(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "errors.log"
+    monkeypatch.setenv("IZREPORT_ERROR_LOG", str(log))
+    result = runner.invoke(app, ["status", "--bogus"])
+    assert result.exit_code == 2 and "No such option" in result.output
+    assert not log.exists()
