@@ -389,20 +389,18 @@ def _read_book(book: Any, sheet: _Sheet) -> None:
     if scan.too_big is not None:
         sheet.problems.append(scan.too_big)
         return
+    hidden = Message("the row is hidden; unhide it or delete it (hidden rows are not read)")
     for row in scan.hidden_rows:
-        sheet.mark(row, "A", None, Message("the row is hidden; unhide it or delete it (hidden "
-                                           "rows are not read)"),
-                   Message("{where}, row {row}: the row is hidden; unhide it or delete it "
-                           "(hidden rows are not read)", where=sheet.where, row=row))
+        sheet.mark(row, "A", None, hidden,
+                   Message("{where}, row {row}: {rule}", where=sheet.where, row=row,
+                           rule=hidden))
     for row, column, formula in scan.formulas:
-        sheet.mark(row, column, formula,
-                   Message("formula {formula!r} has no saved value; type the number, or open "
-                           "the file in Excel or LibreOffice and save it so the value is "
-                           "calculated", formula=formula),
-                   Message("{where}, row {row}, column {column}: formula {formula!r} has no "
-                           "saved value; type the number, or open the file in Excel or "
-                           "LibreOffice and save it so the value is calculated",
-                           where=sheet.where, row=row, column=column, formula=formula))
+        rule = Message("formula {formula!r} has no saved value; type the number, or open the "
+                       "file in Excel or LibreOffice and save it so the value is calculated",
+                       formula=formula)
+        sheet.mark(row, column, formula, rule,
+                   Message("{where}, row {row}, column {column}: {rule}", where=sheet.where,
+                           row=row, column=column, rule=rule))
     if sheet.problems or sheet.cells:
         return
     header_row = None
