@@ -19,6 +19,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from izreport import data
+from izreport import data, spreadsheet
 from izreport import numbers as numbers_
-from izreport.catalogue import FLOWS, INDICATORS
+from izreport.catalogue import FLOWS, INDICATORS, MAX_PRODUCTION_PER_WORKER, RATIOS
 from izreport.errors import DataError, ParameterError, ScopeError
 from izreport.files import atomic_write, put_value
-from izreport.formatting import number
+from izreport.formatting import UNITS, number
 from izreport.i18n import N_, Message, ngettext
 from izreport.submissions import FIGURES, expected_enterprises
 
@@ -41,8 +42,8 @@ REPORT_COLUMNS = ("month", "enterprise_id", *FIGURES)
 #: Decimals written to monthly_reports.csv (as the sample generator writes them).
 DECIMALS = {k: int(INDICATORS[k].stored or 0) for k in FIGURES}
 #: Plausibility bounds, stated in the messages and in the template's instructions.
-INCOME_RANGE = (1.0, 100.0)          # triệu đồng/người/tháng
-MAX_PRODUCTION_PER_WORKER = 2.0      # tỷ đồng per worker per month (sample max ≈ 0.42)
+#: (The catalogue holds them: izreport.catalogue, Indicator.plausible and RATIOS.)
+INCOME_RANGE: tuple[float, float] = INDICATORS["avg_income"].plausible or (1.0, 100.0)
 SHEET = "Báo cáo"
 GUIDE_SHEET = "Hướng dẫn"
 
@@ -61,20 +62,32 @@ _PERIOD_LABEL = "Kỳ báo cáo (tháng):"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+#: Problems listed one by one; beyond these only their number is given.
+MAX_PROBLEMS = 50
+
+
 class SubmissionError(DataError):
     """Submissions that cannot be ingested; ``problems`` holds one line per problem.
 
-    ``sheets`` keeps each file's problems with their cells, for the feedback sent back to
-    the enterprise (:mod:`izreport.feedback`).
+    Only the first :data:`MAX_PROBLEMS` are listed (``more`` counts the others): a file of
+    200.000 bad rows must not produce megabytes of text. ``sheets`` keeps each file's
+    problems with their cells, all of them (not capped), for the feedback sent back to the
+    enterprise (:mod:`izreport.feedback`).
     """
 
     def __init__(self, problems: Iterable[str], sheets: Iterable[_Sheet] = ()) -> None:
-        self.problems = tuple(problems)
+        listed = list(problems)
+        self.problems = tuple(listed[:MAX_PROBLEMS])
+        self.more = len(listed) - len(self.problems)
         self.sheets = tuple(sheets)
-        count = len(self.problems)
+        count = len(listed)
+        lines = list(self.problems)
+        if self.more:
+            lines.append(str(Message("... and {count} more problems (only the first {shown} "
+                                     "are listed)", count=self.more, shown=MAX_PROBLEMS)))
         super().__init__(ngettext("{count} problem in the submissions, nothing written:",
                                   "{count} problems in the submissions, nothing written:",
-                                  count).format(count=count) + "\n" + "\n".join(self.problems))
+                                  count).format(count=count) + "\n" + "\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class CellProblem:
     rule: Message | str      # a str: the number parser's own (Vietnamese) rule
     expected: Message | None
     enterprise: str | None = None
+    text: Message | None = None     # the whole line, for problems of a row or a formula
 
     @property
     def header(self) -> str:
@@ -101,6 +115,8 @@ class CellProblem:
         return _LABELS.get(self.column, self.column)
 
     def __str__(self) -> str:
+        if self.text is not None:
+            return str(self.text)
         return str(Message("{where}, {unit} {row}, column '{header}': value {value}: {rule}",
                            where=self.where, unit=Message(self.unit), row=self.row,
                            header=self.header, value=_show(self.value), rule=self.rule))
@@ -182,6 +198,14 @@ class _Sheet:
         order = list(_LABELS).index(column) if column in _LABELS else len(_LABELS)
         self.cells.append((row, order, self.problem(row, column, value, rule, expected)))
 
+    def mark(self, row: int, letters: str, value: object, rule: Message,
+             text: Message) -> None:
+        """A problem of a cell found in the workbook's XML (column ``letters``), before the
+        headers are read: ``text`` is the line listed, the cell is marked in the feedback."""
+        position = spreadsheet.column_number(letters)
+        self.cells.append((row, -1, CellProblem(self.where, self.unit, row, letters, position,
+                                                value, rule, None, None, text)))
+
     def file_problem(self, text: str, **args: object) -> None:
         """A problem of the whole file (no cell to point at); ``where`` is filled in."""
         self.problems.append(Message(text, where=self.where, **args))
@@ -246,16 +270,20 @@ def _map_headers(sheet: _Sheet, cells: list[object]) -> dict[int, str]:
     return positions
 
 
-def _read_csv(path: Path) -> _Sheet:
-    sheet = _Sheet(path, path.name, N_("line"), "csv")
+def _read_csv(path: Path, shown: str) -> _Sheet:
+    sheet = _Sheet(path, shown, N_("line"), "csv")
+    size = path.stat().st_size
+    if size > spreadsheet.MAX_UNPACKED:
+        sheet.file_problem("{where}: {size} bytes, more than the limit of {limit} bytes "
+                           "(nothing was read)", size=size, limit=spreadsheet.MAX_UNPACKED)
+        return sheet
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         sheet.file_problem("{where}: not UTF-8 text (byte {byte}); save it as 'CSV UTF-8'",
                            byte=exc.start)
         return sheet
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
+    header_line, delimiter = _csv_header(text)
     sheet.delimiter = delimiter
     sheet.fmt = f"csv {delimiter!r}"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -264,11 +292,16 @@ def _read_csv(path: Path) -> _Sheet:
     width = 0
     for record in reader:
         line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue
+        if not any(cell.strip() for cell in record) or line < header_line:
+            continue                    # blank lines, a title above the header
         if positions is None:
             positions, width = _map_headers(sheet, record), len(record)
             continue
+        if len(sheet.rows) >= spreadsheet.MAX_ROWS:
+            sheet.file_problem("{where}: more than {limit} rows; a monthly submission has one "
+                               "row per enterprise", limit=spreadsheet.MAX_ROWS)
+            sheet.rows.clear()
+            return sheet
         if len(record) != width:
             if delimiter == "," and len(record) > width:
                 sheet.file_problem("{where}, line {line}: {count} fields but the header has "
@@ -286,15 +319,54 @@ def _read_csv(path: Path) -> _Sheet:
     return sheet
 
 
-def _read_xlsx(path: Path) -> _Sheet:
+def _csv_header(text: str) -> tuple[int, str]:
+    """The header's line (1-based) and the column delimiter it uses.
+
+    The header is the first of the first 20 lines that names the enterprise id column with
+    one of the delimiters (title lines may come first); without one, the first line and
+    its most frequent delimiter.
+    """
+    delimiters = (",", ";", "\t")
+    lines = text.split("\n", 20)[:20]
+    for number_, line in enumerate(lines, start=1):
+        for delimiter in delimiters:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+            if any(_KEYS.get(fold(cell)) == "enterprise_id" for cell in cells):
+                return number_, delimiter
+    return 1, max(delimiters, key=lines[0].count)
+
+
+def _read_xlsx(path: Path, shown: str) -> _Sheet:
+    """Read the report sheet, refusing what openpyxl would silently misread.
+
+    The zip's declared sizes are checked before any XML is parsed, the report sheet is
+    streamed once for its limits, hidden rows and formulas without a saved value, and only
+    then read (openpyxl's read-only mode) for its values.
+    """
     from openpyxl import load_workbook
 
-    sheet = _Sheet(path, path.name, N_("row"), "xlsx")
+    sheet = _Sheet(path, shown, N_("row"), "xlsx")
+    refused = spreadsheet.check_archive(path, shown)
+    if refused is not None:
+        sheet.problems.append(refused)
+        return sheet
     try:
-        book = load_workbook(path, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         sheet.file_problem("{where}: cannot be opened as an Excel workbook: {error}", error=exc)
         return sheet
+    try:
+        _read_book(book, sheet)
+    finally:
+        book.close()
+    return sheet
+
+
+def _read_book(book: Any, sheet: _Sheet) -> None:
+    """The checks of the workbook's sheets, then the report sheet's rows."""
+    from openpyxl.utils import get_column_letter
+
+    path, shown = sheet.path, sheet.where
     if SHEET in book.sheetnames:
         ws = book[SHEET]
     elif len(book.sheetnames) == 1:
@@ -302,39 +374,78 @@ def _read_xlsx(path: Path) -> _Sheet:
     else:
         sheet.file_problem("{where}: no sheet '{sheet}' (sheets: {sheets})", sheet=SHEET,
                            sheets=", ".join(book.sheetnames))
-        return sheet
-    sheet.where = Message("{file}, sheet '{sheet}'", file=path.name, sheet=ws.title)
+        return
+    sheet.where = Message("{file}, sheet '{sheet}'", file=shown, sheet=ws.title)
     sheet.title = ws.title
+    for other in book.worksheets:
+        where = Message("{file}, sheet '{sheet}'", file=shown, sheet=other.title)
+        if other.sheet_state != "visible":
+            sheet.problems.append(Message(
+                "{where}: the sheet is hidden; unhide it and move its rows to sheet '{sheet}', "
+                "or delete it (hidden sheets are not read)", where=where, sheet=SHEET))
+        elif other is not ws and other.title != GUIDE_SHEET:
+            found = spreadsheet.scan_sheet(path, other._worksheet_path, str(where),
+                                           values_only=True)
+            if found.too_big is not None:
+                sheet.problems.append(found.too_big)
+            elif found.first_value:
+                row, column = found.first_value
+                sheet.problems.append(Message(
+                    "{where}, row {row}, column {column}: the sheet holds data but only sheet "
+                    "'{sheet}' is read; move the rows there or delete the sheet",
+                    where=where, row=row, column=column, sheet=ws.title))
+    scan = spreadsheet.scan_sheet(path, ws._worksheet_path, str(sheet.where))
+    if scan.too_big is not None:
+        sheet.problems.append(scan.too_big)
+        return
+    hidden = Message("the row is hidden; unhide it or delete it (hidden rows are not read)")
+    for row in scan.hidden_rows:
+        sheet.mark(row, "A", None, hidden,
+                   Message("{where}, row {row}: {rule}", where=sheet.where, row=row,
+                           rule=hidden))
+    for row, column, formula in scan.formulas:
+        rule = Message("formula {formula!r} has no saved value; type the number, or open the "
+                       "file in Excel or LibreOffice and save it so the value is calculated",
+                       formula=formula)
+        sheet.mark(row, column, formula, rule,
+                   Message("{where}, row {row}, column {column}: {rule}", where=sheet.where,
+                           row=row, column=column, rule=rule))
+    if sheet.problems or sheet.cells:
+        return
     header_row = None
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 20)):
-        texts = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
+    positions: dict[int, str] = {}
+    for row_number, row in enumerate(ws.iter_rows(min_row=1, max_row=20), start=1):
+        values = [getattr(c, "value", None) for c in row]
+        texts = [fold(v) if isinstance(v, str) else "" for v in values]
         if fold(_PERIOD_LABEL) in texts:
             idx = texts.index(fold(_PERIOD_LABEL))
-            cell = next((c for c in row[idx + 1:] if c.value not in (None, "")), None)
-            if cell is not None:
-                sheet.month = _month_text(cell.value)
-                sheet.month_source = Message("cell {cell}", cell=cell.coordinate)
+            pos = next((i for i in range(idx + 1, len(values)) if values[i] not in (None, "")),
+                       None)
+            if pos is not None:
+                sheet.month = _month_text(values[pos])
+                sheet.month_source = Message("cell {cell}", cell=f"{get_column_letter(pos + 1)}"
+                                                                 f"{row_number}")
         if any(_KEYS.get(t) == "enterprise_id" for t in texts):
-            header_row = row[0].row
-            positions = _map_headers(sheet, [c.value for c in row])
+            header_row = row_number
+            positions = _map_headers(sheet, values)
             break
     if header_row is None:
         sheet.file_problem("{where}: no header row with 'Mã DN' or 'enterprise_id' in the "
                            "first 20 rows")
-        return sheet
-    for row in ws.iter_rows(min_row=header_row + 1):
-        values = {name: row[pos].value if pos < len(row) else None
-                  for pos, name in positions.items()}
-        values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
-        if all(v is None for v in values.values()):
+        return
+    for row_number, row in enumerate(ws.iter_rows(min_row=header_row + 1),
+                                     start=header_row + 1):
+        cells = {name: getattr(row[pos], "value", None) if pos < len(row) else None
+                 for pos, name in positions.items()}
+        cells = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in cells.items()}
+        if all(v is None for v in cells.values()):
             continue
-        if all(values.get(f) is None for f in FIGURES):
+        if all(cells.get(f) is None for f in FIGURES):
             sheet.blank += 1        # a prefilled template row: not reported (yet)
             continue
-        if "month" in values:
-            values["month"] = _month_text(values["month"])
-        sheet.rows.append((row[0].row, values))
-    return sheet
+        if "month" in cells:
+            cells["month"] = _month_text(cells["month"])
+        sheet.rows.append((row_number, cells))
 
 
 def _month_text(value: object) -> object:
@@ -430,9 +541,20 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
 
 def _rules() -> dict[str, tuple[str, str, str]]:
     """Check key -> (column blamed, rule, what is expected), English msgids formatted with
-    the row's fields (numbers already written the Vietnamese way, see :func:`_context`)."""
+    the row's fields (numbers already written the Vietnamese way, see :func:`_context`;
+    ``_most``, ``_unit_of`` and the ratio's ``_value``, ``_limit_of``, ``_rule`` are added
+    per check by :func:`_check_context`)."""
     never_negative = (N_("must not be negative"), N_("a number of at least 0"))
     rules = {f"min_{n}": (n, *never_negative) for n in FIGURES}
+    rules |= {f"max_{n}": (n, N_("implausible {_label}: more than {_most} {_unit_of} for one "
+                                 "enterprise in a month (rule max_{_key})"),
+                           N_("at most {_most} {_unit_of}: check the unit and the decimal "
+                              "separator"))
+              for n in FIGURES if INDICATORS[n].plausible and n != "avg_income"}
+    rules |= {r.key: (r.column, N_("implausible: {_value} {_unit_of} where at most {_limit_of} "
+                                   "{_unit_of} is plausible: {_rule} (rule {_key})"),
+                      N_("at most {_limit_of} {_unit_of}, or correct the figures compared"))
+              for r in RATIOS}
     rules |= {f"whole_{n}": (n, N_("must be a whole number of people"),
                              N_("a whole number of people, e.g. 120")) for n in COUNTS}
     rules |= {
@@ -487,18 +609,23 @@ def _schemas(ds: data.Dataset, file_month: str) -> tuple[Any, Any]:
         wide("female_le_workers", lambda d: ~(d["female_workers"] > d["workers"])),
         wide("foreign_le_workers", lambda d: ~(d["foreign_workers"] > d["workers"])),
         wide("productivity", lambda d: ~(d["_per_worker"] > MAX_PRODUCTION_PER_WORKER)),
-        wide("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)),
+        *(wide(r.key, lambda d, r=r: ~(r.value(d) > r.limit(d))) for r in RATIOS),
+        # a month already refused is not compared with the enterprise's span
+        wide("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)
+             | d["month"].isna()),
         wide("zone", lambda d: d["_zone_ok"].astype(bool)),
         wide("unique", lambda d: d["_first"].isna()),
     ]
-    columns: dict[str, Any] = {
-        n: pa.Column("float64", pa.Check.ge(0, error=f"min_{n}"), nullable=True)
-        for n in FIGURES
-    }
+    def bounds(n: str) -> list[Any]:
+        low, high = INDICATORS[n].plausible or (0, np.inf)
+        return [pa.Check.ge(low, error=f"min_{n}"), pa.Check.le(high, error=f"max_{n}")]
+
+    columns: dict[str, Any] = {n: pa.Column("float64", bounds(n), nullable=True)
+                               for n in FIGURES}
     for n in COUNTS:
         columns[n] = pa.Column("float64", [
-            pa.Check.ge(1 if n == "workers" else 0, error=f"min_{n}"),
-            pa.Check(lambda s: s == np.floor(s), error=f"whole_{n}")], nullable=True)
+            *bounds(n), pa.Check(lambda s: s == np.floor(s), error=f"whole_{n}")],
+            nullable=True)
     columns["avg_income"] = pa.Column("float64", pa.Check.in_range(
         *INCOME_RANGE, error="income_range"), nullable=True)
     columns["month"] = pa.Column(object, pa.Check.isin([file_month], error="same_month"),
@@ -528,7 +655,8 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
     for name in raw.columns:
         if name in ("month", "enterprise_id", "zone", "name"):
             raw[name] = raw[name].map(lambda v: v if v is None else str(v).strip())
-    first_month = next((v for v in raw.get("month", []) if isinstance(v, str)), None)
+    first_month = next((v for v in raw.get("month", [])
+                        if isinstance(v, str) and _MONTH_RE.fullmatch(v)), None)
     file_month = sheet.month or first_month or ""
     if sheet.month is None:
         sheet.month_source = Message("its first row") if first_month else Message("none")
@@ -579,7 +707,7 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
         if (row, column) in done:
             continue
         done.add((row, column))
-        context = _context(typed.loc[row])
+        context = _context(typed.loc[row]) | _check_context(str(item.check), typed.loc[row])
         sheet.add(row, column, raw.at[row, column] if column in raw else None,
                   Message(rule, **context), Message(expected, **context))
     return typed[list(REPORT_COLUMNS)]
@@ -602,6 +730,22 @@ def _context(row: pd.Series) -> dict[str, Any]:
                 "_high": number(INCOME_RANGE[1], strip=True),
                 "_unit": Message(str(row.get("_unit")))}
     return context
+
+
+def _check_context(check: str, row: pd.Series) -> dict[str, Any]:
+    """The fields of a plausibility rule's texts: its bound or amounts, unit and name."""
+    if check.startswith("max_") and check[4:] in INDICATORS:
+        indicator = INDICATORS[check[4:]]
+        most = (indicator.plausible or (0, 0))[1]
+        return {"_label": indicator.prose, "_most": number(most, 1, strip=True),
+                "_unit_of": UNITS.get(indicator.unit, indicator.unit), "_key": check[4:]}
+    ratio = next((r for r in RATIOS if r.key == check), None)
+    if ratio is None:
+        return {}
+    return {"_value": number(float(ratio.value(row)), 1, strip=True),
+            "_limit_of": number(float(ratio.limit(row)), 1, strip=True),
+            "_unit_of": UNITS.get(ratio.unit, ratio.unit), "_rule": Message(ratio.rule),
+            "_key": ratio.key}
 
 
 def _with_context(frame: pd.DataFrame, ds: data.Dataset, sheet: _Sheet) -> pd.DataFrame:
@@ -662,27 +806,45 @@ def ingest(paths: list[Path], data_dir: Path | str | None = None, month: str | N
     the store as it was. ``month``, when given, is the month every file must be.
     ``data_dir`` is a data folder or database URL (default: :func:`izreport.data.resolve`).
     """
+    if month is not None and not _MONTH_RE.fullmatch(month):
+        raise ParameterError(str(Message("--month {month!r}: not a month written YYYY-MM",
+                                         month=month)))
     ds = data.load(data_dir, months=())
     problems: list[str] = []
     sheets: list[tuple[_Sheet, pd.DataFrame, str]] = []
-    for path in map(Path, paths):
+    given = [Path(p) for p in paths]
+    names = Counter(p.name for p in given)
+    by_path: dict[Path, str] = {}
+    by_digest: dict[str, str] = {}
+    for path in given:
+        # files of the same name from different folders are named by their path
+        shown = str(path) if names[path.name] > 1 else path.name
         if not path.is_file():
             problems.append(str(Message("{path}: file not found", path=path)))
             continue
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             problems.append(str(Message("{file}: unsupported file type '{suffix}' (give .xlsx "
-                                        "or .csv)", file=path.name, suffix=suffix)))
+                                        "or .csv)", file=shown, suffix=suffix)))
             continue
-        sheet = _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
-        frame = _validate(sheet, ds) if sheet.rows or not sheet.problems else pd.DataFrame()
+        real = path.resolve()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if real in by_path or digest in by_digest:
+            problems.append(str(Message("{file}: the same file as {other} (same content); give "
+                                        "each submission once", file=shown,
+                                        other=by_path.get(real) or by_digest[digest])))
+            continue
+        by_path[real], by_digest[digest] = shown, shown
+        sheet = _read_csv(path, shown) if suffix == ".csv" else _read_xlsx(path, shown)
+        frame = (_validate(sheet, ds) if sheet.rows or not (sheet.problems or sheet.cells)
+                 else pd.DataFrame())
         if month and sheet.month and sheet.month != month:
             sheet.file_problem("{where}: the file is for {month}, expected {expected}",
                                month=sheet.month, expected=month)
         if not sheet.rows and not sheet.all_problems():
             sheet.file_problem("{where}: no report rows (every row is blank)")
         problems += sheet.all_problems()
-        sheets.append((sheet, frame, hashlib.sha256(path.read_bytes()).hexdigest()))
+        sheets.append((sheet, frame, digest))
     problems += [str(p) for p in _across_files(sheets, ds)]
     if problems:
         raise SubmissionError(problems, [s for s, _, _ in sheets])
@@ -697,7 +859,7 @@ def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Datas
     """
     problems: list[CellProblem | Message] = []
     seen: dict[tuple[str, str], tuple[int, int, Message]] = {}
-    for number_, (sheet, frame, _) in enumerate(sheets):
+    for number_, (sheet, frame, _digest) in enumerate(sheets):
         for row, (mon, ent) in zip(frame.index, zip(frame.get("month", []),
                                    frame.get("enterprise_id", []), strict=True), strict=True):
             first = seen.get((mon, ent))
@@ -842,7 +1004,7 @@ def write_template(period: str, data_dir: Path | str | None, out: Path) -> Path:
     ws["B2"].number_format = "@"
     ws["B2"].font = Font(bold=True)
     header_row = 3
-    for col, (_, label, _) in enumerate(_HEADERS, start=1):
+    for col, (_name, label, _extra) in enumerate(_HEADERS, start=1):
         cell = ws.cell(header_row, col, label)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")

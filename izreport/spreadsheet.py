@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from izreport.i18n import _
+from izreport.i18n import Message
 
 #: Most bytes a workbook may unpack to (all members together).
 MAX_UNPACKED = 32 * 1024 * 1024
@@ -36,7 +36,7 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 
 
-def check_archive(path: Path, shown: str) -> str | None:
+def check_archive(path: Path, shown: str) -> Message | None:
     """Why the file must not be unpacked (not a zip, too many members, too big), or None.
 
     ``shown`` is the file as messages name it.
@@ -45,18 +45,18 @@ def check_archive(path: Path, shown: str) -> str | None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        return _("{file}: cannot be opened as an Excel workbook: {reason}").format(
-            file=shown, reason=exc)
+        return Message("{file}: cannot be opened as an Excel workbook: {reason}",
+                       file=shown, reason=exc)
     if len(members) > MAX_MEMBERS:
-        return _("{file}: the workbook holds {count} parts, more than the limit of {limit}; "
-                 "it is not a submission workbook").format(
-            file=shown, count=len(members), limit=MAX_MEMBERS)
+        return Message("{file}: the workbook holds {count} parts, more than the limit of "
+                       "{limit}; it is not a submission workbook",
+                       file=shown, count=len(members), limit=MAX_MEMBERS)
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_UNPACKED:
-        return _("{file}: the workbook unpacks to {size} MB, more than the limit of {limit} MB "
-                 "(nothing was read); send only the sheet '{sheet}' with the month's rows"
-                 ).format(file=shown, size=_mb(unpacked), limit=_mb(MAX_UNPACKED),
-                          sheet="Báo cáo")
+        return Message("{file}: the workbook unpacks to {size} MB, more than the limit of "
+                       "{limit} MB (nothing was read); send only the sheet '{sheet}' with the "
+                       "month's rows", file=shown, size=_mb(unpacked), limit=_mb(MAX_UNPACKED),
+                       sheet="Báo cáo")
     return None
 
 
@@ -74,7 +74,7 @@ class SheetScan:
 
     hidden_rows: list[int] = field(default_factory=list)
     formulas: list[tuple[int, str, str]] = field(default_factory=list)  # row, column, formula
-    too_big: str | None = None         # the limit exceeded, as a message (nothing else read)
+    too_big: Message | None = None     # the limit exceeded, as a message (nothing else read)
     first_value: tuple[int, str] | None = None     # first cell holding a value
 
 
@@ -106,9 +106,9 @@ def scan_sheet(path: Path, member: str, where: str, values_only: bool = False) -
             elif tag == f"{_NS}row":
                 row_number = int(el.get("r") or row_number + 1)
                 if row_number > MAX_ROWS:
-                    scan.too_big = _("{where}: more than {limit} rows; a monthly submission "
-                                     "has one row per enterprise").format(
-                        where=where, limit=MAX_ROWS)
+                    scan.too_big = Message("{where}: more than {limit} rows; a monthly "
+                                           "submission has one row per enterprise",
+                                           where=where, limit=MAX_ROWS)
                     return scan
                 row_hidden = str(el.get("hidden", "")).lower() in ("1", "true")
                 row_has_value = False
@@ -117,9 +117,9 @@ def scan_sheet(path: Path, member: str, where: str, values_only: bool = False) -
             ref = _CELL_REF.fullmatch(str(el.get("r", "")))
             letters = ref.group(1) if ref else "A"
             if column_number(letters) > MAX_COLUMNS:
-                scan.too_big = _("{where}, row {row}, column {column}: more than {limit} "
-                                 "columns").format(where=where, row=row_number, column=letters,
-                                                   limit=MAX_COLUMNS)
+                scan.too_big = Message("{where}, row {row}, column {column}: more than "
+                                       "{limit} columns", where=where, row=row_number,
+                                       column=letters, limit=MAX_COLUMNS)
                 return scan
             formula = el.find(f"{_NS}f")
             value = el.find(f"{_NS}v")
@@ -142,15 +142,15 @@ def scan_sheet(path: Path, member: str, where: str, values_only: bool = False) -
     return scan
 
 
-def _over_limit(corner: str, where: str) -> str | None:
+def _over_limit(corner: str, where: str) -> Message | None:
     """The sheet's declared size (its <dimension>) against the limits, before reading rows."""
     ref = _CELL_REF.fullmatch(corner)
     if ref is None:
         return None
     rows, columns = int(ref.group(2)), column_number(ref.group(1))
     if rows > MAX_ROWS or columns > MAX_COLUMNS:
-        return _("{where}: the sheet declares {rows} rows and {columns} columns, more than "
-                 "the limit of {max_rows} rows and {max_columns} columns (nothing was read)"
-                 ).format(where=where, rows=rows, columns=columns, max_rows=MAX_ROWS,
-                          max_columns=MAX_COLUMNS)
+        return Message("{where}: the sheet declares {rows} rows and {columns} columns, more "
+                       "than the limit of {max_rows} rows and {max_columns} columns (nothing "
+                       "was read)", where=where, rows=rows, columns=columns, max_rows=MAX_ROWS,
+                       max_columns=MAX_COLUMNS)
     return None

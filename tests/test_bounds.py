@@ -88,7 +88,8 @@ def test_each_bound_is_refused_naming_its_rule(store: Path, tmp_path: Path,
     with pytest.raises(SubmissionError) as err:
         ingest([path], store)
     assert store_state(store) == before
-    wanted = f"so.csv, line 2, column '{column}': value {change[column]}: {rule}"
+    header = INDICATORS[column].workbook    # the column as the board's workbook heads it
+    wanted = f"so.csv, line 2, column '{header}': value {change[column]}: {rule}"
     assert wanted in err.value.problems, err.value.problems
 
 

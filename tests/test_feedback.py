@@ -114,3 +114,44 @@ def test_the_feedback_is_the_same_bytes_each_time(rejected: Path, data_copy: Pat
                                  "--data", str(data_copy)])
     assert result.exit_code == 2
     assert {p.name: p.read_bytes() for p in (rejected / FOLDER).iterdir()} == first
+
+
+def test_hidden_rows_and_formulas_are_marked_and_a_hidden_sheet_is_a_file_error(
+        tmp_path: Path, data_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workbook checks' problems with a cell are marked on it in the copy; a refusal of
+    the whole file (a hidden sheet) is listed among the errors of the whole file."""
+    from izreport.feedback import write_feedback
+    from izreport.ingest import SHEET, SubmissionError, ingest
+
+    monkeypatch.setenv("IZREPORT_LANG", "en")
+    book = load_workbook(SUBS / "bao-cao-2025-07.xlsx")
+    ws = book[SHEET]
+    rows = [r[0].row for r in ws.iter_rows(min_row=4) if r[4].value is not None][:2]
+    ws.row_dimensions[rows[0]].hidden = True
+    ws[f"F{rows[1]}"] = "=1+F1*0"
+    book.create_sheet("Ẩn").sheet_state = "hidden"
+    path = tmp_path / "an.xlsx"
+    book.save(path)
+    with pytest.raises(SubmissionError) as info:
+        ingest([path], data_copy)
+    assert info.value.problems[0] == (
+        "an.xlsx, sheet 'Ẩn': the sheet is hidden; unhide it and move its rows to sheet "
+        "'Báo cáo', or delete it (hidden sheets are not read)")
+    assert info.value.problems[1] == (
+        f"an.xlsx, sheet 'Báo cáo', row {rows[0]}: the row is hidden; unhide it or delete it "
+        "(hidden rows are not read)")
+    assert info.value.problems[2].startswith(
+        f"an.xlsx, sheet 'Báo cáo', row {rows[1]}, column F: formula '=1+F1*0' has no saved "
+        "value")
+    write_feedback(info.value)
+    copy = tmp_path / FOLDER / "an.xlsx"
+    comments = _comments(copy)
+    assert set(comments) == _filled(copy) == {f"A{rows[0]}", f"F{rows[1]}"}
+    assert comments[f"A{rows[0]}"][0] == (
+        "Lỗi: dòng bị ẩn; hãy bỏ ẩn hoặc xóa dòng (dòng ẩn không được đọc)")
+    assert comments[f"F{rows[1]}"][0].startswith(
+        "Lỗi: công thức '=1+F1*0' chưa có giá trị được lưu")
+    summary = (tmp_path / FOLDER / "an.txt").read_text(encoding="utf-8")
+    general, by_cell = summary.split("Lỗi chung của tệp:")[1].split("Lỗi từng ô:")
+    assert "trang bị ẩn; hãy bỏ ẩn và chuyển các dòng sang trang 'Báo cáo'" in general
+    assert "dòng bị ẩn" not in general and "dòng bị ẩn" in by_cell

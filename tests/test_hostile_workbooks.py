@@ -235,7 +235,7 @@ def test_errors_are_capped_at_50_and_counted(store: Path, tmp_path: Path) -> Non
     assert store_state(store) == before
     problems = info.value.problems
     assert len(problems) == 50 and info.value.more > 0
-    assert problems[0].startswith("trung.csv, line 3, column 'enterprise_id': ")
+    assert problems[0].startswith("trung.csv, line 3, column 'Mã DN': ")
     message = str(info.value).splitlines()
     assert len(message) == 52
     assert message[-1] == (f"... and {info.value.more} more problems (only the first 50 are "
@@ -282,7 +282,7 @@ def test_same_name_same_enterprise_month_is_refused_naming_both_paths(store: Pat
         ingest([a, b], store)
     assert store_state(store) == before
     (problem,) = info.value.problems
-    assert problem.startswith(f"{b}, line 2, column 'enterprise_id': ")
+    assert problem.startswith(f"{b}, line 2, column 'Mã DN': ")
     assert f"is also in {a}, line 3; give each enterprise-month once" in problem
 
 
@@ -320,4 +320,4 @@ def test_a_title_line_does_not_shift_line_numbers(store: Path, tmp_path: Path) -
     path = tmp_path / "tieu-de.csv"
     path.write_text("\n".join(["Báo cáo bổ sung", *lines]) + "\n", encoding="utf-8")
     (problem,) = _refused(path, store)
-    assert problem.startswith("tieu-de.csv, line 4, column 'month': value '2025-13': ")
+    assert problem.startswith("tieu-de.csv, line 4, column 'Tháng': value '2025-13': ")
