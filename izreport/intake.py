@@ -868,9 +868,9 @@ def _check_progress(rows: list[Row], ctx: Context) -> None:
             continue
         registered = sum(a for d, a in project["added"] if d <= end)
         if value > IMPLEMENTED_MARGIN * registered + 1e-9:
-            row.fail(column, _("more than {share} % of the capital registered (new and "
+            row.fail(column, _("more than {share} of the capital registered (new and "
                                "increases: {registered:g} {unit}); check the unit and the "
-                               "digits").format(share=round(IMPLEMENTED_MARGIN * 100),
+                               "digits").format(share=f"{round(IMPLEMENTED_MARGIN * 100)} %",
                                                 registered=registered, unit=unit))
             continue
         history[v["quarter"]] = value

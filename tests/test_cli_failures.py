@@ -83,7 +83,7 @@ def test_out_a_folder_that_cannot_be_written(tmp_path: Path,
      "unknown zone 'Không Có'"),
     (["texts", "--period", "nan"], "'nan'"),
     (["template", "--period", "nan"], "period 'nan' is not a month written YYYY-MM"),
-    (["run-due", "--date", "2021-02-30"], "--date: expected YYYY-MM-DD"),
+    (["run-due", "--date", "2021-02-30"], "--date: expected a date as YYYY-MM-DD"),
     (["params", "khong-co"], "khong-co"),
 ])
 def test_bad_parameters(tmp_path: Path, args: list[str], text: str) -> None:
