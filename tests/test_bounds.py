@@ -171,3 +171,50 @@ def test_accepted_rows_are_within_the_rules_and_load_refused_ones_change_nothing
         assert stored[name] == pytest.approx(values[name], abs=0.001)
     report = monthly.open_report("2025-07", data_dir=store)
     assert all(math.isfinite(k.actual) for k in report.kpis.values() if k.actual is not None)
+
+
+BOOK = DATA / "submissions" / "2025-07" / "bao-cao-2025-07.xlsx"
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows(), st.sampled_from(["number", "text"]))
+def test_generated_workbooks_load_when_accepted_and_change_nothing_when_refused(
+        store: Path, tmp_path: Path, row: dict[str, Decimal], cells: str) -> None:
+    """The shipped workbook with one enterprise's figures drawn by hypothesis, written as
+    number cells or as text in the Vietnamese style (1.234,5): accepted exactly when the
+    figures keep the catalogue's rules, then every row loads; refused, the store is as
+    before and every problem names that row."""
+    from openpyxl import load_workbook
+
+    from izreport.ingest import SHEET
+
+    book = load_workbook(BOOK)
+    ws = book[SHEET]
+    first = 4
+    assert ws.cell(first, 1).value == "DN0001"
+    for offset, name in enumerate(FIGURES):
+        value = row[name]
+        ws.cell(first, 5 + offset).value = (
+            float(value) if cells == "number"
+            else f"{value:,}".replace(",", " ").replace(".", ",").replace(" ", "."))
+    path = tmp_path / "bao-cao.xlsx"
+    book.save(path)
+    values = {n: float(v) for n, v in row.items()}
+    before = store_state(store)
+    try:
+        result = ingest([path], store)
+    except SubmissionError as err:
+        assert store_state(store) == before
+        assert not _within_rules(values), err.problems
+        assert all(p.startswith(f"bao-cao.xlsx, sheet '{SHEET}', row {first}, ")
+                   for p in err.problems), err.problems
+        return
+    assert _within_rules(values)
+    # the store lives across examples: a later accepted file replaces the earlier rows
+    assert sum(f.added + f.replaced + f.unchanged for f in result.files) == 180
+    stored = data.load(store).monthly_reports.set_index(["month", "enterprise_id"])
+    for name in FIGURES:
+        assert stored.loc[("2025-07", "DN0001"), name] == pytest.approx(values[name], abs=0.001)
+    report = monthly.open_report("2025-07", data_dir=store)
+    assert all(math.isfinite(k.actual) for k in report.kpis.values() if k.actual is not None)
