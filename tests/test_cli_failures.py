@@ -160,5 +160,5 @@ def test_a_usage_error_is_not_an_unexpected_failure(tmp_path: Path,
     log = tmp_path / "errors.log"
     monkeypatch.setenv("IZREPORT_ERROR_LOG", str(log))
     result = runner.invoke(app, ["status", "--bogus"])
-    assert result.exit_code == 2 and "No such option" in result.output
+    assert result.exit_code == 2 and "unknown option --bogus" in result.output
     assert not log.exists()
