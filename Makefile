@@ -13,9 +13,10 @@ LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # the tests also open pages in headless Chromium, read PDFs with poppler, run the store
 # tests against a PostgreSQL server of their own (started and stopped by the tests), sign
 # with a key on a SoftHSM2 token (the PKCS#11 interface of the agencies' USB tokens) and
-# open the Word output in LibreOffice Writer (about a minute to install, without recommends).
+# open the Word output in LibreOffice Writer (about a minute to install, without recommends);
+# logrotate checks the rotation snippet of the cron set-up (deploy/logrotate).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := chromium poppler-utils postgresql softhsm2 libreoffice-writer
+TEST_DEBS := chromium poppler-utils postgresql softhsm2 libreoffice-writer logrotate
 
 .PHONY: report test lint bench lock sample clean help lab messages
 
