@@ -509,10 +509,12 @@ def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
                 *(table.c[c] for c in ORDER[name]))
             if name == "monthly_reports" and wanted is not None:
                 query = query.where(monthly_reports.c.month.in_(wanted))
-            if name == "project_progress" and wanted:
-                # the quarters of the months read: a report's cost follows its period
+            if name == "project_progress" and wanted is not None:
+                # the quarters of the months read: a report's cost follows its period (no
+                # months, as an ingest asks: none, not the whole history)
                 query = query.where(table.c.quarter.between(quarter_of(wanted[0]),
-                                                            quarter_of(wanted[-1])))
+                                                            quarter_of(wanted[-1]))
+                                    if wanted else sa.false())
             # the driver's plain tuples: building a frame from them is several times faster
             # than from result rows (1 s saved on a year and a half of a national store)
             result = conn.execute(query)

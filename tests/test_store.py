@@ -198,3 +198,17 @@ def test_processes_opening_a_new_store_at_once_fill_it_once(tmp_path: Path) -> N
     opened = data.open_store(folder)
     assert [e["action"] for e in store.read_audit(opened)] == ["seed"]
     assert len(data.load(folder).monthly_reports) == 16036
+
+
+def test_reading_no_months_reads_no_history(tmp_path: Path) -> None:
+    """An ingest reads the store with months=(): no monthly rows and no project progress,
+    so its cost does not grow with the quarters of history either."""
+    from tests.conftest import sqlite_store
+
+    folder = sqlite_store(tmp_path / "data")
+    nothing = data.load(folder, months=())
+    assert len(nothing.monthly_reports) == 0 and len(nothing.project_progress) == 0
+    assert len(nothing.enterprises) > 0
+    one = data.load(folder, months=["2024-05"])
+    assert set(one.monthly_reports["month"]) == {"2024-05"}
+    assert set(one.project_progress["quarter"]) == {"2024-Q2"}
