@@ -370,16 +370,34 @@ def open_store(folder: Path | None = None, url: str | None = None, *,
     """
     if url is None and folder is None:
         raise DataError(_("no data folder or database URL given"))
-    created = False
-    if url is None:
-        assert folder is not None
-        path = folder / DB_NAME
-        if not path.exists():
-            if not create:
-                raise DataError(_("{path}: no store in the data folder").format(path=path))
-            folder.mkdir(parents=True, exist_ok=True)
-            created = True
-        url = sqlite_url(folder)
+    if url is not None:
+        return _open(url, folder, seed, created=False)
+    assert folder is not None
+    path = folder / DB_NAME
+    if not path.exists():
+        if not create:
+            raise DataError(_("{path}: no store in the data folder").format(path=path))
+        folder.mkdir(parents=True, exist_ok=True)
+    # processes opening one new store at once: one creates, migrates and fills it, the
+    # others wait and find it made (else a failing creator would remove it under them)
+    with _opening(folder):
+        return _open(sqlite_url(folder), folder, seed, created=not path.exists())
+
+
+@contextmanager
+def _opening(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the folder's store while it is opened (created, migrated)."""
+    import fcntl
+
+    with open(folder / f".{DB_NAME}.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _open(url: str, folder: Path | None, seed: Path | None, created: bool) -> Store:
     engine = make_engine(url)
     label = str(folder / DB_NAME) if folder is not None else hide_password(url)
     store = Store(engine, label, folder)
