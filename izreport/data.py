@@ -18,7 +18,7 @@ import hashlib
 import io
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from izreport.errors import DataError, ScopeError
 from izreport.i18n import _
-from izreport.periods import Period
+from izreport.periods import Period, month_range, shift_month
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: checks before a render skip it
     import pandas as pd
@@ -312,7 +312,7 @@ class Dataset:
 
     def operating_zones(self, period: Period) -> list[Zone]:
         """Zones with at least one enterprise report in the period, in table order."""
-        present = set(self.reports.loc[self.reports["month"].isin(period.months), "zone_id"])
+        present = set(self.select(period.months)["zone_id"].unique())
         return [_zone_from_row(r) for r in self.zones.itertuples(index=False)
                 if r.zone_id in present]
 
@@ -329,9 +329,39 @@ class Dataset:
 
     def select(self, months: tuple[str, ...] | list[str], zone_id: str | None = None
                ) -> pd.DataFrame:
-        """Report rows of the given months, for the province (zone_id None) or one zone."""
-        rows = self.reports[self.reports["month"].isin(months)]
-        return rows if zone_id is None else rows[rows["zone_id"] == zone_id]
+        """Report rows of the given months, for the province (zone_id None) or one zone.
+
+        Computed once per months and zone (a report asks for the same rows many times);
+        the frame is shared: treat it as read-only.
+        """
+        def rows() -> pd.DataFrame:
+            import numpy as np
+
+            codes, known = self._month_codes
+            wanted = known.get_indexer(list(months))
+            chosen = self.reports[np.isin(codes, wanted[wanted >= 0])]
+            return chosen if zone_id is None else chosen[chosen["zone_id"] == zone_id]
+
+        return self.memo(("select", tuple(months), zone_id), rows)
+
+    def memo(self, key: tuple[object, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per key and dataset (the tables never change once read)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @cached_property
+    def _month_codes(self) -> tuple[Any, pd.Index]:
+        """Each report row's month as a number and the months numbered: selecting months
+        compares numbers, not text."""
+        import pandas as pd
+
+        codes, known = pd.factorize(self.reports["month"])
+        return codes, pd.Index(known)
+
+    @cached_property
+    def _memo(self) -> dict[tuple[object, ...], Any]:
+        return {}
 
 
 def _zone_from_row(row: object) -> Zone:
@@ -522,8 +552,11 @@ def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
             result.close()
             frame = pd.DataFrame.from_records(rows, columns=list(columns), nrows=len(rows))
             frames[name] = _typed(frame, columns)
-        first, last = conn.execute(sa.select(sa.func.min(monthly_reports.c.month),
-                                             sa.func.max(monthly_reports.c.month))).one()
+        # two scalar subqueries: each is one index seek, min and max together a full scan
+        month = monthly_reports.c.month
+        first, last = conn.execute(sa.select(sa.select(sa.func.min(month)).scalar_subquery(),
+                                             sa.select(sa.func.max(month)).scalar_subquery())
+                                   ).one()
     folder = store.folder if store.folder is not None else Path(store.label)
     span = (str(first), str(last)) if wanted is not None and first is not None else None
     return Dataset(folder=folder, span=span, **frames)
@@ -561,14 +594,18 @@ def quarter_of(month: str) -> str:
 
 
 def report_months(period: Period, history: int = 0) -> list[str]:
-    """Months a report of ``period`` reads: from January of the year before the period to its
-    last month (the year to date, the same period last year, the previous month and the
-    months an estimate averages), plus ``history`` earlier months."""
-    first_year = int(period.first_month[:4]) - 1
-    months = [f"{y:04d}-{m:02d}" for y in range(first_year, int(period.last_month[:4]) + 1)
-              for m in range(1, 13)]
-    months = [m for m in months if m <= period.last_month]
-    for _step in range(history):
-        y, m = int(months[0][:4]), int(months[0][5:])
-        months.insert(0, f"{y - (m == 1):04d}-{(m - 2) % 12 + 1:02d}")
-    return months
+    """Months a report of ``period`` reads, plus ``history`` earlier months.
+
+    A monthly report reads from January of the year before to its month (the previous
+    month and the months an estimate of a missing submission averages lie anywhere in
+    it). Longer periods read the year to date and the same months of the year before,
+    nothing between: that is every figure they compare, and a half-year's cost then
+    follows its twelve months, not eighteen.
+    """
+    if period.kind == "month":
+        first = f"{int(period.first_month[:4]) - 1:04d}-01"
+        months = month_range(first, period.last_month)
+    else:
+        ytd = period.ytd()
+        months = [*ytd.same_period_last_year().months, *ytd.months]
+    return [shift_month(months[0], step - history) for step in range(history)] + months

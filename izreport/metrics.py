@@ -12,6 +12,7 @@ tests agree by construction. Definitions (see ``data/README.md``):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,27 +39,34 @@ def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = N
         at_end = pd.Series(True, index=rows.index)
     else:
         at_end = rows["month"] == period.last_month
-    work = rows.assign(
-        _income_x_workers=rows["avg_income"] * rows["workers"],
-        _end_workers=rows["workers"].where(at_end, 0),
-        _end_female=rows["female_workers"].where(at_end, 0),
-        _end_foreign=rows["foreign_workers"].where(at_end, 0),
-        _one=1,
-    )
-    spec = {k: (k, "sum") for k in FLOWS} | {
-        "workers": ("_end_workers", "sum"),
-        "female_workers": ("_end_female", "sum"),
-        "foreign_workers": ("_end_foreign", "sum"),
-        "_iw": ("_income_x_workers", "sum"),
-        "_w": ("workers", "sum"),
-        "enterprises": ("enterprise_id", "nunique"),
-    }
-    if keys:
-        out = work.groupby(keys, observed=True, sort=True).agg(**spec)
-    else:
-        out = work.assign(_all=0).groupby("_all").agg(**spec).reset_index(drop=True)
+    # only the columns summed, in one pass per group (a national report's rows are many)
+    work = pd.DataFrame({
+        **{k: rows[k] for k in keys},
+        "_all": 0,
+        **{k: rows[k] for k in FLOWS},
+        "workers": rows["workers"].where(at_end, 0),
+        "female_workers": rows["female_workers"].where(at_end, 0),
+        "foreign_workers": rows["foreign_workers"].where(at_end, 0),
+        "_iw": rows["avg_income"] * rows["workers"],
+        "_w": rows["workers"],
+        "_enterprise": rows["enterprise_id"],
+    }, index=rows.index)
+    grouped = work.groupby(keys or "_all", observed=True, sort=True)
+    out = grouped[[*FLOWS, "workers", "female_workers", "foreign_workers", "_iw", "_w"]].sum()
+    out["enterprises"] = grouped["_enterprise"].nunique()
+    if not keys:
+        out = out.reset_index(drop=True)
     out["avg_income"] = (out["_iw"] / out["_w"]).where(out["_w"] > 0)
     return out.drop(columns=["_iw", "_w"])
+
+
+def _aggregated(ds: Dataset, months: Iterable[str], period: Period, by: str | None,
+                zone_id: str | None) -> pd.DataFrame:
+    """``aggregate`` of the rows of ``months``, computed once per dataset (a report asks for
+    the same figures from several places: its KPIs, breakdowns, reconciliation); a copy."""
+    months = tuple(months)
+    return ds.memo(("aggregate", months, period.last_month, by, zone_id),
+                   lambda: aggregate(ds.select(months, zone_id), period, by=by)).copy()
 
 
 def totals(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str, float] | None:
@@ -67,7 +75,7 @@ def totals(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str,
     comparison with it reads "—" rather than against zero."""
     if not covers(ds, period):
         return None
-    frame = aggregate(ds.select(period.months, zone_id), period)
+    frame = _aggregated(ds, period.months, period, None, zone_id)
     if frame.empty:
         return None
     return {k: float(v) for k, v in frame.iloc[0].items()}
@@ -136,7 +144,7 @@ def kpis(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str, K
 def breakdown(ds: Dataset, period: Period, by: str, zone_id: str | None = None
               ) -> pd.DataFrame:
     """Indicators per zone, ownership (FDI/DDI) or sector, largest production first."""
-    frame = aggregate(ds.select(period.months, zone_id), period, by=by).reset_index()
+    frame = _aggregated(ds, period.months, period, by, zone_id).reset_index()
     if by == "zone_id":
         names = ds.zones.set_index("zone_id")["name"]
         frame.insert(1, "zone", frame["zone_id"].map(names))
@@ -156,7 +164,7 @@ def monthly(ds: Dataset, period: Period, indicator: str, zone_id: str | None = N
         months = [m for m in p.months if covers(ds, Period.parse(m))]
         if not months:
             continue
-        values = aggregate(ds.select(months, zone_id), p, by="month")[indicator]
+        values = _aggregated(ds, months, p, "month", zone_id)[indicator]
         for month in months:
             one = Period.parse(month)
             frames.append({"year": one.year, "month_no": one.first, "month": month,
@@ -204,7 +212,7 @@ def reconcile(ds: Dataset, period: Period, tolerance: float = 1e-6) -> None:
     known_zones = set(ds.zones["zone_id"])
     problems = []
     for by, known in (("zone_id", known_zones), ("ownership", {"FDI", "DDI"})):
-        parts = aggregate(ds.select(period.months), period, by=by)
+        parts = _aggregated(ds, period.months, period, by, None)
         parts = parts[parts.index.isin(known)]
         for key in (*FLOWS, "workers", "enterprises"):
             got, want = float(parts[key].sum()), total[key]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -153,6 +154,7 @@ def test_store_settings_reject_unknown_keys(tmp_path: Path) -> None:
 def test_a_report_reads_only_the_months_it_needs(store_source: Path | str) -> None:
     months = data.report_months(Period.parse("2021-H1"))
     assert months[0] == "2020-01" and months[-1] == "2021-06"
+    assert "2020-07" not in months and "2020-12" not in months   # compared with nothing
     data.open_store(store_source)
     ds = data.load(store_source, months=months)
     assert set(ds.monthly_reports["month"]) == {m for m in months if m <= "2025-06"}
@@ -161,6 +163,44 @@ def test_a_report_reads_only_the_months_it_needs(store_source: Path | str) -> No
     h1 = Period.parse("2021-H1").months
     pd.testing.assert_frame_equal(ds.select(h1).reset_index(drop=True),
                                   full.select(h1).reset_index(drop=True))
+
+
+@pytest.mark.parametrize("period", ["2021-H1", "2021-H2", "2021-Q1", "2021-9m", "2021",
+                                    "2021-01", "2021-07"])
+def test_the_months_read_give_every_figure_of_the_whole_data(period: str) -> None:
+    """A report computed from only the months it reads prints what the whole data give."""
+    from izreport import metrics, monthly
+
+    p = Period.parse(period)
+    months = data.report_months(p)
+    full = data.load(DATA)
+    part = dataclasses.replace(full, monthly_reports=full.monthly_reports[
+        full.monthly_reports["month"].isin(months)].reset_index(drop=True))
+    assert len(part.monthly_reports) < len(full.monthly_reports)
+    for ds in (full, part):
+        ds.check_period(p)
+    assert metrics.kpis(part, p) == metrics.kpis(full, p)
+    assert metrics.kpis(part, p, "hoa-xa") == metrics.kpis(full, p, "hoa-xa")
+    for by in ("zone_id", "ownership", "sector"):
+        pd.testing.assert_frame_equal(metrics.breakdown(part, p, by),
+                                      metrics.breakdown(full, p, by))
+    pd.testing.assert_frame_equal(metrics.monthly(part, p, "export_value"),
+                                  metrics.monthly(full, p, "export_value"))
+    if p.kind == "month":
+        assert monthly.month_figures(part, p).previous == monthly.month_figures(
+            full, p).previous
+
+
+def test_repeated_selections_are_the_same_rows(dataset: data.Dataset) -> None:
+    """Selections are computed once and shared; each is what the rows' months give."""
+    months = Period.parse("2021-Q2").months
+    rows = dataset.reports
+    for zone in (None, "hoa-xa"):
+        want = rows[rows["month"].isin(months) & ((rows["zone_id"] == zone) if zone else True)]
+        pd.testing.assert_frame_equal(dataset.select(months, zone), want)
+        assert dataset.select(list(months), zone) is dataset.select(months, zone)
+    assert dataset.select(["1999-01", "2021-04"]).equals(dataset.select(["2021-04"]))
+    assert dataset.select([]).empty
 
 
 def test_export_gives_back_the_exchange_files(store_source: Path | str, tmp_path: Path) -> None:
