@@ -539,6 +539,11 @@ def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
                 *(table.c[c] for c in ORDER[name]))
             if name == "monthly_reports" and wanted is not None:
                 query = query.where(monthly_reports.c.month.in_(wanted))
+            if name == "projects" and wanted is not None:
+                # every use is of certificates up to the end of the last month read (the
+                # register at a period's end, its flows); an ingest reads no months: none
+                query = query.where(table.c.certificate_date <= f"{wanted[-1]}-31"
+                                    if wanted else sa.false())
             if name == "project_progress" and wanted is not None:
                 # the quarters of the months read: a report's cost follows its period (no
                 # months, as an ingest asks: none, not the whole history)
@@ -575,7 +580,8 @@ def load(folder: Path | str | None = None, months: Iterable[str] | None = None) 
     """Read the tables: of a data folder or database URL (default: :func:`resolve`).
 
     A folder of exchange CSV files without a store is read as it is. ``months`` (store only)
-    reads only those months' monthly reports: a report's cost then follows its period, not
+    reads only those months' monthly reports, the certificates up to the last of them and
+    the quarterly progress of their quarters: a report's cost then follows its period, not
     the history (:func:`report_months` gives the months a report needs).
     """
     source_folder, _url = resolve(folder)

@@ -477,20 +477,15 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
     bad: set[tuple[int, str]] = set()
     ambiguous: list[tuple[int, str, str]] = []
     numbers: list[tuple[dict[str, Any], int, str]] = []   # cells that read as a number
+    clean, kind_of, written = numbers_.clean, numbers_.kind, sheet.written
     for row, values in sheet.rows:
         for name in FIGURES:
             value = values.get(name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                try:
-                    numbers_.check(float(value))
-                except numbers_.NumberError as exc:
-                    sheet.add(row, name, value, str(exc), _A_NUMBER)
-                    bad.add((row, name))
-            elif isinstance(value, str):
-                sheet.written[(row, name)] = value
-                text = numbers_.clean(value)
+            if isinstance(value, str):          # the usual case first (every CSV cell)
+                written[(row, name)] = value
+                text = clean(value)
                 values[name] = text
-                kind = numbers_.kind(text)
+                kind = kind_of(text)
                 if kind is not None:
                     numbers.append((values, row, name))
                 elif text:
@@ -500,6 +495,12 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                     seen.setdefault(kind, (row, name, value))
                 elif kind in ("dot?", "comma?"):
                     ambiguous.append((row, name, value))
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                try:
+                    numbers_.check(float(value))
+                except numbers_.NumberError as exc:
+                    sheet.add(row, name, value, str(exc), _A_NUMBER)
+                    bad.add((row, name))
     if len(seen) == 2:
         (r1, c1, v1), (r2, c2, v2) = seen["dot"], seen["comma"]
         sheet.file_problem(
@@ -527,10 +528,15 @@ def _parse_numbers(sheet: _Sheet) -> set[tuple[int, str]]:
                         "(';' between columns)", decimal=value))
             bad.add((row, name))
         convention = "dot"
+    limit = numbers_.MAX_MAGNITUDE
     for values, row, name in numbers:
         if (row, name) not in bad:
+            number_ = numbers_.to_float(values[name], convention)
+            if abs(number_) < limit:        # finite and in range: what check() lets through
+                values[name] = number_
+                continue
             try:
-                values[name] = numbers_.check(numbers_.to_float(values[name], convention))
+                values[name] = numbers_.check(number_)
             except numbers_.NumberError as exc:
                 sheet.add(row, name, values[name], str(exc), _A_NUMBER)
                 bad.add((row, name))
@@ -591,6 +597,60 @@ def _rules() -> dict[str, tuple[str, str, str]]:
 _RULES = _rules()
 
 
+#: Rules across a row's columns: (check key, True where the row keeps the rule).
+_WIDE: tuple[tuple[str, Callable[[pd.DataFrame], pd.Series]], ...] = (
+    ("female_le_workers", lambda d: ~(d["female_workers"] > d["workers"])),
+    ("foreign_le_workers", lambda d: ~(d["foreign_workers"] > d["workers"])),
+    ("productivity", lambda d: ~(d["_per_worker"] > MAX_PRODUCTION_PER_WORKER)),
+    *((r.key, lambda d, r=r: ~(r.value(d) > r.limit(d))) for r in RATIOS),
+    # a month already refused is not compared with the enterprise's span
+    ("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)
+     | d["month"].isna()),
+    ("zone", lambda d: d["_zone_ok"].astype(bool)),
+    ("unique", lambda d: d["_first"].isna()),
+)
+
+
+def _bounds(name: str) -> tuple[float, float]:
+    """The plausible range of a figure (income has its own, :data:`INCOME_RANGE`)."""
+    if name == "avg_income":
+        return INCOME_RANGE
+    low, high = INDICATORS[name].plausible or (0, np.inf)
+    return low, high
+
+
+def _types_hold(raw: pd.DataFrame) -> bool:
+    """Whether the types schema would find nothing: every month a text written YYYY-MM,
+    every enterprise id a text, every figure a number. Decided without pandera (importing
+    and running it costs a valid national month most of its ingest); False only sends the
+    rows through the schema, which names each failure."""
+    months = raw["month"].tolist()
+    if not all(isinstance(m, str) and _MONTH_RE.fullmatch(m) for m in months):
+        return False
+    if not all(isinstance(e, str) for e in raw["enterprise_id"].tolist()):
+        return False
+    return all(type(v) in (float, int) and v == v for n in FIGURES for v in raw[n].tolist())
+
+
+def _rules_hold(typed: pd.DataFrame, ds: data.Dataset, file_month: str) -> bool:
+    """Whether the rules schema of :func:`_schemas` would find nothing (see
+    :func:`_types_hold`): every figure within its bounds (head counts whole), the file's
+    month, known enterprises and every rule across columns."""
+    if typed.empty:
+        return False
+    for name in FIGURES:
+        values = typed[name]
+        ok = values.between(*_bounds(name))
+        if name in COUNTS:
+            ok &= values == np.floor(values)
+        if not ok.all():
+            return False
+    if not ((typed["month"] == file_month).all()
+            and typed["enterprise_id"].isin(set(ds.enterprises["enterprise_id"])).all()):
+        return False
+    return all(bool(ok(typed).all()) for _key, ok in _WIDE)
+
+
 def _schemas(ds: data.Dataset, file_month: str) -> tuple[Any, Any]:
     """Types schema (required, numbers, month format), then the rules schema."""
     import pandera.pandas as pa
@@ -602,22 +662,10 @@ def _schemas(ds: data.Dataset, file_month: str) -> tuple[Any, Any]:
     })
     known = set(ds.enterprises["enterprise_id"])
 
-    def wide(key: str, ok: Callable[[pd.DataFrame], pd.Series]) -> Any:
-        return pa.Check(ok, name=key, error=key)
+    checks = [pa.Check(ok, name=key, error=key) for key, ok in _WIDE]
 
-    checks = [
-        wide("female_le_workers", lambda d: ~(d["female_workers"] > d["workers"])),
-        wide("foreign_le_workers", lambda d: ~(d["foreign_workers"] > d["workers"])),
-        wide("productivity", lambda d: ~(d["_per_worker"] > MAX_PRODUCTION_PER_WORKER)),
-        *(wide(r.key, lambda d, r=r: ~(r.value(d) > r.limit(d))) for r in RATIOS),
-        # a month already refused is not compared with the enterprise's span
-        wide("operating", lambda d: d["_start"].isna() | d["_operating"].astype(bool)
-             | d["month"].isna()),
-        wide("zone", lambda d: d["_zone_ok"].astype(bool)),
-        wide("unique", lambda d: d["_first"].isna()),
-    ]
     def bounds(n: str) -> list[Any]:
-        low, high = INDICATORS[n].plausible or (0, np.inf)
+        low, high = _bounds(n)
         return [pa.Check.ge(low, error=f"min_{n}"), pa.Check.le(high, error=f"max_{n}")]
 
     columns: dict[str, Any] = {n: pa.Column("float64", bounds(n), nullable=True)
@@ -665,14 +713,15 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
                            "written YYYY-MM", source=sheet.month_source,
                            value=_show(sheet.month))
     sheet.month = file_month
-    types, rules = _schemas(ds, file_month)
     done = set(bad)
     missing = [n for n in _REQUIRED if n not in raw.columns]
     for name in missing:
         sheet.file_problem("{where}: required column '{header}' missing", header=_LABELS[name])
     if missing:
         return pd.DataFrame()
-    for item in _failures(types, raw).itertuples():
+    # valid rows (the usual case) skip pandera; any doubt and the schemas name each problem
+    quick = not bad and not raw.empty and _types_hold(raw)
+    for item in ([] if quick else _failures(_schemas(ds, file_month)[0], raw).itertuples()):
         if item.index is None or pd.isna(item.index):
             continue
         row, col = int(item.index), str(item.column)
@@ -698,7 +747,9 @@ def _validate(sheet: _Sheet, ds: data.Dataset) -> pd.DataFrame:
     for name in ("month", "enterprise_id"):
         typed[name] = typed[name].where([(r, name) not in done for r in typed.index])
     typed = _with_context(typed, ds, sheet)
-    failures = _failures(rules, typed)
+    if quick and _rules_hold(typed, ds, file_month):
+        return typed[list(REPORT_COLUMNS)]
+    failures = _failures(_schemas(ds, file_month)[1], typed)
     for item in failures.drop_duplicates(["index", "check"]).itertuples():
         if item.index is None or pd.isna(item.index):
             continue
@@ -751,29 +802,35 @@ def _check_context(check: str, row: pd.Series) -> dict[str, Any]:
 def _with_context(frame: pd.DataFrame, ds: data.Dataset, sheet: _Sheet) -> pd.DataFrame:
     """Columns the rules need: enterprise span and zone, first row of a duplicate, ratios."""
     ent = ds.enterprises.set_index("enterprise_id")
-    zones = ds.zones.set_index("zone_id")["name"]
+    zones = dict(zip(ds.zones["zone_id"].tolist(), ds.zones["name"].tolist(), strict=True))
     ids = frame["enterprise_id"]
     out = frame.copy()
     out["_start"] = ids.map(ent["start_month"]).astype(object)
     out["_end"] = ids.map(ent["end_month"]).fillna("").replace("", "now").astype(object)
     end = ids.map(ent["end_month"]).fillna("")
+    # plain lists below: iterating a Series of text costs microseconds per value
+    month_list = frame["month"].tolist()
     out["_operating"] = [
         bool(s) and isinstance(m, str) and s <= m and (not e or e >= m)
-        for s, e, m in zip(out["_start"].fillna(""), end, frame["month"], strict=True)]
+        for s, e, m in zip(out["_start"].fillna("").tolist(), end.tolist(), month_list,
+                           strict=True)]
     months = frame["month"].map(lambda m: m if isinstance(m, str) else "")
-    zone_id = ds.zone_at(ids, months)          # the zone of the month reported
+    zone_id = ds.zone_at(ids, months).tolist()          # the zone of the month reported
     out["_zone"] = [f"{zones.get(z, z)} ({z})" if isinstance(z, str) else ""
                     for z in zone_id]
-    given = frame["zone"] if "zone" in frame else pd.Series(None, index=frame.index)
+    given = frame["zone"].tolist() if "zone" in frame else [None] * len(frame)
+    matches: dict[tuple[str, str], bool] = {}       # each zone as written, folded once
+    for g, z in zip(given, zone_id, strict=True):
+        if isinstance(g, str) and isinstance(z, str) and (g, z) not in matches:
+            matches[(g, z)] = fold(g) in (fold(z), fold(zones.get(z, z)))
     out["_zone_ok"] = [
-        not isinstance(g, str) or not isinstance(z, str)
-        or fold(g) in (fold(z), fold(zones.get(z, z)))
+        not isinstance(g, str) or not isinstance(z, str) or matches[(g, z)]
         for g, z in zip(given, zone_id, strict=True)]
     first: dict[tuple[str, str], int] = {}
     firsts: list[int | None] = []
-    for mon, ent, row in zip(frame["month"], ids, frame.index, strict=True):
-        key = (mon, ent)
-        known = isinstance(mon, str) and isinstance(ent, str) and key in first
+    for mon, ent_id, row in zip(month_list, ids.tolist(), frame.index.tolist(), strict=True):
+        key = (mon, ent_id)
+        known = isinstance(mon, str) and isinstance(ent_id, str) and key in first
         firsts.append(first[key] if known else None)
         first.setdefault(key, row)
     out["_first"] = pd.Series(firsts, index=frame.index, dtype=object)
@@ -851,6 +908,12 @@ def ingest(paths: list[Path], data_dir: Path | str | None = None, month: str | N
     return _write(sheets, data_dir)
 
 
+def _listed(frame: pd.DataFrame, column: str) -> list[Any]:
+    """A column's values as a list (no column: none); iterating a list is many times
+    faster than iterating a Series of text."""
+    return frame[column].tolist() if column in frame else []
+
+
 def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Dataset
                   ) -> list[CellProblem | Message]:
     """Problems between files: the same enterprise-month twice, a month skipped.
@@ -858,23 +921,24 @@ def _across_files(sheets: list[tuple[_Sheet, pd.DataFrame, str]], ds: data.Datas
     Each is also kept with its file (``across``), for the feedback on that file.
     """
     problems: list[CellProblem | Message] = []
-    seen: dict[tuple[str, str], tuple[int, int, Message]] = {}
+    seen: dict[tuple[str, str], tuple[int, int]] = {}     # -> (file, row) first given
     for number_, (sheet, frame, _digest) in enumerate(sheets):
-        for row, (mon, ent) in zip(frame.index, zip(frame.get("month", []),
-                                   frame.get("enterprise_id", []), strict=True), strict=True):
+        for row, mon, ent in zip(frame.index.tolist(), _listed(frame, "month"),
+                                 _listed(frame, "enterprise_id"), strict=True):
             first = seen.get((mon, ent))
             if first is not None and first[0] != number_:
+                other = sheets[first[0]][0]
                 problem = sheet.problem(
                     int(row), "enterprise_id", ent,
                     Message("{enterprise} {month} is also in {other}; give each "
                             "enterprise-month once", enterprise=ent, month=mon,
-                            other=first[2]),
+                            other=Message("{where}, {unit} {row}", where=other.where,
+                                          unit=Message(other.unit), row=first[1])),
                     Message("one row per enterprise and month in all the files sent: remove "
                             "this row or the other"))
                 sheet.across.append(problem)
                 problems.append(problem)
-            seen.setdefault((mon, ent), (number_, int(row), Message(
-                "{where}, {unit} {row}", where=sheet.where, unit=Message(sheet.unit), row=row)))
+            seen.setdefault((mon, ent), (number_, int(row)))
     last = ds.months[1]
     for mon in sorted({s.month for s, _, _ in sheets if s.month}):
         if mon > _next_month(last):
@@ -910,20 +974,24 @@ def _write(sheets: list[tuple[_Sheet, pd.DataFrame, str]], source: Path | str | 
             updates: list[dict[str, Any]] = []
             replaced_values = []
             unchanged = 0
-            for rec in frame.itertuples(index=False):
-                new = {n: _format(n, float(getattr(rec, n))) for n in FIGURES}
-                key = (rec.month, rec.enterprise_id)
+            # column by column: the stored decimals as text (what the audit compares and
+            # records) and the number stored, read back from that text
+            texts = [[_format(n, float(v)) for v in frame[n].tolist()] for n in FIGURES]
+            stored = [[int(float(t)) if n in COUNTS else float(t) for t in column]
+                      for n, column in zip(FIGURES, texts, strict=True)]
+            for mon, ent, written, values in zip(
+                    frame["month"].tolist(), frame["enterprise_id"].tolist(),
+                    zip(*texts, strict=True), zip(*stored, strict=True), strict=True):
+                new = dict(zip(FIGURES, written, strict=True))
+                key = (mon, ent)
                 old = current.get(key)
-                row = {n: (int(float(v)) if n in COUNTS else float(v)) for n, v in new.items()}
+                row = dict(zip(FIGURES, values, strict=True))
                 if old is None:
-                    inserts.append({"month": rec.month, "enterprise_id": rec.enterprise_id,
-                                    **row})
+                    inserts.append({"month": mon, "enterprise_id": ent, **row})
                 elif old != new:
-                    updates.append({"k_month": rec.month, "k_enterprise": rec.enterprise_id,
-                                    **row})
+                    updates.append({"k_month": mon, "k_enterprise": ent, **row})
                     changed = [n for n in FIGURES if old[n] != new[n]]
-                    replaced_values.append((f"{rec.month} {rec.enterprise_id}",
-                                            {n: old[n] for n in changed},
+                    replaced_values.append((f"{mon} {ent}", {n: old[n] for n in changed},
                                             {n: new[n] for n in changed}))
                 else:
                     unchanged += 1

@@ -28,6 +28,11 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "dot": re.compile(r"[+-]?\d+\.\d+|[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?"),
     "comma": re.compile(r"[+-]?\d+,\d+|[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?"),
 }
+#: All shapes in one pattern, tried in the order above: one match per value, not five.
+_SHAPES = re.compile("|".join(
+    f"(?P<s{i}>{pattern.pattern.replace('(', '(?:')})"
+    for i, pattern in enumerate(PATTERNS.values())))
+_SHAPE_NAMES = {f"s{i}": name for i, name in enumerate(PATTERNS)}
 _EXPONENT = re.compile(r"[+-]?[\d.,]*\d[\d.,]*[eE][+-]?\d+")
 _SPECIAL = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
 _LIMIT = "1.000.000.000"
@@ -43,11 +48,10 @@ def clean(text: str) -> str:
 
 
 def kind(text: str) -> str | None:
-    """Which documented shape the cleaned text has, or None."""
-    for name, pattern in PATTERNS.items():
-        if pattern.fullmatch(text):
-            return name
-    return None
+    """Which documented shape the cleaned text has (the first of :data:`PATTERNS` that it
+    matches), or None."""
+    match = _SHAPES.fullmatch(text)
+    return None if match is None else _SHAPE_NAMES[match.lastgroup]  # type: ignore[index]
 
 
 def to_float(text: str, convention: Convention) -> float:
