@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -357,3 +358,46 @@ def test_a_faulty_figure_is_shown_as_the_file_writes_it(data_dir: Path, tmp_path
     (problem,) = _problems([path], data_dir)
     # '-0,5' as in the file, not the number read (-0.5, which reads as -5 in Vietnamese)
     assert problem == "vn.csv, dòng 2, cột 'Xuất khẩu (triệu USD)': giá trị -0,5: không được âm"
+
+
+def test_rows_pass_without_the_schemas_only_where_the_schemas_find_nothing(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid rows skip pandera; that shortcut is taken only where the rules schema finds
+    no problem (checked on the shipped submissions, clean and broken)."""
+    from izreport import ingest as ingest_module
+
+    typed: list[tuple[pd.DataFrame, str]] = []
+    context = ingest_module._with_context
+
+    def keep(frame: pd.DataFrame, ds: data.Dataset, sheet: object) -> pd.DataFrame:
+        out = context(frame, ds, sheet)  # type: ignore[arg-type]
+        typed.append((out, str(sheet.month)))  # type: ignore[attr-defined]
+        return out
+
+    monkeypatch.setattr(ingest_module, "_with_context", keep)
+    for path in sorted(SUBS.glob("*.*")):
+        if path.suffix in (".csv", ".xlsx"):
+            with contextlib.suppress(SubmissionError):
+                ingest([path], data_dir)
+    ds = data.load(data_dir, months=())
+    quick = []
+    for frame, month in typed:
+        found = ingest_module._failures(ingest_module._schemas(ds, month)[1], frame)
+        found = found[found["index"].notna()]     # row failures: what a message names
+        holds = ingest_module._rules_hold(frame, ds, month)
+        assert not holds or found.empty
+        quick.append(holds)
+    assert True in quick and quick.count(False) >= 5      # both ways were taken
+
+
+def test_valid_submissions_are_checked_without_pandera(data_dir: Path) -> None:
+    """Importing and running pandera cost most of a valid month's ingest: it only names
+    problems, so a valid file never needs it."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from pathlib import Path; from izreport.ingest import ingest; "
+              f"ingest([Path({str(EXTRA)!r})], {str(data_dir)!r}); "
+              "assert 'pandera' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
