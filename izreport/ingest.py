@@ -2,7 +2,8 @@
 
 Enterprises send their monthly figures in the workbook made by :func:`write_template` or as
 CSV. :func:`ingest` reads every given file, validates all of them with a pandera schema
-(every problem listed at once, each naming file, sheet, row, column, value and rule) and
+(every problem listed at once, each naming file, sheet, row, column, value and rule; rows
+that keep every rule are recognised by the same checks vectorised, without pandera) and
 writes only if all are valid: one bad file must not leave the table half updated. The write
 is one transaction of the store (:mod:`izreport.store`), and each file ingested adds one
 entry to the store's audit (who, when, SHA-256, rows added, replaced and unchanged, and the
