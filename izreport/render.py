@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import math
 import os
@@ -33,7 +32,8 @@ from izreport.data import DATA_ENV, URL_ENV
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
 from izreport.i18n import _
 from izreport.notebook_display import RENDER_ENV
-from izreport.params import get_report, validate
+from izreport.params import read_report
+from izreport.pipeline.request import RunRequest, resolve
 
 FORMATS = ("html", "pdf", "docx")
 #: What a render writes unless told otherwise (the Word file is asked for: --to docx).
@@ -118,8 +118,8 @@ class _WarmKernel(threading.Thread):
 
 
 def _kernel_name(notebook: Path) -> str:
-    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
-    return str(meta.get("kernelspec", {}).get("name") or "python3")
+    spec = read_report(notebook)  # the declaration, read once per process
+    return spec.kernel if spec is not None else "python3"
 
 
 class _Prefetch(threading.Thread):
@@ -143,17 +143,26 @@ class _Prefetch(threading.Thread):
 def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
            formats: Iterable[str] = DEFAULT_FORMATS, data_dir: Path | str | None = None,
            progress: Progress | None = None) -> RenderResult:
-    """Render one report to ``out_dir``; returns the files written (.ipynb, .html, .pdf)."""
+    """Resolve one report's parameters (once) and render it: :func:`render_request`."""
+    wanted = _check_formats(formats)
+    return render_request(resolve(report, params, data_dir), out_dir, wanted, progress)
+
+
+def render_request(request: RunRequest, out_dir: Path | str,
+                   formats: Iterable[str] = DEFAULT_FORMATS,
+                   progress: Progress | None = None) -> RenderResult:
+    """Render one resolved request to ``out_dir``; returns the files written (.ipynb, .html,
+    .pdf). The request is not checked again: :func:`izreport.pipeline.request.resolve` did."""
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     wanted = _check_formats(formats)
-    spec = get_report(report)
-    data = Path(data_dir) if data_dir is not None else None
-    values = validate(spec, dict(params), data)
+    spec = request.spec
+    data = Path(request.data) if request.data is not None else None
+    values = request.values
     limits = render_limits()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stem = spec.stem(values)
+    stem = request.stem
 
     with outfolder.stem_lock(out, stem):
         outfolder.check_final(out, stem, values)
@@ -168,7 +177,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             say(_("executing {notebook}").format(notebook=spec.notebook))
             start = time.perf_counter()
             try:
-                _execute(spec.path, executed, values, kernel.manager(),
+                _execute(spec.path, executed, request.kernel_params, kernel.manager(),
                          out / "failed" / f"{stem}.ipynb", limits)
             finally:
                 kernel.shutdown()
@@ -214,20 +223,6 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             files = {fmt: _publish(path, out) for fmt, path in written.items()}
     return RenderResult(report=spec.name, params=values, files=files, timings=timings,
                         draft=is_draft(nb))
-
-
-def zone_runs(report: str, params: Mapping[str, Any], data_dir: Path | str | None = None
-              ) -> list[dict[str, Any]]:
-    """Parameters for the province report and one report per zone operating in the period."""
-    from izreport.data import load
-    from izreport.periods import Period
-
-    spec = get_report(report)
-    data = Path(data_dir) if data_dir is not None else None
-    values = validate(spec, {k: v for k, v in params.items() if k != "zone"}, data)
-    zones = load(data).operating_zones(Period.parse(values["period"]))
-    province = {k: v for k, v in params.items() if k != "zone"}
-    return [province, *(dict(province, zone=z.name) for z in zones)]
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
