@@ -28,7 +28,7 @@ from jupyter_core.utils import run_sync
 
 from izreport import outfolder
 from izreport.config import RenderLimits, render_limits
-from izreport.data import DATA_ENV, URL_ENV
+from izreport.data import DATA_ENV, URL_ENV, is_url
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
 from izreport.i18n import _
 from izreport.notebook_display import RENDER_ENV
@@ -157,7 +157,6 @@ def render_request(request: RunRequest, out_dir: Path | str,
     timings: dict[str, float] = {}
     wanted = _check_formats(formats)
     spec = request.spec
-    data = Path(request.data) if request.data is not None else None
     values = request.values
     limits = render_limits()
     out = Path(out_dir)
@@ -168,7 +167,7 @@ def render_request(request: RunRequest, out_dir: Path | str,
         outfolder.check_final(out, stem, values)
         outfolder.clean_stale(out, stem)
         outfolder.clean_stale_kernels()
-        kernel = _start_kernel(spec.path, data)
+        kernel = _start_kernel(spec.path, request.data)
         prefetch = _Prefetch()
         prefetch.start()
         with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
@@ -234,16 +233,19 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return wanted
 
 
-def _start_kernel(notebook: Path, data: Path | None) -> _WarmKernel:
-    """Start the kernel now, with the data folder in its environment.
+def _start_kernel(notebook: Path, data: str | None) -> _WarmKernel:
+    """Start the kernel now, with the request's data folder or database URL in its
+    environment.
 
     ``IZREPORT_RENDER=1`` tells the charts that the page template inlines the Vega bundle,
     also when ``izreport render`` runs from a notebook (whose kernel has a Jupyter session).
     """
     env = dict(os.environ)
     env[RENDER_ENV] = "1"
-    if data is not None:  # a folder given wins over a database URL in the environment
-        env[DATA_ENV] = str(data.resolve())
+    if data is not None and is_url(data):
+        env[URL_ENV] = data
+    elif data is not None:  # a folder given wins over a database URL in the environment
+        env[DATA_ENV] = str(Path(data).resolve())
         env.pop(URL_ENV, None)
     kernel = _WarmKernel(_kernel_name(notebook), notebook.parent, env)
     kernel.start()

@@ -198,3 +198,24 @@ def test_an_output_folder_of_older_stems_is_read_without_failing(tmp_path: Path)
     status = runner.invoke(app, ["status", "--out", str(out), "--data", str(DATA), "--date",
                                  dt.date(2021, 7, 5).isoformat()])
     assert status.exit_code == 0, status.output
+
+
+def test_the_kernel_reads_the_requests_data(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    """A folder or a database URL in the request reaches the kernel's environment."""
+    seen: list[dict[str, str]] = []
+
+    class Kernel:
+        def __init__(self, _name: str, _cwd: Path, env: dict[str, str]) -> None:
+            seen.append(env)
+
+        def start(self) -> None:
+            pass
+
+    monkeypatch.setattr(render, "_WarmKernel", Kernel)
+    monkeypatch.delenv("IZREPORT_DATABASE_URL", raising=False)
+    notebook = ROOT / "notebooks" / "half_year_report.ipynb"
+    render._start_kernel(notebook, "postgresql://board@localhost/izreport")
+    render._start_kernel(notebook, str(tmp_path))
+    assert seen[0]["IZREPORT_DATABASE_URL"] == "postgresql://board@localhost/izreport"
+    assert seen[1]["IZREPORT_DATA"] == str(tmp_path) and "IZREPORT_DATABASE_URL" not in seen[1]
