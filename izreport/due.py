@@ -38,13 +38,17 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from izreport import runlog
 from izreport.data import data_months
 from izreport.errors import IzReportError
 from izreport.files import atomic_write
 from izreport.i18n import _
+
+if TYPE_CHECKING:  # resolved requests are made in decide(); the import stays lazy
+    from izreport.datafacts import DataFacts
+    from izreport.pipeline.request import RunRequest
 
 #: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
 LOCKED_EXIT = 75
@@ -113,10 +117,10 @@ def scheduled() -> list[Any]:
 
 
 def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False,
-         facts: Any = None) -> tuple[list[Planned], list[str]]:
+         facts: DataFacts | None = None) -> tuple[list[Planned], list[str]]:
     """The reports due on ``date`` (before checking what changed) and notes for the user.
 
-    ``facts``: the data as read for this run (:class:`izreport.datafacts.DataFacts`).
+    ``facts``: the data as already read for this run.
     """
     from izreport.datafacts import DataFacts
     from izreport.periods import latest_ending
@@ -184,7 +188,7 @@ def package_hash() -> str:
     return digest.hexdigest()
 
 
-def inputs(request: Any) -> Inputs:
+def inputs(request: RunRequest) -> Inputs:
     """The inputs fingerprint of one render (a resolved request).
 
     The formats are not part of it: a render is redone when a wanted format's file is
@@ -239,7 +243,7 @@ class DueItem:
     stem: str | None = None
     fingerprint: str | None = None
     action: str = "render"  # render | skip | invalid
-    request: Any = None  # the resolved RunRequest (None: forms, or invalid parameters)
+    request: RunRequest | None = None  # None: forms, or parameters that were refused
     reason: str = ""
     result: Any = None  # the JobResult of a render
     error: str | None = None
