@@ -1,6 +1,8 @@
 """Render several reports at once: one process per render, bounded by the cores.
 
-Each job is one call of :func:`izreport.render.render` in a worker process of a
+Each job is a resolved :class:`~izreport.pipeline.request.RunRequest` (checked once, in
+the parent, before the batch) and one call of :func:`izreport.render.render_request` in a
+worker process of a
 ``ProcessPoolExecutor``. Workers are never forked from this process (a render starts a
 kernel and threads): they come from a ``forkserver`` that imported the render stack once
 (papermill, nbconvert, WeasyPrint), so each worker starts warm; where there is no fork
@@ -27,7 +29,7 @@ import queue
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,24 +37,26 @@ from typing import Any
 
 from izreport.errors import IzReportError
 from izreport.i18n import _
+from izreport.pipeline.request import RunRequest
 
-#: What a worker sends back for a job: files, timings and checked parameters, or an error.
+#: What a worker sends back for a job: files and timings, or an error.
 _Outcome = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Job:
-    """One render: a report and its parameters; ``data_dir`` overrides the batch's folder."""
+    """One render: a resolved request (its data source included)."""
 
-    report: str
-    params: Mapping[str, Any]
-    data_dir: Path | None = None
+    request: RunRequest
+
+    @property
+    def report(self) -> str:
+        return self.request.report
 
     @property
     def label(self) -> str:
         """``half-year 2021-H1 Hòa Xá``: the report and its non-empty parameter values."""
-        values = [str(v) for v in self.params.values() if v not in (None, "", False)]
-        return " ".join([self.report, *values])
+        return self.request.label
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,7 @@ def _init_worker(events: Any) -> None:
     _events = events
 
 
-def _render_job(index: int, report: str, params: dict[str, Any], out_dir: str,
-                formats: tuple[str, ...], data_dir: str | None,
+def _render_job(index: int, request: RunRequest, out_dir: str, formats: tuple[str, ...],
                 say: Callable[[int, str], None] | None = None,
                 own_cwd: bool = True, env: dict[str, str] | None = None) -> _Outcome:
     """Run one render; never raises (the outcome carries the error).
@@ -131,12 +134,11 @@ def _render_job(index: int, report: str, params: dict[str, Any], out_dir: str,
     try:
         if work is not None:
             os.chdir(work)
-        from izreport.render import render
+        from izreport.render import render_request
 
-        result = render(report, params, out_dir, formats, data_dir,
-                        progress=lambda msg: tell(index, msg))
+        result = render_request(request, out_dir, formats, progress=lambda msg: tell(index, msg))
         return {"files": {fmt: str(p) for fmt, p in result.files.items()},
-                "timings": result.timings, "params": result.params, "draft": result.draft,
+                "timings": result.timings, "draft": result.draft,
                 "duration": time.perf_counter() - start}
     except IzReportError as exc:
         return {"error": str(exc), "duration": time.perf_counter() - start}
@@ -231,7 +233,7 @@ def _markup(text: str) -> str:
 
 
 def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] = ("html", "pdf"),
-              data_dir: Path | str | None = None, workers: int | None = None,
+              workers: int | None = None,
               on_result: Callable[[JobResult], None] | None = None,
               console: Any = None, show: bool | None = None,
               on_start: Callable[[Job], None] | None = None) -> BatchSummary:
@@ -244,7 +246,6 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
     jobs = list(jobs)
     wanted = tuple(f.strip().lower() for f in formats if f.strip())
     out = str(Path(out_dir).resolve())
-    base = str(Path(data_dir).resolve()) if data_dir is not None else None
     count = workers if workers is not None else default_workers(len(jobs))
     count = max(1, min(count, len(jobs) or 1))
     if console is None:
@@ -253,7 +254,6 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
         console = Console(stderr=True)
     display = _Display(jobs, wanted, console, console.is_terminal if show is None else show)
     results: list[JobResult | None] = [None] * len(jobs)
-    checked = [_check(job, base) for job in jobs]
 
     def event(index: int, message: str) -> None:
         if message == "\0start" and on_start is not None:
@@ -261,7 +261,7 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
         display.event(index, message)
 
     def finished(index: int, outcome: _Outcome) -> None:
-        result = _result(jobs[index], checked[index], outcome)
+        result = _result(jobs[index], outcome)
         results[index] = result
         display.finish(index, result)
         if on_result is not None:
@@ -269,16 +269,11 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
 
     start = time.perf_counter()
     with display:
-        runnable = []
-        for i, (job, check) in enumerate(zip(jobs, checked, strict=True)):
-            if "error" in check:  # bad parameters: fails without a process
-                finished(i, {"error": check["error"], "duration": 0.0})
-            else:
-                runnable.append((i, job, check))
+        runnable = list(enumerate(jobs))
         if count == 1 or len(runnable) <= 1:
-            for i, job, check in runnable:
-                finished(i, _render_job(i, job.report, check["params"], out, wanted,
-                                        check["data"], say=event, own_cwd=False))
+            for i, job in runnable:
+                finished(i, _render_job(i, job.request, out, wanted, say=event,
+                                        own_cwd=False))
         else:
             _in_processes(runnable, out, wanted, count, event, finished)
     done = tuple(r for r in results if r is not None)
@@ -297,23 +292,10 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _check(job: Job, base: str | None) -> dict[str, Any]:
-    """Parameters checked in the parent (typed, picklable) and the job's stem."""
-    from izreport.params import get_report, validate
-
-    data = str(Path(job.data_dir).resolve()) if job.data_dir is not None else base
-    try:
-        spec = get_report(job.report)
-        values = validate(spec, dict(job.params), Path(data) if data else None)
-    except IzReportError as exc:
-        return {"error": str(exc), "data": data}
-    return {"params": values, "stem": spec.stem(values), "data": data}
-
-
-def _result(job: Job, check: dict[str, Any], outcome: _Outcome) -> JobResult:
+def _result(job: Job, outcome: _Outcome) -> JobResult:
     return JobResult(
-        job=job, ok="error" not in outcome, stem=check.get("stem"),
-        params=dict(outcome.get("params") or check.get("params") or {}),
+        job=job, ok="error" not in outcome, stem=job.request.stem,
+        params=job.request.values,
         files={fmt: Path(p) for fmt, p in outcome.get("files", {}).items()},
         duration=float(outcome.get("duration", 0.0)), error=outcome.get("error"),
         timings=dict(outcome.get("timings", {})), draft=bool(outcome.get("draft")))
@@ -336,7 +318,7 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
+def _in_processes(runnable: list[tuple[int, Job]], out: str,
                   formats: tuple[str, ...], workers: int, event: Callable[[int, str], None],
                   finished: Callable[[int, _Outcome], None]) -> None:
     context = _context()
@@ -354,9 +336,8 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                                initializer=_init_worker, initargs=(events,))
     try:
         futures: dict[Future[_Outcome], int] = {
-            pool.submit(_render_job, i, job.report, check["params"], out, formats,
-                        check["data"], env=_environment()): i
-            for i, job, check in runnable}
+            pool.submit(_render_job, i, job.request, out, formats, env=_environment()): i
+            for i, job in runnable}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)

@@ -181,11 +181,7 @@ def _outputs(out: Path | None) -> Path:
         return out
     from izreport.config import outputs_dir
 
-    try:
-        return outputs_dir()
-    except IzReportError as exc:
-        _fail(exc)
-        raise
+    return outputs_dir()
 
 
 def _shown(path: Path) -> str:
@@ -228,35 +224,32 @@ def render(
     from izreport.batch import Job, JobResult, run_batch
     from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
     from izreport.due import data_months, inputs
-    from izreport.params import get_report, unknown_parameter, validate
-    from izreport.render import _check_formats, zone_runs
+    from izreport.params import get_report, unknown_parameter
+    from izreport.pipeline.request import resolve, resolve_zones
+    from izreport.render import _check_formats
 
     out = _outputs(out)
     # through the environment, which every render worker inherits
     for env, seconds in ((CELL_TIMEOUT_ENV, cell_timeout), (REPORT_TIMEOUT_ENV, timeout)):
         if seconds is not None:
             os.environ[env] = str(seconds)
-    try:
-        for option, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout),
-                              ("--timeout", timeout)):
-            _at_least_one(option, value)
-        render_limits()
-        spec = get_report(report)
-        params = _report_params(list(ctx.args))
-        own = tuple(name for p in ctx.command.params for name in getattr(p, "opts", ())
-                    if name.startswith("--"))
-        for name in params:
-            if spec.spec(name) is None:
-                raise ParameterError(unknown_parameter(spec, name, own))
-        runs = zone_runs(report, params, data) if all_zones else [params]
-        formats = _check_formats(to.split(","))
-        checked = [validate(spec, run, data) for run in runs]
-        until = data_months(data)[-1]
-        output_folder(out)
-    except IzReportError as exc:
-        _fail(exc)
-        return
-    prints = {spec.stem(v): inputs(report, v, data).digest for v in checked}
+    for option, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout),
+                          ("--timeout", timeout)):
+        _at_least_one(option, value)
+    render_limits()
+    spec = get_report(report)
+    params = _report_params(list(ctx.args))
+    own = tuple(name for p in ctx.command.params for name in getattr(p, "opts", ())
+                if name.startswith("--"))
+    for name in params:
+        if spec.spec(name) is None:
+            raise ParameterError(unknown_parameter(spec, name, own))
+    formats = _check_formats(to.split(","))
+    # each request checked once, here; batch, render and the run log take it as it is
+    requests = resolve_zones(spec, params, data) if all_zones else [resolve(spec, params, data)]
+    until = data_months(data)[-1]
+    output_folder(out)
+    prints = {r.stem: inputs(r).digest for r in requests}
 
     def done(result: JobResult) -> None:
         runlog.log_job(out, result, "render", prints.get(str(result.stem)), until)
@@ -270,17 +263,17 @@ def render(
                       "THẢO and is not published unless [publish] drafts = true").format(
                         name=result.stem)), highlight=False, soft_wrap=True)
         else:
-            if len(checked) == 1:
+            if len(requests) == 1:
                 print_error(str(result.error))
             else:
                 print_error(_("{report} failed: {error}").format(report=result.job.label,
                                                                  error=result.error))
 
-    summary = run_batch([Job(report, v) for v in checked], out, formats, data, workers=jobs,
+    summary = run_batch([Job(r) for r in requests], out, formats, workers=jobs,
                         on_result=done, console=_err)
-    if summary.failed and len(checked) > 1:
+    if summary.failed and len(requests) > 1:
         print_error(_("{failed} of {total} reports failed: {reports}").format(
-            failed=len(summary.failed), total=len(checked),
+            failed=len(summary.failed), total=len(requests),
             reports="; ".join(r.job.label for r in summary.failed)))
     if summary.failed:
         raise typer.Exit(1)
@@ -308,11 +301,7 @@ def params(report: Annotated[str, typer.Argument(help=N_("Report name."), metava
 
     from izreport.params import get_report
 
-    try:
-        spec = get_report(report)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    spec = get_report(report)
     table = Table(_("parameter"), _("type"), _("default"), _("help"),
                   title=f"{spec.name}: {spec.heading}")
     for p in spec.specs:
@@ -333,13 +322,9 @@ def template(
 ) -> None:
     from izreport.ingest import write_template
 
-    try:
-        target = out or Path(f"bao-cao-{period}.xlsx")
-        output_folder(target if target.is_dir() else target.parent)
-        path = write_template(period, data, target)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    target = out or Path(f"bao-cao-{period}.xlsx")
+    output_folder(target if target.is_dir() else target.parent)
+    path = write_template(period, data, target)
     _out.print(str(path), highlight=False, markup=False)
 
 
@@ -402,12 +387,8 @@ def export(
 ) -> None:
     from izreport.data import export as do_export
 
-    try:
-        output_folder(out.parent if out.suffix.lower() == ".xlsx" else out)
-        written = do_export(out, tables or (), data)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    output_folder(out.parent if out.suffix.lower() == ".xlsx" else out)
+    written = do_export(out, tables or (), data)
     for path in written:
         _out.print(str(path), highlight=False, markup=False)
 
@@ -426,11 +407,7 @@ def intake(
 ) -> None:
     from izreport.intake import take_in
 
-    try:
-        results = take_in(kind, files, data)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    results = take_in(kind, files, data)
     for r in results:
         _out.print(_("{file}: {added} added, {replaced} replaced, {unchanged} unchanged").format(
             file=r.path.name, added=r.added, replaced=r.replaced, unchanged=r.unchanged),
@@ -449,11 +426,7 @@ def intake_template(
 ) -> None:
     from izreport.intake import write_template as write_intake_template
 
-    try:
-        path = write_intake_template(kind, out, period, data)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    path = write_intake_template(kind, out, period, data)
     _out.print(str(path), highlight=False, markup=False)
 
 
@@ -475,11 +448,7 @@ def forms(
     from izreport.statforms import build
 
     target = out or _outputs(None) / f"bieu-thong-ke_{period}.xlsx"
-    try:
-        path = build(period, target, data, forms_dir)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    path = build(period, target, data, forms_dir)
     _out.print(_shown(path), highlight=False, markup=False)
 
 
@@ -497,18 +466,14 @@ def texts(
     from izreport import report as rp
     from izreport.texts import check_reads_texts, skeleton
 
-    try:
-        check_reads_texts(period)  # a month: the monthly report reads no texts
-        ctx = rp.open_report(period, zone)
-        path = ctx.texts.path
-        if path.exists():
-            raise ParameterError(_("{path} already exists; edit it instead").format(path=path))
-        title = f"Báo cáo {ctx.subject[0].lower()}{ctx.subject[1:]}: các mục viết tay"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(skeleton(title), encoding="utf-8")
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    check_reads_texts(period)  # a month: the monthly report reads no texts
+    ctx = rp.open_report(period, zone)
+    path = ctx.texts.path
+    if path.exists():
+        raise ParameterError(_("{path} already exists; edit it instead").format(path=path))
+    title = f"Báo cáo {ctx.subject[0].lower()}{ctx.subject[1:]}: các mục viết tay"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(skeleton(title), encoding="utf-8")
     _out.print(str(path), highlight=False, markup=False)
 
 
@@ -532,18 +497,15 @@ def sign(
     from izreport.sign import load_signing
     from izreport.sign import sign as do_sign
 
-    try:
-        roles = [r.strip() for r in as_.split(",") if r.strip()]
-        config = load_signing()
-        source = pdf
-        for role in roles:  # each signature is one complete, atomic write
-            done = do_sign(source, role, out=out, config=config)
-            source = out = done.path
-            _out.print(_("signed {field} ({role}) page {page}, {time}: {path}").format(
-                field=done.field, role=role, page=done.page + 1, time=done.time.isoformat(),
-                path=done.path), highlight=False, markup=False)
-    except IzReportError as exc:
-        _fail(exc)
+    roles = [r.strip() for r in as_.split(",") if r.strip()]
+    config = load_signing()
+    source = pdf
+    for role in roles:  # each signature is one complete, atomic write
+        done = do_sign(source, role, out=out, config=config)
+        source = out = done.path
+        _out.print(_("signed {field} ({role}) page {page}, {time}: {path}").format(
+            field=done.field, role=role, page=done.page + 1, time=done.time.isoformat(),
+            path=done.path), highlight=False, markup=False)
 
 
 @app.command(cls=Command, help=N_(
@@ -559,14 +521,10 @@ def verify(
     from izreport.sign import SignError, load_signing
     from izreport.sign import verify as do_verify
 
-    try:
-        roots: tuple[Path, ...] = tuple(trust or ())
-        with contextlib.suppress(SignError):  # no [signing] table: the roots given here
-            roots += load_signing().trust_roots
-        reports = do_verify(pdf, roots)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    roots: tuple[Path, ...] = tuple(trust or ())
+    with contextlib.suppress(SignError):  # no [signing] table: the roots given here
+        roots += load_signing().trust_roots
+    reports = do_verify(pdf, roots)
     if not reports:
         print_error(_("no digital signature: {file}").format(file=pdf))
         raise typer.Exit(1)
@@ -669,9 +627,6 @@ def run_due(
     except LockBusy as exc:
         log.error(str(exc), style="yellow")
         raise typer.Exit(LOCKED_EXIT) from None
-    except IzReportError as exc:
-        _fail(exc)
-        return
     for note in run.notes:
         log.line(_("note: {note}").format(note=note), err=True)
     if not run.items:
@@ -733,11 +688,7 @@ def publish(
         "--from", help=N_("Output folder to publish from (default: [store] outputs)."))
     ] = None,
 ) -> None:
-    try:
-        failed = _publish(_outputs(source), to)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    failed = _publish(_outputs(source), to)
     if failed:
         raise typer.Exit(1)
 
@@ -758,17 +709,13 @@ def status(
     from izreport.status import report_json, report_lines
 
     out = _outputs(out)
-    try:
-        _at_least_one("--limit", limit)
-        day = _date(date)
-        if out.exists() and not out.is_dir():
-            output_folder(out)
-        now = decide(day, out, data, formats=None)
-        now.items += due_forms(day, out, data)
-        upcoming = next_due(day, data)
-    except IzReportError as exc:
-        _fail(exc)
-        return
+    _at_least_one("--limit", limit)
+    day = _date(date)
+    if out.exists() and not out.is_dir():
+        output_folder(out)
+    now = decide(day, out, data, formats=None)
+    now.items += due_forms(day, out, data)
+    upcoming = next_due(day, data)
     runs = runlog.read(out)[-limit:]
     if as_json:
         # plain echo: a console would wrap long strings at its width and break the JSON

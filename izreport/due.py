@@ -38,13 +38,17 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from izreport import runlog
 from izreport.data import data_months
 from izreport.errors import IzReportError
 from izreport.files import atomic_write
 from izreport.i18n import _
+
+if TYPE_CHECKING:  # resolved requests are made in decide(); the import stays lazy
+    from izreport.datafacts import DataFacts
+    from izreport.pipeline.request import RunRequest
 
 #: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
 LOCKED_EXIT = 75
@@ -112,12 +116,17 @@ def scheduled() -> list[Any]:
     return [spec for spec in reports().values() if spec.schedule]
 
 
-def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False
-         ) -> tuple[list[Planned], list[str]]:
-    """The reports due on ``date`` (before checking what changed) and notes for the user."""
+def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False,
+         facts: DataFacts | None = None) -> tuple[list[Planned], list[str]]:
+    """The reports due on ``date`` (before checking what changed) and notes for the user.
+
+    ``facts``: the data as already read for this run.
+    """
+    from izreport.datafacts import DataFacts
     from izreport.periods import latest_ending
 
-    before = [m for m in data_months(data_dir) if m < _month(date)]
+    facts = facts if facts is not None else DataFacts(data_dir)
+    before = [m for m in facts.months() if m < _month(date)]
     notes: list[str] = []
     planned: list[Planned] = []
     if not before:
@@ -130,21 +139,12 @@ def plan(date: dt.date, data_dir: Path | None = None, all_zones: bool = False
                 report=spec.name, shapes=", ".join(spec.schedule)))
             continue
         why = _("latest period with data to {month}").format(month=period.last_month)
-        planned += _with_zones(spec.name, str(period), why, data_dir, all_zones)
+        planned.append(Planned(spec.name, {"period": str(period)}, why))
+        if all_zones and spec.spec("zone") is not None:  # checked when resolved (decide)
+            planned += [Planned(spec.name, {"period": str(period), "zone": zone_id},
+                                why + " (zone)")
+                        for zone_id in facts.reporting_zones(period)]
     return planned, notes
-
-
-def _with_zones(report: str, period: str, why: str, data_dir: Path | None, all_zones: bool
-                ) -> list[Planned]:
-    from izreport.params import get_report
-
-    params: dict[str, Any] = {"period": period}
-    if all_zones and "zone" in get_report(report).params.model_fields:
-        from izreport.render import zone_runs
-
-        return [Planned(report, dict(run), why + (" (zone)" if run.get("zone") else ""))
-                for run in zone_runs(report, params, data_dir)]
-    return [Planned(report, params, why)]
 
 
 # --------------------------------------------------------------------------- fingerprint
@@ -162,6 +162,12 @@ class Inputs:
             return []
         keys = sorted(set(self.parts) | set(old_parts))
         return [k for k in keys if self.parts.get(k) != old_parts.get(k)]
+
+
+def _names(item: DueItem) -> dict[str, Any]:
+    """The zone id and site path of a due report, for its run-log record."""
+    request = item.request
+    return {"zone_id": request.zone_id, "site": request.site} if request is not None else {}
 
 
 def _hash_file(path: Path) -> str:
@@ -182,8 +188,8 @@ def package_hash() -> str:
     return digest.hexdigest()
 
 
-def inputs(report: str, values: Mapping[str, Any], data_dir: Path | None = None) -> Inputs:
-    """The inputs fingerprint of one render (checked parameter values).
+def inputs(request: RunRequest) -> Inputs:
+    """The inputs fingerprint of one render (a resolved request).
 
     The formats are not part of it: a render is redone when a wanted format's file is
     missing.
@@ -191,21 +197,21 @@ def inputs(report: str, values: Mapping[str, Any], data_dir: Path | None = None)
     from izreport import __version__
     from izreport.config import config_path
     from izreport.data import fingerprint
-    from izreport.params import get_report
     from izreport.texts import texts_dir
 
-    parts: dict[str, str] = dict(fingerprint(data_dir))
+    values = request.values
+    parts: dict[str, str] = dict(fingerprint(request.data))
     period = str(values.get("period") or "")
     if period:
         folder = texts_dir()
         for path in sorted({*folder.glob(f"{period}.md"), *folder.glob(f"{period}_*.md")}):
             parts[f"texts/{path.name}"] = _hash_file(path)
     parts["config"] = _hash_file(config_path())
-    parts["notebook"] = _hash_file(get_report(report).path)
+    parts["notebook"] = _hash_file(request.spec.path)
     parts["version"] = __version__
     parts["package"] = package_hash()
-    parts["report"] = report
-    parts["params"] = json.dumps(dict(values), sort_keys=True, ensure_ascii=False)
+    parts["report"] = request.report
+    parts["params"] = json.dumps(values, sort_keys=True, ensure_ascii=False)
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return Inputs(hashlib.sha256(blob).hexdigest(), parts)
 
@@ -237,6 +243,7 @@ class DueItem:
     stem: str | None = None
     fingerprint: str | None = None
     action: str = "render"  # render | skip | invalid
+    request: RunRequest | None = None  # None: forms, or parameters that were refused
     reason: str = ""
     result: Any = None  # the JobResult of a render
     error: str | None = None
@@ -270,22 +277,23 @@ def decide(date: dt.date, out: Path | str, data_dir: Path | None = None,
 
     ``formats`` None: the formats of each report's last render (for ``izreport status``).
     """
-    from izreport.params import get_report, validate
+    from izreport.datafacts import DataFacts
+    from izreport.pipeline.request import resolve
 
     run = DueRun(date)
-    planned, run.notes = plan(date, data_dir, all_zones)
+    facts = DataFacts(data_dir)
+    planned, run.notes = plan(date, data_dir, all_zones, facts)
     state = read_state(out)
     for p in planned:
         item = DueItem(p.report, dict(p.params), p.why)
         run.items.append(item)
         try:
-            spec = get_report(p.report)
-            values = validate(spec, dict(p.params), data_dir)
+            request = resolve(p.report, p.params, data_dir, facts)
         except IzReportError as exc:
             item.action, item.error, item.reason = "invalid", str(exc), _("invalid parameters")
             continue
-        item.params, item.stem = values, spec.stem(values)
-        current = inputs(p.report, values, data_dir)
+        item.request, item.params, item.stem = request, request.values, request.stem
+        current = inputs(request)
         item.fingerprint = current.digest
         before = state.get(item.stem) or {}
         wanted = formats if formats is not None else before.get("formats", ("html", "pdf"))
@@ -333,7 +341,7 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
                 report=item.report, params=item.params, stem=item.stem,
                 result="skipped" if item.action == "skip" else "failed", trigger="run-due",
                 out=out, fingerprint=item.fingerprint, error=item.error,
-                data_until=until, reason=item.reason))
+                data_until=until, reason=item.reason, **_names(item)))
             if on_item is not None:
                 on_item(item)
         todo = [i for i in run.items if i.action == "render"]
@@ -345,11 +353,11 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
             if not result.ok:
                 item.error = result.error
             runlog.append(out, runlog.record(
-                report=item.report, params=result.params or item.params, stem=item.stem,
+                report=item.report, params=item.params, stem=item.stem,
                 result="ok" if result.ok else "failed", trigger="run-due", out=out,
                 fingerprint=item.fingerprint, duration=result.duration, files=result.files,
                 error=result.error, data_until=until, reason=item.reason,
-                draft=result.ok and result.draft))
+                draft=result.ok and result.draft, **_names(item)))
             if result.ok:
                 state[str(item.stem)] = {
                     "fingerprint": item.fingerprint, "parts": item.parts,
@@ -359,10 +367,10 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
             if on_item is not None:
                 on_item(item)
 
-        jobs = [Job(i.report, i.params) for i in todo]
+        jobs = [Job(i.request) for i in todo]
         by_job = {id(job): item for job, item in zip(jobs, todo, strict=True)}
         if jobs:
-            run_batch(jobs, out, formats, data_dir, workers=workers, on_result=finished,
+            run_batch(jobs, out, formats, workers=workers, on_result=finished,
                       console=console, show=show,
                       on_start=None if on_start is None else
                       lambda job: on_start(by_job[id(job)]))

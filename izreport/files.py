@@ -119,3 +119,12 @@ def checked_slug(value: str, what: str) -> str:
                           "letters without accents, digits and '-' (e.g. hoa-xa)").format(
                               what=what, value=value))
     return value
+
+
+def zone_slug(zone_id: str) -> str:
+    """The one name of a zone in file names and site paths: its id from the data (hoa-xa).
+
+    Output stems, texts files and site paths all use it, so a zone has one spelling; an id
+    that does not pass the slug rule is refused (:func:`checked_slug`).
+    """
+    return checked_slug(zone_id, _("zone id (zone_id)"))

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -45,9 +46,10 @@ from pydantic import (
     create_model,
 )
 
-from izreport.data import data_months, describe, fold, table_rows
+from izreport.data import describe, fold
+from izreport.datafacts import DataFacts
 from izreport.errors import ParameterError, ScopeError
-from izreport.files import slug
+from izreport.files import slug, zone_slug
 from izreport.i18n import N_, _, language
 from izreport.periods import SHAPES, Period, PeriodError, period_error
 from izreport.texts import read_texts
@@ -207,6 +209,12 @@ class ReportSpec:
     schedule: tuple[str, ...] = ()
     #: shape -> (site folder, heading of the group in the site index)
     site: tuple[tuple[str, str, str], ...] = ()
+    #: the Jupyter kernel the notebook asks for (its ``kernelspec``)
+    kernel: str = "python3"
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The declared fields only: the cached pydantic model is rebuilt where unpickled."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def heading(self) -> str:
@@ -224,9 +232,9 @@ class ReportSpec:
                 return folder, title
         return slug(self.name), self.title
 
-    @property
+    @functools.cached_property
     def params(self) -> type[BaseModel]:
-        """The pydantic model of the parameters (unknown names are errors)."""
+        """The pydantic model of the parameters (unknown names are errors), built once."""
         fields = {s.name: (_annotation(s), Field(s.default, description=s.help))
                   for s in self.specs}
         model_name = "".join(p.title() for p in re.split(r"[-_]", self.name)) + "Params"
@@ -236,16 +244,27 @@ class ReportSpec:
     def spec(self, name: str) -> ParamSpec | None:
         return next((s for s in self.specs if s.name == name), None)
 
-    def stem(self, values: dict[str, Any]) -> str:
-        """Stable output file name: report, period, zone…, e.g. half-year_2021-H1_hoaxa."""
-        keyed = [values[s.name] for s in self.specs
-                 if s.type in ("period", "zone", "sector") and values.get(s.name)]
-        parts = [self.name, *(str(v) for v in keyed)]
-        return "_".join(re.sub(r"[^0-9A-Za-z.-]+", "-", _slug(p)) for p in parts)
+    def stem(self, values: dict[str, Any], zone_id: str | None = None) -> str:
+        """Stable output file name: report, period, zone id, sector, e.g.
+        half-year_2021-H1_hoa-xa. The zone is named by its id (:func:`files.zone_slug`), as
+        in the texts file and the site path."""
+        parts = [self.name]
+        for s in self.specs:
+            value = values.get(s.name)
+            if s.type == "zone" and value:
+                if zone_id is None:
+                    raise ValueError(f"{self.name}: the stem of a zone report needs its zone id")
+                parts.append(zone_slug(zone_id))
+            elif s.type in ("period", "sector") and value:
+                parts.append(re.sub(r"[^0-9A-Za-z.-]+", "-", str(value)))
+        return "_".join(parts)
 
-
-def _slug(text: str) -> str:
-    return fold(text) if not re.fullmatch(r"[0-9A-Za-z.-]+", text) else text
+    def site_key(self, period: Period, zone_id: str | None = None) -> tuple[str, str]:
+        """Stable site path without extension, and its folder:
+        bao-cao-6-thang/2021/2021-H1_hoa-xa."""
+        folder = self.place(period)[0]
+        name = str(period) + (f"_{zone_slug(zone_id)}" if zone_id else "")
+        return f"{folder}/{period.year}/{name}", folder
 
 
 def _spec_from(name: str, raw: dict[str, Any], where: Path) -> ParamSpec:
@@ -260,15 +279,33 @@ def _spec_from(name: str, raw: dict[str, Any], where: Path) -> ParamSpec:
 
 
 def read_report(path: Path) -> ReportSpec | None:
-    """The report a notebook declares, or None for a notebook that declares none."""
-    meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("izreport")
+    """The report a notebook declares, or None for a notebook that declares none.
+
+    Read once per process while the file is unchanged (keyed by its path, modification
+    time and size): resolving many requests, and the render, parse no notebook twice.
+    """
+    stat = path.stat()
+    return _read_report(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_report(path: Path, _mtime_ns: int, _size: int) -> ReportSpec | None:
+    metadata = _notebook_metadata(path)
+    meta = metadata.get("izreport")
     if not meta or "parameters" not in meta:
         return None
     specs = tuple(_spec_from(n, raw, path) for n, raw in meta["parameters"].items())
     name = meta.get("report") or path.stem.replace("_report", "").replace("_", "-")
     schedule, site = _schedule_from(meta, specs, path)
+    kernel = str((metadata.get("kernelspec") or {}).get("name") or "python3")
     return ReportSpec(name=name, path=path, title=meta.get("title", name), specs=specs,
-                      title_en=meta.get("title_en", ""), schedule=schedule, site=site)
+                      title_en=meta.get("title_en", ""), schedule=schedule, site=site,
+                      kernel=kernel)
+
+
+def _notebook_metadata(path: Path) -> dict[str, Any]:
+    """The notebook's metadata: the one place a notebook's JSON is parsed in the parent."""
+    return dict(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
 
 
 def _schedule_from(meta: dict[str, Any], specs: tuple[ParamSpec, ...], where: Path
@@ -341,7 +378,21 @@ def get_report(name: str) -> ReportSpec:
 
 def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = None
              ) -> dict[str, Any]:
-    """Typed, checked parameter values, or a ParameterError naming each bad parameter."""
+    """Typed, checked parameter values, or a ParameterError naming each bad parameter.
+
+    Renders go through :func:`izreport.pipeline.request.resolve` instead, which also
+    gives the zone's id and the names derived from it.
+    """
+    return check_values(report, raw, DataFacts(data_dir))[0]
+
+
+def check_values(report: ReportSpec, raw: dict[str, Any], facts: DataFacts
+                 ) -> tuple[dict[str, Any], str | None]:
+    """The one check of a report's parameters: typed values and the zone's id (or None).
+
+    The pydantic model, then the data (periods inside it, zones and sectors known), then
+    the hand-written texts the report would read.
+    """
     raw = dict(raw)
     for name, value in list(raw.items()):
         if value is BARE_FLAG:
@@ -359,12 +410,12 @@ def validate(report: ReportSpec, raw: dict[str, Any], data_dir: Path | None = No
         problems = [_problem(report, err) for err in exc.errors()]
         raise ParameterError("; ".join(problems)) from None
     values = checked.model_dump(mode="json")
-    zone_id = _check_against_data(report, values, data_dir)
+    zone_id = _check_against_data(report, values, facts)
     if values.get("final"):
         _check_texts(values, zone_id)
     elif values.get("period"):
         read_texts(values["period"], zone_id)  # refuses outside images before any kernel
-    return values
+    return values, zone_id
 
 
 def _problem(report: ReportSpec, err: Any) -> str:
@@ -419,7 +470,7 @@ def _check_texts(values: dict[str, Any], zone_id: str | None) -> None:
                                                 sections="; ".join(texts.missing)))
 
 
-def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path | None
+def _check_against_data(report: ReportSpec, values: dict[str, Any], facts: DataFacts
                         ) -> str | None:
     """Zones, sectors and periods exist in the data, read cheaply (no pandas in the parent).
 
@@ -432,20 +483,22 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
             if not value:
                 continue
             if spec.type == "zone":
-                zones = table_rows(folder, "zones")
+                zones = facts.zones()
                 wanted = fold(value)
-                match = [z for z in zones if wanted in (fold(z["zone_id"]), fold(z["name"]))]
+                match = ([z for z in zones if z["zone_id"] == value]  # an id: exactly that
+                         or [z for z in zones if wanted in (fold(z["zone_id"]),
+                                                            fold(z["name"]))])
                 if not match:
                     # offer the zones a report can be made for: those with enterprises, not
                     # planned zones or clusters that report elsewhere
-                    reporting = {e["zone_id"] for e in table_rows(folder, "enterprises")}
+                    reporting = {e["zone_id"] for e in facts.enterprises()}
                     known = ", ".join(z["name"] for z in zones if z["zone_id"] in reporting)
                     raise ParameterError(_("parameter {name!r}: unknown zone {value!r}; "
                                            "zones: {known}").format(name=spec.name,
                                                                     value=value, known=known))
                 values[spec.name], zone_id = match[0]["name"], match[0]["zone_id"]
             elif spec.type == "sector":
-                sectors = {(e["vsic"], e["sector"]) for e in table_rows(folder, "enterprises")}
+                sectors = {(e["vsic"], e["sector"]) for e in facts.enterprises()}
                 match = [s for s in sorted(sectors) if fold(value) in (fold(s[0]), fold(s[1]))]
                 if not match:
                     known = "; ".join(f"{code} {name}" for code, name in sorted(sectors))
@@ -454,7 +507,7 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                                                name=spec.name, value=value, known=known))
                 values[spec.name] = match[0][0]
             elif spec.type == "period":
-                months = data_months(folder)
+                months = facts.months()
                 first, last = months[0], months[-1]
                 period = Period.parse(value)
                 if period.first_month < first or period.last_month > last:
@@ -464,5 +517,5 @@ def _check_against_data(report: ReportSpec, values: dict[str, Any], folder: Path
                                                last=last))
     except OSError as exc:
         raise ScopeError(_("cannot read the data {source}: {error}").format(
-            source=describe(folder), error=exc)) from exc
+            source=describe(facts.source), error=exc)) from exc
     return zone_id

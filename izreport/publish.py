@@ -75,14 +75,21 @@ class PublishResult:
 # --------------------------------------------------------------------------- paths
 
 
-def site_key(report: str, params: Mapping[str, Any]) -> tuple[str, str]:
-    """Stable site path without extension, and the kind's folder, for a report's params."""
+def site_key(report: str, period: Any, zone_id: str | None = None) -> tuple[str, str]:
+    """Stable site path without extension, and the kind's folder: the zone by its id.
+
+    A render's request derives it (``RunRequest.site``, kept in the run log); this is for
+    records without it and for reports whose notebook is gone.
+    """
+    from izreport.params import ReportSpec, get_report
     from izreport.periods import Period
 
-    period = Period.parse(str(params["period"]))
-    folder = _site_place(report, period)[0]
-    name = str(period) + (f"_{slug(str(params['zone']))}" if params.get("zone") else "")
-    return f"{folder}/{period.year}/{name}", folder
+    period = period if isinstance(period, Period) else Period.parse(str(period))
+    try:
+        spec = get_report(report)
+    except IzReportError:  # a report whose notebook is gone: its pages stay where they are
+        spec = ReportSpec(report, Path(), report, ())
+    return spec.site_key(period, zone_id)
 
 
 def _site_place(report: str, period: Any) -> tuple[str, str]:
@@ -145,7 +152,7 @@ def candidates(out: Path, drafts: bool = False
             if problem:
                 break
         try:
-            key, folder = site_key(str(rec.get("report")), rec.get("params") or {})
+            key, folder = _recorded_place(rec)
         except (KeyError, IzReportError) as exc:
             problem = problem or _("cannot place it on the site: {error}").format(error=exc)
         if problem:
@@ -157,6 +164,18 @@ def candidates(out: Path, drafts: bool = False
             skipped.append((_("{report} (signed copy)").format(report=stem), why))
         ready.append(Candidate(key, folder, rec, out / files["html"]["path"], pdf, signed))
     return ready, skipped
+
+
+def _recorded_place(rec: Mapping[str, Any]) -> tuple[str, str]:
+    """The site path its render recorded; a record of an older version names no zone id."""
+    site = rec.get("site")
+    if site:
+        return str(site), str(site).split("/", 1)[0]
+    params = rec.get("params") or {}
+    if params.get("zone") and not rec.get("zone_id"):
+        raise PublishError(_("rendered by an earlier version that did not record the zone's "
+                             "id; render it again to publish it"))
+    return site_key(str(rec.get("report")), params["period"], rec.get("zone_id"))
 
 
 def _signed_copy(pdf: Path) -> tuple[Path | None, str | None]:

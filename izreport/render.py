@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import math
 import os
@@ -29,11 +28,12 @@ from jupyter_core.utils import run_sync
 
 from izreport import outfolder
 from izreport.config import RenderLimits, render_limits
-from izreport.data import DATA_ENV, URL_ENV
+from izreport.data import DATA_ENV, URL_ENV, is_url
 from izreport.errors import NetworkOutputError, ParameterError, RenderError
 from izreport.i18n import _
 from izreport.notebook_display import RENDER_ENV
-from izreport.params import get_report, validate
+from izreport.params import read_report
+from izreport.pipeline.request import RunRequest, resolve
 
 FORMATS = ("html", "pdf", "docx")
 #: What a render writes unless told otherwise (the Word file is asked for: --to docx).
@@ -118,8 +118,8 @@ class _WarmKernel(threading.Thread):
 
 
 def _kernel_name(notebook: Path) -> str:
-    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
-    return str(meta.get("kernelspec", {}).get("name") or "python3")
+    spec = read_report(notebook)  # the declaration, read once per process
+    return spec.kernel if spec is not None else "python3"
 
 
 class _Prefetch(threading.Thread):
@@ -143,23 +143,31 @@ class _Prefetch(threading.Thread):
 def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
            formats: Iterable[str] = DEFAULT_FORMATS, data_dir: Path | str | None = None,
            progress: Progress | None = None) -> RenderResult:
-    """Render one report to ``out_dir``; returns the files written (.ipynb, .html, .pdf)."""
+    """Resolve one report's parameters (once) and render it: :func:`render_request`."""
+    wanted = _check_formats(formats)
+    return render_request(resolve(report, params, data_dir), out_dir, wanted, progress)
+
+
+def render_request(request: RunRequest, out_dir: Path | str,
+                   formats: Iterable[str] = DEFAULT_FORMATS,
+                   progress: Progress | None = None) -> RenderResult:
+    """Render one resolved request to ``out_dir``; returns the files written (.ipynb, .html,
+    .pdf). The request is not checked again: :func:`izreport.pipeline.request.resolve` did."""
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     wanted = _check_formats(formats)
-    spec = get_report(report)
-    data = Path(data_dir) if data_dir is not None else None
-    values = validate(spec, dict(params), data)
+    spec = request.spec
+    values = request.values
     limits = render_limits()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stem = spec.stem(values)
+    stem = request.stem
 
     with outfolder.stem_lock(out, stem):
         outfolder.check_final(out, stem, values)
         outfolder.clean_stale(out, stem)
         outfolder.clean_stale_kernels()
-        kernel = _start_kernel(spec.path, data)
+        kernel = _start_kernel(spec.path, request.data)
         prefetch = _Prefetch()
         prefetch.start()
         with tempfile.TemporaryDirectory(dir=out, prefix=f".{stem}.") as tmp_name:
@@ -168,7 +176,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             say(_("executing {notebook}").format(notebook=spec.notebook))
             start = time.perf_counter()
             try:
-                _execute(spec.path, executed, values, kernel.manager(),
+                _execute(spec.path, executed, request.kernel_params, kernel.manager(),
                          out / "failed" / f"{stem}.ipynb", limits)
             finally:
                 kernel.shutdown()
@@ -216,20 +224,6 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
                         draft=is_draft(nb))
 
 
-def zone_runs(report: str, params: Mapping[str, Any], data_dir: Path | str | None = None
-              ) -> list[dict[str, Any]]:
-    """Parameters for the province report and one report per zone operating in the period."""
-    from izreport.data import load
-    from izreport.periods import Period
-
-    spec = get_report(report)
-    data = Path(data_dir) if data_dir is not None else None
-    values = validate(spec, {k: v for k, v in params.items() if k != "zone"}, data)
-    zones = load(data).operating_zones(Period.parse(values["period"]))
-    province = {k: v for k, v in params.items() if k != "zone"}
-    return [province, *(dict(province, zone=z.name) for z in zones)]
-
-
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
     unknown = [f for f in wanted if f not in FORMATS]
@@ -239,16 +233,19 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return wanted
 
 
-def _start_kernel(notebook: Path, data: Path | None) -> _WarmKernel:
-    """Start the kernel now, with the data folder in its environment.
+def _start_kernel(notebook: Path, data: str | None) -> _WarmKernel:
+    """Start the kernel now, with the request's data folder or database URL in its
+    environment.
 
     ``IZREPORT_RENDER=1`` tells the charts that the page template inlines the Vega bundle,
     also when ``izreport render`` runs from a notebook (whose kernel has a Jupyter session).
     """
     env = dict(os.environ)
     env[RENDER_ENV] = "1"
-    if data is not None:  # a folder given wins over a database URL in the environment
-        env[DATA_ENV] = str(data.resolve())
+    if data is not None and is_url(data):
+        env[URL_ENV] = data
+    elif data is not None:  # a folder given wins over a database URL in the environment
+        env[DATA_ENV] = str(Path(data).resolve())
         env.pop(URL_ENV, None)
     kernel = _WarmKernel(_kernel_name(notebook), notebook.parent, env)
     kernel.start()

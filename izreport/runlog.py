@@ -2,7 +2,9 @@
 
 Every render started by ``izreport render`` or ``izreport run-due`` appends one JSON line
 to ``<out>/.state/runs.jsonl``: when, which report and parameters, the input fingerprint,
-the duration, the result (``ok``, ``failed`` or ``skipped``), the files written with their
+the output stem, the zone's id and the site path the render's request derived (``stem``,
+``zone_id``, ``site``: publish places the report by it), the duration, the result (``ok``,
+``failed`` or ``skipped``), the files written with their
 size and SHA-256, the error, and the last month of data at render time (``data_until``,
 the report's data cut-off, shown on the intranet index) and whether the report is a draft
 (``draft``: it carries DỰ THẢO because a hand-written section is missing). ``izreport publish`` only
@@ -60,15 +62,18 @@ def record(*, report: str, params: Mapping[str, Any], stem: str | None, result: 
            trigger: str, out: Path, fingerprint: str | None = None, duration: float = 0.0,
            files: Mapping[str, Path] | None = None, error: str | None = None,
            data_until: str | None = None, reason: str | None = None,
-           draft: bool = False) -> dict[str, Any]:
-    """One run-log line (not yet written). ``draft``: the report carries DỰ THẢO."""
+           draft: bool = False, zone_id: str | None = None, site: str | None = None
+           ) -> dict[str, Any]:
+    """One run-log line (not yet written). ``draft``: the report carries DỰ THẢO;
+    ``zone_id`` and ``site``: as the request resolved them."""
     if result not in RESULTS:
         raise ValueError(f"result must be one of {RESULTS}, not {result!r}")
     from izreport import __version__
 
     return {
         "time": now_iso(), "trigger": trigger, "report": report, "params": dict(params),
-        "stem": stem, "result": result, "duration": round(duration, 3),
+        "stem": stem, "zone_id": zone_id, "site": site, "result": result,
+        "duration": round(duration, 3),
         "fingerprint": fingerprint, "data_until": data_until,
         "files": {fmt: file_info(Path(p), out) for fmt, p in (files or {}).items()
                   if Path(p).exists()},
@@ -79,11 +84,13 @@ def record(*, report: str, params: Mapping[str, Any], stem: str | None, result: 
 def log_job(out: Path | str, result: Any, trigger: str, fingerprint: str | None = None,
             data_until: str | None = None) -> dict[str, Any]:
     """Append the record of one finished :class:`izreport.batch.JobResult`; returns it."""
-    entry = record(report=result.job.report, params=result.params or dict(result.job.params),
-                   stem=result.stem, result="ok" if result.ok else "failed", trigger=trigger,
+    request = result.job.request
+    entry = record(report=request.report, params=request.values, stem=request.stem,
+                   result="ok" if result.ok else "failed", trigger=trigger,
                    out=Path(out), fingerprint=fingerprint, duration=result.duration,
                    files=result.files, error=result.error, data_until=data_until,
-                   draft=getattr(result, "draft", False))
+                   draft=getattr(result, "draft", False), zone_id=request.zone_id,
+                   site=request.site)
     append(out, entry)
     return entry
 

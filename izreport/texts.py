@@ -23,7 +23,7 @@ from typing import Any
 
 from izreport.data import fold
 from izreport.errors import DataError
-from izreport.files import checked_slug
+from izreport.files import zone_slug
 from izreport.i18n import _
 
 TEXTS_ENV = "IZREPORT_TEXTS"
@@ -64,9 +64,8 @@ def texts_dir() -> Path:
 
 
 def texts_path(period: str, zone_id: str | None = None, folder: Path | None = None) -> Path:
-    if zone_id:  # from the data: it must not lead out of the folder
-        checked_slug(zone_id, "mã khu (zone_id)")
-    name = f"{period}_{zone_id}.md" if zone_id else f"{period}.md"
+    # from the data: it must not lead out of the folder
+    name = f"{period}_{zone_slug(zone_id)}.md" if zone_id else f"{period}.md"
     return (folder or texts_dir()) / name
 
 

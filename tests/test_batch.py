@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from izreport import runlog
 from izreport.batch import Job, JobResult, _environment, default_workers, run_batch
 from izreport.cli import app
+from izreport.errors import ParameterError
+from izreport.pipeline.request import resolve
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -25,25 +27,25 @@ def test_one_failing_job_does_not_stop_the_others(data_copy: Path, tmp_path: Pat
     (data_copy / "plans.csv").write_text("year,scope,indicator,target,unit\nx,y,z,w,v\n",
                                          encoding="utf-8")
     jobs = [
-        Job("half-year", {"period": "2021-H1"}, data_dir=DATA),
-        Job("half-year", {"period": "2021"}, data_dir=data_copy),  # fails in a cell
-        Job("half-year", {"period": "2021-13"}),  # fails before any process starts
+        Job(resolve("half-year", {"period": "2021-H1"}, DATA)),
+        Job(resolve("half-year", {"period": "2021"}, data_copy)),  # fails in a cell
     ]
+    with pytest.raises(ParameterError, match="parameter 'period'"):  # never becomes a job
+        resolve("half-year", {"period": "2021-13"})
     seen: list[JobResult] = []
     summary = run_batch(jobs, out, formats=["html"], workers=2, on_result=seen.append,
                         show=False)
     assert summary.workers == 2
     assert [r.job for r in summary.results] == jobs  # in the order given
-    assert len(seen) == 3
-    good, bad, invalid = summary.results
+    assert len(seen) == 2
+    good, bad = summary.results
     assert good.ok and good.stem == "half-year_2021-H1" and good.duration > 0
     assert good.files["html"] == (out / "half-year_2021-H1.html").resolve()
     assert good.files["html"].is_file() and good.error is None
     assert not bad.ok and "failed in cell" in str(bad.error)
     assert (out / "failed" / "half-year_2021.ipynb").is_file()  # kept for diagnosis
     assert not (out / "half-year_2021.html").exists()
-    assert not invalid.ok and "parameter 'period'" in str(invalid.error)
-    assert summary.failed == (bad, invalid) and summary.ok == (good,)
+    assert summary.failed == (bad,) and summary.ok == (good,)
     assert not [p for p in out.iterdir()   # no temp folders left (.state: the stem locks)
                 if p.name.startswith(".") and p.name != ".state"]
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from izreport import due, runlog
 from izreport.cli import app
 from izreport.i18n import _
-from izreport.params import get_report, validate
+from izreport.pipeline.request import RunRequest, resolve
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -81,11 +81,11 @@ def test_all_zones_adds_the_zone_reports(data_copy: Path) -> None:
     planned, _ = due.plan(dt.date(2021, 7, 5), data_copy, all_zones=True)
     halves = [p.params for p in planned if p.report == "half-year"]
     assert halves[0] == {"period": "2021-H1"}
-    assert {h.get("zone") for h in halves[1:]} == {"Hòa Xá", "Bảo Minh", "Mỹ Trung"}
+    assert {h.get("zone") for h in halves[1:]} == {"hoa-xa", "bao-minh", "my-trung"}
 
 
-def _values(report: str, period: str, data: Path) -> dict:
-    return validate(get_report(report), {"period": period}, data)
+def _request(report: str, period: str, data: Path) -> RunRequest:
+    return resolve(report, {"period": period}, data)
 
 
 def test_the_fingerprint_follows_every_input(data_copy: Path, tmp_path: Path,
@@ -93,33 +93,33 @@ def test_the_fingerprint_follows_every_input(data_copy: Path, tmp_path: Path,
     texts = tmp_path / "texts"
     texts.mkdir()
     monkeypatch.setenv("IZREPORT_TEXTS", str(texts))
-    values = _values("half-year", "2021-H1", data_copy)
-    first = due.inputs("half-year", values, data_copy)
-    assert first == due.inputs("half-year", values, data_copy)  # stable
+    request = _request("half-year", "2021-H1", data_copy)
+    first = due.inputs(request)
+    assert first == due.inputs(request)  # stable
     assert "package" in first.parts and "notebook" in first.parts and "config" in first.parts
 
     table = data_copy / "monthly_reports.csv"
     table.write_text(table.read_text(encoding="utf-8").replace(",5.07\n", ",5.08\n", 1),
                      encoding="utf-8")
-    changed = due.inputs("half-year", values, data_copy)
+    changed = due.inputs(request)
     assert changed.digest != first.digest
     assert changed.changes(first.parts) == ["data/monthly_reports.csv"]
 
     (texts / "2021-H1.md").write_text("## Kiến nghị, đề xuất\n\nMột đề xuất.\n", encoding="utf-8")
     (texts / "2021-H2.md").write_text("## Kiến nghị\n\nKhông liên quan.\n", encoding="utf-8")
-    with_texts = due.inputs("half-year", values, data_copy)
+    with_texts = due.inputs(request)
     assert with_texts.changes(changed.parts) == ["texts/2021-H1.md"]  # not 2021-H2.md
 
-    other = due.inputs("half-year", _values("half-year", "2021", data_copy), data_copy)
+    other = due.inputs(_request("half-year", "2021", data_copy))
     assert "params" in other.changes(first.parts)
 
 
 def test_up_to_date_reports_are_skipped(data_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    values = _values("half-year", "2021-H1", data_copy)
-    stem = get_report("half-year").stem(values)
-    current = due.inputs("half-year", values, data_copy)
+    request = _request("half-year", "2021-H1", data_copy)
+    stem = request.stem
+    current = due.inputs(request)
     due.write_state(out, {stem: {"fingerprint": current.digest, "parts": current.parts,
                                  "time": "2021-07-05T06:00:00+07:00"}})
     for fmt in ("html", "pdf"):

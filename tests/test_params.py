@@ -47,7 +47,10 @@ def test_unknown_report_lists_reports() -> None:
 
 def test_output_stem_is_stable_ascii() -> None:
     assert HALF.stem({"period": "2021-H1", "zone": None}) == "half-year_2021-H1"
-    assert HALF.stem({"period": "2021", "zone": "Hòa Xá"}) == "half-year_2021_hoaxa"
+    # a zone is named by its id, as in its texts file and its site path
+    assert HALF.stem({"period": "2021", "zone": "Hòa Xá"}, "hoa-xa") == "half-year_2021_hoa-xa"
+    with pytest.raises(ValueError, match="zone id"):
+        HALF.stem({"period": "2021", "zone": "Hòa Xá"})
     assert HALF.path.is_file()
 
 

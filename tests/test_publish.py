@@ -37,7 +37,9 @@ def fake_render(out: Path, report: str, params: dict[str, Any], content: str = "
                 data_until: str = "2025-06", size: int = 0) -> str:
     """Write a report's files and its run-log record, as a render would."""
     out.mkdir(parents=True, exist_ok=True)
-    stem = get_report(report).stem(params)
+    zone_id = publish.slug(params["zone"]) if params.get("zone") else None
+    stem = get_report(report).stem(params, zone_id)
+    site = publish.site_key(report, params["period"], zone_id)[0]
     files = {}
     if result == "ok":
         for fmt in formats:
@@ -50,7 +52,8 @@ def fake_render(out: Path, report: str, params: dict[str, Any], content: str = "
             files[fmt] = path
     runlog.append(out, runlog.record(
         report=report, params=params, stem=stem, result=result, trigger="render", out=out,
-        files=files, error=None if result == "ok" else "plans.csv: bad", data_until=data_until))
+        files=files, error=None if result == "ok" else "plans.csv: bad", data_until=data_until,
+        zone_id=zone_id, site=site))
     return stem
 
 
@@ -265,11 +268,11 @@ def test_publish_command(out: Path, tmp_path: Path) -> None:
 
 
 def test_site_paths() -> None:
-    assert publish.site_key("monthly", {"period": "2021-06"}) == (
+    assert publish.site_key("monthly", "2021-06") == (
         "bao-cao-thang/2021/2021-06", "bao-cao-thang")
-    assert publish.site_key("half-year", {"period": "2021-H1", "zone": "Mỹ Trung"})[0] == \
+    assert publish.site_key("half-year", "2021-H1", "my-trung")[0] == \
         "bao-cao-6-thang/2021/2021-H1_my-trung"
-    assert publish.site_key("half-year", {"period": "2021"})[0] == "bao-cao-nam/2021/2021"
+    assert publish.site_key("half-year", "2021")[0] == "bao-cao-nam/2021/2021"
     assert publish.slug("Đồng Văn") == "dong-van"
 
 

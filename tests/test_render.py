@@ -123,7 +123,7 @@ def test_zone_report(tmp_path: Path) -> None:
     result = render("half-year", {"period": "2021-H1", "zone": "Hòa Xá"}, tmp_path,
                     formats=["html"], data_dir=DATA)
     html = result.files["html"].read_text(encoding="utf-8")
-    assert result.files["html"].name == "half-year_2021-H1_hoaxa.html"
+    assert result.files["html"].name == "half-year_2021-H1_hoa-xa.html"
     assert "Tình hình hoạt động của Khu công nghiệp Hòa Xá 6 tháng đầu năm 2021" in html
 
 
