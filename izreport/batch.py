@@ -15,8 +15,14 @@ terminal a Rich display shows one line per job (its current step) and an overall
 elsewhere the batch is silent.
 
 With one job, or one worker, the renders run in this process one after the other (no
-process start-up to pay), which is also the sequential baseline of
-``benchmarks/bench_batch.py``.
+process start-up to pay). Each process that renders several reports keeps a
+:class:`~izreport.pipeline.kernels.KernelPool`: while a report runs, the kernel of the
+next one starts and imports pandas, altair and vl-convert; a kernel serves one report and
+is then shut down (nothing a notebook defines reaches the next report). A single render
+starts its kernel itself.
+
+Each finished job with a :class:`~izreport.pipeline.write.RunLog` is recorded in the run
+log (and its fingerprint remembered) by :mod:`izreport.pipeline.write`, in the parent.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from typing import Any
 
 from izreport.errors import IzReportError
 from izreport.i18n import _
+from izreport.pipeline.write import RunLog
 
 #: What a worker sends back for a job: files, timings and checked parameters, or an error.
 _Outcome = dict[str, Any]
@@ -47,6 +54,8 @@ class Job:
     report: str
     params: Mapping[str, Any]
     data_dir: Path | None = None
+    #: when given, the job's result goes to the output folder's run log
+    log: RunLog | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -99,6 +108,20 @@ def default_workers(jobs: int) -> int:
 # --------------------------------------------------------------------------- worker side
 
 _events: Any = None  # the parent's queue, in a worker process
+_pool: Any = None    # the worker's KernelPool
+
+
+def _worker_pool() -> Any:
+    """This worker's kernel pool; its unused kernels are shut down when the worker ends."""
+    global _pool
+    if _pool is None:
+        from multiprocessing.util import Finalize
+
+        from izreport.pipeline.kernels import KernelPool
+
+        _pool = KernelPool()
+        Finalize(_pool, _pool.close, exitpriority=10)
+    return _pool
 
 
 def _init_worker(events: Any) -> None:
@@ -112,11 +135,14 @@ def _init_worker(events: Any) -> None:
 def _render_job(index: int, report: str, params: dict[str, Any], out_dir: str,
                 formats: tuple[str, ...], data_dir: str | None,
                 say: Callable[[int, str], None] | None = None,
-                own_cwd: bool = True, env: dict[str, str] | None = None) -> _Outcome:
+                own_cwd: bool = True, env: dict[str, str] | None = None,
+                kernels: Any = None, warm_next: bool = False) -> _Outcome:
     """Run one render; never raises (the outcome carries the error).
 
     ``env``: the parent's environment now (a fork server's children would otherwise see
-    the environment of when the server started).
+    the environment of when the server started). ``kernels``: the pool to take the
+    kernel from (in a worker: the worker's own); ``warm_next``: another report will follow
+    in this process, warm its kernel now.
     """
     if env is not None:
         os.environ.clear()
@@ -133,8 +159,11 @@ def _render_job(index: int, report: str, params: dict[str, Any], out_dir: str,
             os.chdir(work)
         from izreport.render import render
 
+        if kernels is None and _events is not None:   # a worker process
+            kernels = _worker_pool()
         result = render(report, params, out_dir, formats, data_dir,
-                        progress=lambda msg: tell(index, msg))
+                        progress=lambda msg: tell(index, msg), kernels=kernels,
+                        warm_next=warm_next)
         return {"files": {fmt: str(p) for fmt, p in result.files.items()},
                 "timings": result.timings, "params": result.params, "draft": result.draft,
                 "duration": time.perf_counter() - start}
@@ -263,6 +292,11 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
     def finished(index: int, outcome: _Outcome) -> None:
         result = _result(jobs[index], checked[index], outcome)
         results[index] = result
+        log = jobs[index].log
+        if log is not None:
+            from izreport.pipeline.write import log_result
+
+            log_result(out, result, log, wanted)
         display.finish(index, result)
         if on_result is not None:
             on_result(result)
@@ -276,9 +310,18 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
             else:
                 runnable.append((i, job, check))
         if count == 1 or len(runnable) <= 1:
-            for i, job, check in runnable:
-                finished(i, _render_job(i, job.report, check["params"], out, wanted,
-                                        check["data"], say=event, own_cwd=False))
+            from izreport.pipeline.kernels import KernelPool
+
+            kernels = KernelPool() if len(runnable) > 1 else None
+            try:
+                for n, (i, job, check) in enumerate(runnable):
+                    finished(i, _render_job(i, job.report, check["params"], out, wanted,
+                                            check["data"], say=event, own_cwd=False,
+                                            kernels=kernels,
+                                            warm_next=n + 1 < len(runnable)))
+            finally:
+                if kernels is not None:
+                    kernels.close()
         else:
             _in_processes(runnable, out, wanted, count, event, finished)
     done = tuple(r for r in results if r is not None)
@@ -321,7 +364,7 @@ def _result(job: Job, check: dict[str, Any], outcome: _Outcome) -> JobResult:
 
 #: Imported once in the fork server, so that each worker starts with them loaded.
 _PRELOAD = ["izreport.lifeline", "izreport.render", "papermill", "nbformat", "jupyter_client",
-            "nbconvert", "weasyprint", "izreport.export"]
+            "nbconvert", "weasyprint", "izreport.export", "izreport.pipeline.kernels"]
 
 
 def _context() -> Any:
@@ -354,9 +397,12 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                                initializer=_init_worker, initargs=(events,))
     try:
         futures: dict[Future[_Outcome], int] = {
+            # a worker takes about every workers-th job: it warms a kernel for its next one
+            # only while jobs remain for it
             pool.submit(_render_job, i, job.report, check["params"], out, formats,
-                        check["data"], env=_environment()): i
-            for i, job, check in runnable}
+                        check["data"], env=_environment(),
+                        warm_next=n + workers < len(runnable)): i
+            for n, (i, job, check) in enumerate(runnable)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)

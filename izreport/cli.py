@@ -224,11 +224,11 @@ def render(
         "--timeout", help=N_("Most seconds for a whole report (default: [render] in "
                              "izreport.toml, 1800)."))] = None,
 ) -> None:
-    from izreport import runlog
     from izreport.batch import Job, JobResult, run_batch
     from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
     from izreport.due import data_months, inputs
     from izreport.params import get_report, unknown_parameter, validate
+    from izreport.pipeline.write import RunLog
     from izreport.render import _check_formats, zone_runs
 
     out = _outputs(out)
@@ -256,10 +256,7 @@ def render(
     except IzReportError as exc:
         _fail(exc)
         return
-    prints = {spec.stem(v): inputs(report, v, data).digest for v in checked}
-
     def done(result: JobResult) -> None:
-        runlog.log_job(out, result, "render", prints.get(str(result.stem)), until)
         if result.ok:
             for fmt, path in result.files.items():
                 _out.print(f"{fmt:5} {_shown(out / path.name)}", highlight=False,
@@ -276,8 +273,9 @@ def render(
                 print_error(_("{report} failed: {error}").format(report=result.job.label,
                                                                  error=result.error))
 
-    summary = run_batch([Job(report, v) for v in checked], out, formats, data, workers=jobs,
-                        on_result=done, console=_err)
+    summary = run_batch([Job(report, v, log=RunLog("render", inputs(report, v, data).digest,
+                                                    until)) for v in checked],
+                        out, formats, data, workers=jobs, on_result=done, console=_err)
     if summary.failed and len(checked) > 1:
         print_error(_("{failed} of {total} reports failed: {reports}").format(
             failed=len(summary.failed), total=len(checked),

@@ -1,0 +1,91 @@
+"""Warm kernels: a batch takes kernels warmed ahead, and each serves one report only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from izreport.batch import Job, run_batch
+from izreport.params import NOTEBOOKS_ENV
+from izreport.pipeline import kernels as kernels_module
+from izreport.pipeline.kernels import KernelPool
+from tests.conftest import DATA
+
+
+def _report(folder: Path, name: str, code: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["izreport"] = {"report": name, "title": name, "parameters": {}}
+    nb.cells = [nbformat.v4.new_code_cell("", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+#: what a report's kernel knows when its first cell runs: its pid, whether the pool had
+#: imported the report's libraries, and whether an earlier report's global is there
+_PROBE = ("import json, os, sys\n"
+          "print(json.dumps({'pid': os.getpid(), 'warm': 'altair' in sys.modules,\n"
+          "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT')}))")
+
+
+@pytest.fixture
+def notebooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    _report(folder, "sets", "LEFT_BY_AN_EARLIER_REPORT = 42\n" + _PROBE)
+    _report(folder, "reads", _PROBE)
+    _report(folder, "reads-too", _PROBE)
+    monkeypatch.setenv(NOTEBOOKS_ENV, str(folder))
+    return folder
+
+
+def _probe(executed: Path) -> dict[str, object]:
+    nb = nbformat.read(executed, as_version=4)
+    (output,) = nb.cells[-1].outputs
+    return json.loads(output["text"])  # type: ignore[no-any-return]
+
+
+def test_a_global_set_by_one_report_is_not_seen_by_the_next(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[kernels_module.WarmKernel] = []
+    real_start = kernels_module.start_kernel
+
+    def start(notebook: Path, data: Path | None) -> kernels_module.WarmKernel:
+        started.append(real_start(notebook, data))
+        return started[-1]
+
+    monkeypatch.setattr(kernels_module, "start_kernel", start)
+    out = tmp_path / "out"
+    jobs = [Job("sets", {}), Job("reads", {}), Job("reads-too", {})]
+    summary = run_batch(jobs, out, formats=["html"], data_dir=DATA, workers=1, show=False)
+    assert [r.ok for r in summary.results] == [True] * 3, [r.error for r in summary.results]
+    first, second, third = (_probe(r.files["ipynb"]) for r in summary.results)
+    assert first["seen"] == 42                          # the global was set ...
+    assert second["seen"] is None and third["seen"] is None   # ... and did not leak
+    assert len({first["pid"], second["pid"], third["pid"]}) == 3  # one kernel per report
+    # the later reports ran on kernels the pool had warmed (altair imported before the
+    # report asked), and no kernel was started beyond the three reports
+    assert second["warm"] and third["warm"]
+    assert len(started) == 3
+    assert all(not k.km.has_kernel for k in started)   # every kernel shut down
+
+
+def test_a_kernel_warmed_for_another_environment_is_not_handed_out(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = KernelPool()
+    notebook = notebooks / "reads.ipynb"
+    try:
+        pool.prepare(notebook, DATA)
+        monkeypatch.setenv("IZREPORT_POOL_TEST", "other")   # the environment changed
+        kernel = pool.take(notebook, DATA)
+        try:
+            assert pool.taken_warm == 0 and pool.started == 2
+            assert kernel.env["IZREPORT_POOL_TEST"] == "other"
+        finally:
+            kernel.shutdown()
+    finally:
+        pool.close()
