@@ -82,10 +82,13 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             say(_("executing {notebook}").format(notebook=spec.notebook))
             start = time.perf_counter()
             try:
-                execute(spec.path, executed, values, kernel.manager(), failed_copy, limits)
+                km = kernel.manager()
+                timings["kernel_wait"] = time.perf_counter() - start
+                execute(spec.path, executed, values, km, failed_copy, limits)
             finally:
                 kernel.shutdown()   # one report per kernel: nothing leaks to the next
             timings["execute"] = time.perf_counter() - start
+            timings.update(kernel.timings)
 
             prefetch.join()
             if prefetch.error is not None:
@@ -94,6 +97,7 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
             import nbformat
 
             nb = nbformat.read(executed, as_version=4)
+            timings["cells"] = float(nb.metadata.get("papermill", {}).get("duration") or 0)
             try:
                 outputs = stages_export.export_formats(
                     nb, wanted, stem, timings=timings,

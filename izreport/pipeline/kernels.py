@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ class WarmKernel(threading.Thread):
         self.cwd = cwd
         self.env = env
         self.error: BaseException | None = None
+        #: seconds from the start to a ready kernel, and of the warm-up imports
+        self.timings: dict[str, float] = {}
 
     def run(self) -> None:
         try:
@@ -67,16 +70,20 @@ class WarmKernel(threading.Thread):
             self.error = exc
 
     async def _warm_up(self) -> None:
+        start = time.perf_counter()
         await self.km.start_kernel(cwd=str(self.cwd), env=self.env)
         kc = self.km.client()
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=60)
+            ready = time.perf_counter()
+            self.timings["kernel_start"] = ready - start
             msg_id = kc.execute(WARM_UP, silent=True, store_history=False)
             while True:
                 reply = await kc.get_shell_msg(timeout=120)
                 if reply["parent_header"].get("msg_id") == msg_id:
                     break
+            self.timings["warm_up"] = time.perf_counter() - ready
         finally:
             kc.stop_channels()
 
