@@ -119,7 +119,7 @@ def _worker_pool() -> Any:
 
         from izreport.pipeline.kernels import KernelPool
 
-        _pool = KernelPool()
+        _pool = KernelPool(fork=True)
         Finalize(_pool, _pool.close, exitpriority=10)
     return _pool
 
@@ -312,7 +312,7 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
         if count == 1 or len(runnable) <= 1:
             from izreport.pipeline.kernels import KernelPool
 
-            kernels = KernelPool() if len(runnable) > 1 else None
+            kernels = KernelPool(fork=True) if len(runnable) > 1 else None
             try:
                 for n, (i, job, check) in enumerate(runnable):
                     finished(i, _render_job(i, job.report, check["params"], out, wanted,

@@ -14,6 +14,9 @@ from izreport.pipeline import kernels as kernels_module
 from izreport.pipeline.kernels import KernelPool
 from tests.conftest import DATA
 
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _report(folder: Path, name: str, code: str) -> None:
     nb = nbformat.v4.new_notebook()
@@ -26,9 +29,12 @@ def _report(folder: Path, name: str, code: str) -> None:
 
 
 #: what a report's kernel knows when its first cell runs: its pid, whether the pool had
-#: imported the report's libraries, and whether an earlier report's global is there
+#: imported the report's libraries, whether the kernel launcher forked it, and whether an
+#: earlier report's global is there
 _PROBE = ("import json, os, sys\n"
+          "with open(f'/proc/{os.getppid()}/cmdline', 'rb') as f: parent = f.read()\n"
           "print(json.dumps({'pid': os.getpid(), 'warm': 'altair' in sys.modules,\n"
+          "                  'forked': b'izreport.pipeline.zygote' in parent,\n"
           "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT')}))")
 
 
@@ -52,13 +58,14 @@ def _probe(executed: Path) -> dict[str, object]:
 def test_a_global_set_by_one_report_is_not_seen_by_the_next(
         notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[kernels_module.WarmKernel] = []
-    real_start = kernels_module.start_kernel
+    real_start = KernelPool._start
 
-    def start(notebook: Path, data: Path | None) -> kernels_module.WarmKernel:
-        started.append(real_start(notebook, data))
+    def start(self: KernelPool, notebook: Path, data: Path | None
+              ) -> kernels_module.WarmKernel:
+        started.append(real_start(self, notebook, data))
         return started[-1]
 
-    monkeypatch.setattr(kernels_module, "start_kernel", start)
+    monkeypatch.setattr(KernelPool, "_start", start)
     out = tmp_path / "out"
     jobs = [Job("sets", {}), Job("reads", {}), Job("reads-too", {})]
     summary = run_batch(jobs, out, formats=["html"], data_dir=DATA, workers=1, show=False)
@@ -70,6 +77,7 @@ def test_a_global_set_by_one_report_is_not_seen_by_the_next(
     # the later reports ran on kernels the pool had warmed (altair imported before the
     # report asked), and no kernel was started beyond the three reports
     assert second["warm"] and third["warm"]
+    assert first["forked"] and second["forked"] and third["forked"]
     assert len(started) == 3
     assert all(not k.km.has_kernel for k in started)   # every kernel shut down
 
@@ -89,3 +97,24 @@ def test_a_kernel_warmed_for_another_environment_is_not_handed_out(
             kernel.shutdown()
     finally:
         pool.close()
+
+
+def test_kernels_forked_by_the_launcher_fail_fast_when_they_die_or_loop(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV
+
+    _report(notebooks, "dies", "import os\nos._exit(1)")
+    _report(notebooks, "loops", "while True:\n    pass")
+    monkeypatch.setenv(CELL_TIMEOUT_ENV, "2")
+    monkeypatch.setenv(REPORT_TIMEOUT_ENV, "")
+    out = tmp_path / "out"
+    jobs = [Job("reads", {}), Job("dies", {}), Job("loops", {}), Job("reads-too", {})]
+    summary = run_batch(jobs, out, formats=["html"], data_dir=DATA, workers=1, show=False)
+    reads, dies, loops, reads_too = summary.results
+    assert reads.ok and reads_too.ok
+    assert not dies.ok and "the kernel died" in str(dies.error)
+    assert not loops.ok and "a cell ran over 2 seconds" in str(loops.error)
+    assert (out / "failed" / "dies.ipynb").is_file() and (out / "failed" / "loops.ipynb").is_file()
+    # the reports around them ran on kernels the launcher forked, one each
+    probes = [_probe(r.files["ipynb"]) for r in (reads, reads_too)]
+    assert all(p["forked"] for p in probes) and probes[0]["pid"] != probes[1]["pid"]

@@ -44,7 +44,8 @@ class WarmKernel(threading.Thread):
     ``silent=True``: it leaves no output and no execution count in the notebook.
     """
 
-    def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str],
+                 zygote: Any = None) -> None:
         super().__init__(daemon=True, name="izreport-kernel")
         from jupyter_client.manager import AsyncKernelManager
 
@@ -56,6 +57,10 @@ class WarmKernel(threading.Thread):
                                      ip=os.path.join(self._sockets, "kernel"),
                                      connection_file=os.path.join(self._sockets,
                                                                   "kernel.json"))
+        if zygote is not None:   # forked from a launcher that has imported the libraries
+            from izreport.pipeline.zygote import use_zygote
+
+            use_zygote(self.km, zygote)
         self.key = _key(kernel_name, cwd, env)
         self.cwd = cwd
         self.env = env
@@ -142,16 +147,36 @@ class KernelPool:
     stops the kernels nobody took.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fork: bool = False) -> None:
         self._ready: list[WarmKernel] = []
         self._lock = threading.Lock()
+        self._zygotes: dict[tuple[Any, ...], Any] = {}
+        self.fork = fork
         self.started = 0
         self.taken_warm = 0
 
     def _start(self, notebook: Path, data: Path | None) -> WarmKernel:
-        kernel = start_kernel(notebook, data)
+        if not self.fork:
+            kernel = start_kernel(notebook, data)
+        else:
+            name, env = kernel_name(notebook), kernel_env(data)
+            kernel = WarmKernel(name, notebook.parent, env,
+                                self._zygote(_key(name, notebook.parent, env)))
+            kernel.start()
         self.started += 1
         return kernel
+
+    def _zygote(self, key: tuple[Any, ...]) -> Any:
+        """The launcher for kernels of this kind (started on first use), None if it failed."""
+        from izreport.pipeline.zygote import Zygote
+
+        zygote = self._zygotes.get(key)
+        if zygote is not None and zygote.process.poll() is not None:
+            return None          # it could not start: ordinary kernels from now on
+        if zygote is None:
+            _name, cwd, env = key
+            zygote = self._zygotes[key] = Zygote(Path(cwd), dict(env))
+        return zygote
 
     def take(self, notebook: Path, data: Path | None, replace: bool = False) -> WarmKernel:
         """A kernel for one report of ``notebook``; ``replace``: warm the next one now."""
@@ -180,5 +205,8 @@ class KernelPool:
         """Shut down every kernel not taken."""
         with self._lock:
             left, self._ready = self._ready, []
+            zygotes, self._zygotes = list(self._zygotes.values()), {}
         for kernel in left:
             kernel.shutdown()
+        for zygote in zygotes:
+            zygote.close()
