@@ -103,6 +103,7 @@ def main() -> None:
               f"{ratios[name]:.2f}x faster than cold")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"reports": reports, "cores": os.cpu_count(),
+                                     "load_average": os.getloadavg(),
                                      "workers": workers, "runs": times, "median": med,
                                      "ratio": ratios}, indent=2) + "\n")
 

@@ -106,7 +106,8 @@ def main() -> None:
         print("\none render, median of each step (s): " + ", ".join(
             f"{key} {value:.2f}" for key, value in parts.items()))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"runs": times, "median": med, "ratio": ratio,
+    args.json.write_text(json.dumps({"load_average": os.getloadavg(),
+                                     "runs": times, "median": med, "ratio": ratio,
                                      "breakdown": parts}, indent=2) + "\n")
 
 

@@ -109,6 +109,7 @@ def default_workers(jobs: int) -> int:
 
 _events: Any = None  # the parent's queue, in a worker process
 _pool: Any = None    # the worker's KernelPool
+_launcher: Any = None  # the batch's kernel launcher: (address, key), in a worker
 
 
 def _worker_pool() -> Any:
@@ -119,17 +120,23 @@ def _worker_pool() -> Any:
 
         from izreport.pipeline.kernels import KernelPool
 
-        _pool = KernelPool(fork=True)
+        shared = None
+        if _launcher is not None:
+            from izreport.pipeline.zygote import Zygote
+
+            shared = Zygote.attach(*_launcher)
+        _pool = KernelPool(fork=True, launcher=shared)
         Finalize(_pool, _pool.close, exitpriority=10)
     return _pool
 
 
-def _init_worker(events: Any) -> None:
-    global _events
+def _init_worker(events: Any, launcher: Any = None) -> None:
+    global _events, _launcher
     from izreport.lifeline import die_with_parent
 
     die_with_parent()   # with the fork server (or, started by spawn, with izreport)
     _events = events
+    _launcher = launcher
 
 
 def _render_job(index: int, report: str, params: dict[str, Any], out_dir: str,
@@ -383,6 +390,7 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                   formats: tuple[str, ...], workers: int, event: Callable[[int, str], None],
                   finished: Callable[[int, _Outcome], None]) -> None:
     context = _context()
+    launcher = _start_launcher(runnable)   # imports while the fork server preloads
     events = context.Queue()
 
     def drain() -> None:
@@ -393,8 +401,9 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
                 return
             event(index, message)
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_init_worker, initargs=(events,))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker,
+        initargs=(events, None if launcher is None else (launcher.address, launcher.key)))
     try:
         futures: dict[Future[_Outcome], int] = {
             # a worker takes about every workers-th job: it warms a kernel for its next one
@@ -418,3 +427,20 @@ def _in_processes(runnable: list[tuple[int, Job, dict[str, Any]]], out: str,
         pool.shutdown(wait=True, cancel_futures=True)
         events.close()
         events.join_thread()
+        if launcher is not None:
+            launcher.close()
+
+
+def _start_launcher(runnable: list[tuple[int, Job, dict[str, Any]]]) -> Any:
+    """One kernel launcher for the workers, with the environment their kernels will have
+    (that of the first job: the workers use it for the jobs it fits)."""
+    from izreport.params import get_report
+    from izreport.pipeline.kernels import forkable, kernel_env, kernel_name
+    from izreport.pipeline.zygote import Zygote
+
+    _i, job, check = runnable[0]
+    notebook = get_report(job.report).path
+    if not forkable(kernel_name(notebook)):
+        return None
+    data = Path(check["data"]) if check["data"] else None
+    return Zygote.start(notebook.parent, kernel_env(data, base=_environment()))

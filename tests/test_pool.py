@@ -33,7 +33,8 @@ def _report(folder: Path, name: str, code: str) -> None:
 #: earlier report's global is there
 _PROBE = ("import json, os, sys\n"
           "with open(f'/proc/{os.getppid()}/cmdline', 'rb') as f: parent = f.read()\n"
-          "print(json.dumps({'pid': os.getpid(), 'warm': 'altair' in sys.modules,\n"
+          "print(json.dumps({'pid': os.getpid(), 'parent': os.getppid(),\n"
+          "                  'warm': 'altair' in sys.modules,\n"
           "                  'forked': b'izreport.pipeline.zygote' in parent,\n"
           "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT')}))")
 
@@ -118,3 +119,17 @@ def test_kernels_forked_by_the_launcher_fail_fast_when_they_die_or_loop(
     # the reports around them ran on kernels the launcher forked, one each
     probes = [_probe(r.files["ipynb"]) for r in (reads, reads_too)]
     assert all(p["forked"] for p in probes) and probes[0]["pid"] != probes[1]["pid"]
+
+
+def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
+        notebooks: Path, tmp_path: Path) -> None:
+    for name in ("reads-3", "reads-4"):
+        _report(notebooks, name, _PROBE)
+    names = ["reads", "reads-too", "reads-3", "reads-4"]
+    summary = run_batch([Job(name, {}) for name in names], tmp_path / "out", formats=["html"],
+                        data_dir=DATA, workers=2, show=False)
+    assert all(r.ok for r in summary.results), [r.error for r in summary.results]
+    probes = [_probe(r.files["ipynb"]) for r in summary.results]
+    assert all(p["forked"] for p in probes)
+    assert len({p["pid"] for p in probes}) == 4              # one kernel per report
+    assert len({p["parent"] for p in probes}) == 1           # all from the batch's launcher

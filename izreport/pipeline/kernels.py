@@ -117,18 +117,35 @@ def kernel_name(notebook: Path) -> str:
     return str(meta.get("kernelspec", {}).get("name") or "python3")
 
 
-def kernel_env(data: Path | None) -> dict[str, str]:
-    """This process's environment for a report kernel, with the data folder in it.
+def kernel_env(data: Path | None, base: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment (or ``base``) for a report kernel, with the data folder.
 
     ``IZREPORT_RENDER=1`` tells the charts that the page template inlines the Vega bundle,
     also when ``izreport render`` runs from a notebook (whose kernel has a Jupyter session).
     """
-    env = dict(os.environ)
+    env = dict(os.environ if base is None else base)
     env[RENDER_ENV] = "1"
     if data is not None:  # a folder given wins over a database URL in the environment
         env[DATA_ENV] = str(data.resolve())
         env.pop(URL_ENV, None)
     return env
+
+
+def forkable(name: str) -> bool:
+    """Whether kernel ``name`` is an ipykernel of this very Python (the launcher's)."""
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(name).argv
+    except NoSuchKernel:
+        return False
+    if not argv:
+        return False
+    pythons = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
+    ours = argv[0] in pythons or os.path.realpath(argv[0]) == os.path.realpath(sys.executable)
+    return ours and argv[1:3] == ["-m", "ipykernel_launcher"]
 
 
 def start_kernel(notebook: Path, data: Path | None) -> WarmKernel:
@@ -147,10 +164,12 @@ class KernelPool:
     stops the kernels nobody took.
     """
 
-    def __init__(self, fork: bool = False) -> None:
+    def __init__(self, fork: bool = False, launcher: Any = None) -> None:
         self._ready: list[WarmKernel] = []
         self._lock = threading.Lock()
         self._zygotes: dict[tuple[Any, ...], Any] = {}
+        #: a launcher another process started (the batch's), used when its kind matches
+        self._shared = launcher
         self.fork = fork
         self.started = 0
         self.taken_warm = 0
@@ -161,22 +180,25 @@ class KernelPool:
         else:
             name, env = kernel_name(notebook), kernel_env(data)
             kernel = WarmKernel(name, notebook.parent, env,
-                                self._zygote(_key(name, notebook.parent, env)))
+                                self._zygote(name, notebook.parent, env))
             kernel.start()
         self.started += 1
         return kernel
 
-    def _zygote(self, key: tuple[Any, ...]) -> Any:
-        """The launcher for kernels of this kind (started on first use), None if it failed."""
+    def _zygote(self, name: str, cwd: Path, env: dict[str, str]) -> Any:
+        """The launcher for kernels of this kind (started on first use); None when the
+        kernel is not this Python's ipykernel or the launcher failed."""
         from izreport.pipeline.zygote import Zygote
 
+        if not forkable(name):
+            return None
+        key = (str(cwd), tuple(sorted(env.items())))
+        if self._shared is not None and self._shared.key == key and self._shared.alive:
+            return self._shared
         zygote = self._zygotes.get(key)
-        if zygote is not None and zygote.process.poll() is not None:
-            return None          # it could not start: ordinary kernels from now on
         if zygote is None:
-            _name, cwd, env = key
-            zygote = self._zygotes[key] = Zygote(Path(cwd), dict(env))
-        return zygote
+            zygote = self._zygotes[key] = Zygote.start(cwd, env)
+        return zygote if zygote.alive else None
 
     def take(self, notebook: Path, data: Path | None, replace: bool = False) -> WarmKernel:
         """A kernel for one report of ``notebook``; ``replace``: warm the next one now."""

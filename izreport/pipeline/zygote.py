@@ -6,10 +6,12 @@ thread running, and then forks one fresh IPython kernel per request: each kernel
 with the modules loaded and nothing else (no user variable, no IPython shell yet, no
 vl-convert engine: its threads are started by the warm-up after the fork).
 
-Protocol on its stdin/stdout, one line each: it says ``ready`` (or ``error <why>`` and
-ends: then the pool starts ordinary kernels); each ``fork <connection file>`` is answered
-by the kernel's pid. It ends when its stdin closes or when the process that started it
-ends (``PR_SET_PDEATHSIG``); each kernel ends with it the same way, and polls it too.
+It listens on a Unix socket in a private folder (``$TMPDIR/izk-<pid>-XXXX/launcher``), so
+that every worker of a batch reaches the one launcher the batch started: each connection
+sends ``fork <connection file>`` and reads the kernel's pid. A launcher that cannot import
+or finds a thread running closes its socket, and the pools start ordinary kernels. It ends
+when its stdin closes (its owner ends it) or when the process that started it ends
+(``PR_SET_PDEATHSIG``); each kernel ends with it the same way, and polls it too.
 
 :class:`ZygoteProvisioner` lets jupyter_client drive such a kernel as its own: the
 manager writes the connection file, the zygote forks, and polling, signals and kills go
@@ -20,10 +22,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,44 +48,65 @@ class ZygoteError(RuntimeError):
 
 
 class Zygote:
-    """The launcher process, seen from the process that started it."""
+    """The launcher process, seen from the processes that ask it for kernels.
 
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        env = {**env, **SINGLE_THREADED}
-        self._lock = threading.Lock()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "izreport.pipeline.zygote"], cwd=str(cwd), env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        self._ready: bool | None = None
+    :meth:`start` starts one (the starting process owns it: :meth:`close` ends it);
+    :meth:`attach` reaches one another process started, by its socket address.
+    """
 
-    def _answer(self) -> str:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if not line:
-            raise ZygoteError("the kernel launcher ended")
-        return line
+    def __init__(self, address: str, process: subprocess.Popen[str] | None = None,
+                 key: tuple[Any, ...] = ()) -> None:
+        self.address = address
+        self.process = process
+        #: the folder and environment its kernels have (see kernels.KernelPool)
+        self.key = key
+        self.failed = False
+
+    @classmethod
+    def start(cls, cwd: Path, env: dict[str, str]) -> Zygote:
+        """Start a launcher whose kernels run in ``cwd`` with ``env``."""
+        from izreport import outfolder
+
+        folder = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
+        address = os.path.join(folder, "launcher")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(cwd),
+            env={**env, **SINGLE_THREADED}, stdin=subprocess.PIPE, text=True)
+        return cls(address, process, (str(cwd), tuple(sorted(env.items()))))
+
+    @classmethod
+    def attach(cls, address: str, key: tuple[Any, ...]) -> Zygote:
+        return cls(address, None, key)
+
+    @property
+    def alive(self) -> bool:
+        return not self.failed and (self.process is None or self.process.poll() is None)
 
     def fork(self, connection_file: str) -> int:
-        """Fork a kernel on ``connection_file``; its pid."""
-        assert self.process.stdin is not None
-        with self._lock:
-            if self._ready is None:
-                answer = self._answer()
-                self._ready = answer == "ready"
-                if not self._ready:
-                    raise ZygoteError(answer)
-            if not self._ready:
-                raise ZygoteError("the kernel launcher could not start")
-            try:
-                self.process.stdin.write(f"fork {connection_file}\n")
-                self.process.stdin.flush()
-                return int(self._answer())
-            except (OSError, ValueError) as exc:
-                self._ready = False
-                raise ZygoteError(str(exc)) from exc
+        """Fork a kernel on ``connection_file``; its pid (waits until the launcher is ready)."""
+        answer = ""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(120)
+                for _attempt in range(600):   # the launcher binds its socket as it starts
+                    try:
+                        conn.connect(self.address)
+                        break
+                    except (FileNotFoundError, ConnectionRefusedError):
+                        if not self.alive:
+                            raise
+                        time.sleep(0.05)
+                conn.sendall(f"fork {connection_file}\n".encode())
+                answer = conn.makefile("r", encoding="utf-8").readline().strip()
+            return int(answer)
+        except (OSError, ValueError) as exc:
+            self.failed = True
+            raise ZygoteError(f"the kernel launcher did not fork: {exc or answer}") from exc
 
     def close(self) -> None:
-        """End the launcher (its kernels already shut down end with it, if any are left)."""
+        """End the launcher (only its owner does); kernels still running end with it."""
+        if self.process is None:
+            return
         if self.process.poll() is None:
             try:
                 assert self.process.stdin is not None
@@ -87,8 +115,7 @@ class Zygote:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        shutil.rmtree(os.path.dirname(self.address), ignore_errors=True)
 
 
 class _Forked:
@@ -171,10 +198,15 @@ def _threads() -> int:
         return threading.active_count()
 
 
-def _kernel(connection_file: str) -> None:
-    """In the forked child: become a fresh kernel on ``connection_file``; never returns."""
+def _kernel(connection_file: str, *inherited: Any) -> None:
+    """In the forked child: become a fresh kernel on ``connection_file``; never returns.
+
+    ``inherited``: the launcher's sockets, closed here.
+    """
     code = 1
     try:
+        for sock in inherited:
+            sock.close()
         os.setsid()
         from izreport.lifeline import die_with_parent
 
@@ -196,36 +228,55 @@ def _kernel(connection_file: str) -> None:
         os._exit(code)
 
 
-def main() -> None:
-    """The zygote: import, say ready, fork a kernel per request until stdin closes."""
+def main(address: str) -> None:
+    """The zygote: import, listen on ``address``, fork a kernel per request until stdin
+    closes (its owner ended it, or ended)."""
     from izreport.lifeline import die_with_parent
 
     die_with_parent()
     if sys.path and sys.path[0] in ("", os.getcwd()):
         sys.path.pop(0)                   # as ipykernel_launcher: not the notebooks folder
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(address + ".tmp")         # requests wait in the backlog while it imports
+    server.listen(64)
+    os.rename(address + ".tmp", address)
     try:
         import importlib
 
         for name in PRELOAD:
             importlib.import_module(name)
     except Exception as exc:
-        print(f"error cannot import: {exc}", flush=True)
+        print(f"izreport kernel launcher: cannot import: {exc}", file=sys.stderr)
         return
-    if _threads() != 1:
-        print(f"error {_threads()} threads before fork", flush=True)
+    if _threads() != 1:                   # refuse: clients fall back to ordinary kernels
+        print(f"izreport kernel launcher: {_threads()} threads", file=sys.stderr)
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped at once
-    print("ready", flush=True)
-    for line in sys.stdin:
-        word, _sep, connection_file = line.strip().partition(" ")
-        if word != "fork" or not connection_file:
-            continue
-        sys.stdout.flush()
-        pid = os.fork()
-        if pid == 0:
-            _kernel(connection_file)
-        print(pid, flush=True)
+    events = selectors.DefaultSelector()
+    events.register(sys.stdin, selectors.EVENT_READ)
+    events.register(server, selectors.EVENT_READ)
+    while True:
+        for key, _mask in events.select():
+            if key.fileobj is sys.stdin:
+                if not os.read(sys.stdin.fileno(), 4096):
+                    return                # the owner closed it: end
+                continue
+            conn, _addr = server.accept()
+            with conn:
+                conn.settimeout(10)
+                try:
+                    word, _sep, connection_file = conn.makefile(
+                        "r", encoding="utf-8").readline().strip().partition(" ")
+                except OSError:
+                    continue
+                if word != "fork" or not connection_file:
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    _kernel(connection_file, server, conn)
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"{pid}\n".encode())
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1])
