@@ -1,17 +1,17 @@
-"""Batch benchmark: all reports of one period, one after the other against in parallel.
+"""Batch benchmark: every report of one period, warm kernel pool against one process each.
 
     make bench                     # or: .venv/bin/python benchmarks/bench_batch.py --runs 3
 
-The reports are the province and each zone of 2021-H1, HTML + PDF, as
-``izreport render half-year --period 2021-H1 --all-zones`` renders them:
+The reports are the province and each zone operating in 2021-H1, HTML + PDF:
 
-- ``sequential``: ``--jobs 1``, every render in one process, one after the other (what
-  ``--all-zones`` did before the batch runner);
-- ``batch``: the default, one worker process per core (``izreport.batch``).
+- ``cold``: one ``izreport render half-year --period 2021-H1 [--zone Z]`` process per
+  report, one after the other (each pays its process start, its imports and its kernel);
+- ``batch``: ``izreport render half-year --period 2021-H1 --all-zones``: one worker per
+  core, each keeping a warm kernel for its next report (``izreport.pipeline.kernels``);
+- ``batch-1``: the same with ``--jobs 1``: one process, its pool warming the next kernel.
 
-Both are measured in the same run, interleaved, and reported as medians and as a ratio.
-The gain depends on the cores: a render already keeps two processes busy part of the
-time (the kernel computes while the parent imports its exporters).
+All are measured in the same run, interleaved, and reported as medians and as ratios
+against ``cold``.
 """
 
 from __future__ import annotations
@@ -24,23 +24,46 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+PERIOD = "2021-H1"
 
 
-def render_all(work: Path, jobs: int | None) -> int:
-    """Render every report of 2021-H1; returns how many files were written."""
-    command = [str(BIN / "izreport"), "render", "half-year", "--period", "2021-H1",
-               "--all-zones", "--to", "html,pdf", "--out", str(work)]
-    if jobs is not None:
-        command += ["--jobs", str(jobs)]
+def _run(command: list[str], work: Path) -> int:
     done = subprocess.run(command, cwd=work, capture_output=True, text=True,
                           env=dict(os.environ, IZREPORT_DATA=str(ROOT / "data")))
     if done.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
     return len(done.stdout.splitlines())
+
+
+def _render(*extra: str) -> list[str]:
+    return [str(BIN / "izreport"), "render", "half-year", "--period", PERIOD,
+            "--to", "html,pdf", *extra]
+
+
+def zones() -> list[str]:
+    """The zones operating in the period, as ``--all-zones`` renders them."""
+    from izreport.pipeline.request import resolve_zones
+
+    requests = resolve_zones("half-year", {"period": PERIOD}, ROOT / "data")
+    return [str(r.zone_id) for r in requests if r.zone_id]
+
+
+def cases(names: list[str]) -> dict[str, Callable[[Path], int]]:
+    def cold(work: Path) -> int:
+        files = _run(_render("--out", str(work)), work)
+        for zone in names:
+            files += _run(_render("--zone", zone, "--out", str(work)), work)
+        return files
+
+    return {"cold": cold,
+            "batch": lambda work: _run(_render("--all-zones", "--out", str(work)), work),
+            "batch-1": lambda work: _run(_render("--all-zones", "--jobs", "1",
+                                                 "--out", str(work)), work)}
 
 
 def main() -> None:
@@ -51,31 +74,38 @@ def main() -> None:
     args = parser.parse_args()
     from izreport.batch import default_workers
 
-    cases = {"sequential": 1, "batch": None}
-    times: dict[str, list[float]] = {name: [] for name in cases}
+    names = zones()
+    reports = 1 + len(names)
+    todo = cases(names)
+    times: dict[str, list[float]] = {name: [] for name in todo}
     with tempfile.TemporaryDirectory() as tmp:
-        files = render_all(Path(tmp), 1)  # warm-up: caches, first imports from disk
-        reports = files // 3
+        warm = Path(tmp) / "warm-up"
+        warm.mkdir()
+        files = todo["batch"](warm)  # warm-up: caches, first imports from disk
+        assert files == 3 * reports, (files, reports)
         for i in range(args.runs):
-            for name, jobs in cases.items():
+            for name, case in todo.items():
                 work = Path(tmp) / f"{name}-{i}"
                 work.mkdir()
                 start = time.perf_counter()
-                render_all(work, jobs)
+                case(work)
                 times[name].append(time.perf_counter() - start)
-                print(f"run {i + 1}/{args.runs} {name:10} {times[name][-1]:6.2f} s", flush=True)
+                print(f"run {i + 1}/{args.runs} {name:8} {times[name][-1]:6.2f} s", flush=True)
     med = {name: statistics.median(values) for name, values in times.items()}
-    ratio = med["sequential"] / med["batch"]
+    ratios = {name: med["cold"] / med[name] for name in med if name != "cold"}
     workers = default_workers(reports)
-    print(f"\n{reports} reports (2021-H1: province + zones), HTML + PDF, "
+    print(f"\n{reports} reports ({PERIOD}: province + {len(names)} zones), HTML + PDF, "
           f"{os.cpu_count()} cores, {workers} workers")
-    print(f"median sequential (--jobs 1): {med['sequential']:.2f} s")
-    print(f"median batch ({workers} workers): {med['batch']:.2f} s")
-    print(f"speed-up: {ratio:.2f}x")
+    print(f"median cold (one izreport render per report): {med['cold']:.2f} s "
+          f"({med['cold'] / reports:.2f} s per report)")
+    for name in ratios:
+        print(f"median {name}: {med[name]:.2f} s ({med[name] / reports:.2f} s per report), "
+              f"{ratios[name]:.2f}x faster than cold")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"reports": reports, "cores": os.cpu_count(),
+                                     "load_average": os.getloadavg(),
                                      "workers": workers, "runs": times, "median": med,
-                                     "ratio": ratio}, indent=2))
+                                     "ratio": ratios}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ so the figure holds on whatever machine runs it:
 - ``izreport``: ``izreport render half-year --period 2021-H1`` (one process: papermill,
   both exporters and WeasyPrint, exporters imported while the kernel runs);
 - ``naive``: ``papermill`` CLI, then ``jupyter nbconvert --to html``, then ``weasyprint`` CLI.
+
+Then it says where the time of one ``izreport render`` goes (``--breakdown`` runs, in a
+fresh process each): starting Python and importing the command, starting the kernel,
+the kernel's imports (pandas, altair, vl-convert's engine), the notebook's cells, the
+HTML and the PDF exports, and the rest (papermill, locks, writing).
 """
 
 from __future__ import annotations
@@ -47,9 +52,34 @@ def naive_chain(work: Path) -> None:
     _run([str(BIN / "weasyprint"), str(work / "report.html"), str(work / "report.pdf")], work)
 
 
+#: One render in a fresh process, its steps timed (see izreport.render.RenderResult).
+_BREAKDOWN = """
+import json, sys, time
+start = time.perf_counter()
+from izreport.render import render
+imported = time.perf_counter() - start
+result = render("half-year", {"period": "2021-H1"}, sys.argv[1], ("html", "pdf"))
+print(json.dumps({"imports": imported, "render": time.perf_counter() - start - imported,
+                  **result.timings}))
+"""
+
+
+def breakdown(work: Path) -> dict[str, float]:
+    """Where the time of one render goes, in seconds (one fresh process)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _BREAKDOWN, str(work)], cwd=work,
+                          capture_output=True, text=True, check=True,
+                          env=dict(os.environ, IZREPORT_DATA=str(ROOT / "data")))
+    wall = time.perf_counter() - start
+    steps = json.loads(done.stdout.splitlines()[-1])
+    return {"wall": wall, "python_start": wall - steps["imports"] - steps["render"], **steps}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--breakdown", type=int, default=3,
+                        help="renders timed step by step (median of each step)")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" /
                         "render.json")
     args = parser.parse_args()
@@ -65,13 +95,20 @@ def main() -> None:
                 case(work)
                 times[name].append(time.perf_counter() - start)
                 print(f"run {i + 1}/{args.runs} {name:9} {times[name][-1]:6.2f} s", flush=True)
+        steps = [breakdown(Path(tempfile.mkdtemp(dir=tmp))) for _ in range(args.breakdown)]
     med = {name: statistics.median(values) for name, values in times.items()}
     ratio = med["naive"] / med["izreport"]
     print(f"\nmedian izreport render (HTML+PDF): {med['izreport']:.2f} s")
     print(f"median naive chain (papermill, nbconvert, weasyprint): {med['naive']:.2f} s")
     print(f"speed-up: {ratio:.2f}x faster than the naive chain")
+    parts = {key: statistics.median(s[key] for s in steps) for key in steps[0]} if steps else {}
+    if parts:
+        print("\none render, median of each step (s): " + ", ".join(
+            f"{key} {value:.2f}" for key, value in parts.items()))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"runs": times, "median": med, "ratio": ratio}, indent=2))
+    args.json.write_text(json.dumps({"load_average": os.getloadavg(),
+                                     "runs": times, "median": med, "ratio": ratio,
+                                     "breakdown": parts}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

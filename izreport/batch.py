@@ -17,8 +17,14 @@ terminal a Rich display shows one line per job (its current step) and an overall
 elsewhere the batch is silent.
 
 With one job, or one worker, the renders run in this process one after the other (no
-process start-up to pay), which is also the sequential baseline of
-``benchmarks/bench_batch.py``.
+process start-up to pay). Each process that renders several reports keeps a
+:class:`~izreport.pipeline.kernels.KernelPool`: while a report runs, the kernel of the
+next one starts and imports pandas, altair and vl-convert; a kernel serves one report and
+is then shut down (nothing a notebook defines reaches the next report). A single render
+starts its kernel itself.
+
+Each finished job with a :class:`~izreport.pipeline.write.RunLog` is recorded in the run
+log (and its fingerprint remembered) by :mod:`izreport.pipeline.write`, in the parent.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any
 from izreport.errors import IzReportError
 from izreport.i18n import _
 from izreport.pipeline.request import RunRequest
+from izreport.pipeline.write import RunLog
 
 #: What a worker sends back for a job: files and timings, or an error.
 _Outcome = dict[str, Any]
@@ -48,6 +55,8 @@ class Job:
     """One render: a resolved request (its data source included)."""
 
     request: RunRequest
+    #: when given, the job's result goes to the output folder's run log
+    log: RunLog | None = field(default=None, compare=False)
 
     @property
     def report(self) -> str:
@@ -103,23 +112,47 @@ def default_workers(jobs: int) -> int:
 # --------------------------------------------------------------------------- worker side
 
 _events: Any = None  # the parent's queue, in a worker process
+_pool: Any = None    # the worker's KernelPool
+_launcher: Any = None  # the batch's kernel launcher: (address, key), in a worker
 
 
-def _init_worker(events: Any) -> None:
-    global _events
+def _worker_pool() -> Any:
+    """This worker's kernel pool; its unused kernels are shut down when the worker ends."""
+    global _pool
+    if _pool is None:
+        from multiprocessing.util import Finalize
+
+        from izreport.pipeline.kernels import KernelPool
+
+        shared = None
+        if _launcher is not None:
+            from izreport.pipeline.zygote import Zygote
+
+            shared = Zygote.attach(*_launcher)
+        _pool = KernelPool(fork=True, launcher=shared)
+        Finalize(_pool, _pool.close, exitpriority=10)
+    return _pool
+
+
+def _init_worker(events: Any, launcher: Any = None) -> None:
+    global _events, _launcher
     from izreport.lifeline import die_with_parent
 
     die_with_parent()   # with the fork server (or, started by spawn, with izreport)
     _events = events
+    _launcher = launcher
 
 
 def _render_job(index: int, request: RunRequest, out_dir: str, formats: tuple[str, ...],
                 say: Callable[[int, str], None] | None = None,
-                own_cwd: bool = True, env: dict[str, str] | None = None) -> _Outcome:
+                own_cwd: bool = True, env: dict[str, str] | None = None,
+                kernels: Any = None, warm_next: bool = False) -> _Outcome:
     """Run one render; never raises (the outcome carries the error).
 
     ``env``: the parent's environment now (a fork server's children would otherwise see
-    the environment of when the server started).
+    the environment of when the server started). ``kernels``: the pool to take the
+    kernel from (in a worker: the worker's own); ``warm_next``: another report will follow
+    in this process, warm its kernel now.
     """
     if env is not None:
         os.environ.clear()
@@ -136,7 +169,11 @@ def _render_job(index: int, request: RunRequest, out_dir: str, formats: tuple[st
             os.chdir(work)
         from izreport.render import render_request
 
-        result = render_request(request, out_dir, formats, progress=lambda msg: tell(index, msg))
+        if kernels is None and _events is not None:   # a worker process
+            kernels = _worker_pool()
+        result = render_request(request, out_dir, formats,
+                                progress=lambda msg: tell(index, msg), kernels=kernels,
+                                warm_next=warm_next)
         return {"files": {fmt: str(p) for fmt, p in result.files.items()},
                 "timings": result.timings, "draft": result.draft,
                 "duration": time.perf_counter() - start}
@@ -263,6 +300,11 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
     def finished(index: int, outcome: _Outcome) -> None:
         result = _result(jobs[index], outcome)
         results[index] = result
+        log = jobs[index].log
+        if log is not None:
+            from izreport.pipeline.write import log_result
+
+            log_result(out, result, log, wanted)
         display.finish(index, result)
         if on_result is not None:
             on_result(result)
@@ -271,9 +313,17 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
     with display:
         runnable = list(enumerate(jobs))
         if count == 1 or len(runnable) <= 1:
-            for i, job in runnable:
-                finished(i, _render_job(i, job.request, out, wanted, say=event,
-                                        own_cwd=False))
+            from izreport.pipeline.kernels import KernelPool
+
+            kernels = KernelPool(fork=True) if len(runnable) > 1 else None
+            try:
+                for n, (i, job) in enumerate(runnable):
+                    finished(i, _render_job(i, job.request, out, wanted, say=event,
+                                            own_cwd=False, kernels=kernels,
+                                            warm_next=n + 1 < len(runnable)))
+            finally:
+                if kernels is not None:
+                    kernels.close()
         else:
             _in_processes(runnable, out, wanted, count, event, finished)
     done = tuple(r for r in results if r is not None)
@@ -303,7 +353,7 @@ def _result(job: Job, outcome: _Outcome) -> JobResult:
 
 #: Imported once in the fork server, so that each worker starts with them loaded.
 _PRELOAD = ["izreport.lifeline", "izreport.render", "papermill", "nbformat", "jupyter_client",
-            "nbconvert", "weasyprint", "izreport.export"]
+            "nbconvert", "weasyprint", "izreport.export", "izreport.pipeline.kernels"]
 
 
 def _context() -> Any:
@@ -322,6 +372,7 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
                   formats: tuple[str, ...], workers: int, event: Callable[[int, str], None],
                   finished: Callable[[int, _Outcome], None]) -> None:
     context = _context()
+    launcher = _start_launcher(runnable)   # imports while the fork server preloads
     events = context.Queue()
 
     def drain() -> None:
@@ -332,12 +383,16 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
                 return
             event(index, message)
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_init_worker, initargs=(events,))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker,
+        initargs=(events, None if launcher is None else (launcher.address, launcher.key)))
     try:
         futures: dict[Future[_Outcome], int] = {
-            pool.submit(_render_job, i, job.request, out, formats, env=_environment()): i
-            for i, job in runnable}
+            # a worker takes about every workers-th job: it warms a kernel for its next one
+            # only while jobs remain for it
+            pool.submit(_render_job, i, job.request, out, formats, env=_environment(),
+                        warm_next=n + workers < len(runnable)): i
+            for n, (i, job) in enumerate(runnable)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
@@ -353,3 +408,18 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
         pool.shutdown(wait=True, cancel_futures=True)
         events.close()
         events.join_thread()
+        if launcher is not None:
+            launcher.close()
+
+
+def _start_launcher(runnable: list[tuple[int, Job]]) -> Any:
+    """One kernel launcher for the workers, with the environment their kernels will have
+    (that of the first job: the workers use it for the jobs it fits)."""
+    from izreport.pipeline.kernels import forkable, kernel_env, kernel_name
+    from izreport.pipeline.zygote import Zygote
+
+    _i, job = runnable[0]
+    notebook = job.request.spec.path
+    if not forkable(kernel_name(notebook)):
+        return None
+    return Zygote.start(notebook.parent, kernel_env(job.request.data, base=_environment()))

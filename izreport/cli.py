@@ -220,12 +220,12 @@ def render(
         "--timeout", help=N_("Most seconds for a whole report (default: [render] in "
                              "izreport.toml, 1800)."))] = None,
 ) -> None:
-    from izreport import runlog
     from izreport.batch import Job, JobResult, run_batch
     from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
     from izreport.due import data_months, inputs
     from izreport.params import get_report, unknown_parameter
     from izreport.pipeline.request import resolve, resolve_zones
+    from izreport.pipeline.write import RunLog
     from izreport.render import _check_formats
 
     out = _outputs(out)
@@ -249,10 +249,8 @@ def render(
     requests = resolve_zones(spec, params, data) if all_zones else [resolve(spec, params, data)]
     until = data_months(data)[-1]
     output_folder(out)
-    prints = {r.stem: inputs(r).digest for r in requests}
 
     def done(result: JobResult) -> None:
-        runlog.log_job(out, result, "render", prints.get(str(result.stem)), until)
         if result.ok:
             for fmt, path in result.files.items():
                 _out.print(f"{fmt:5} {_shown(out / path.name)}", highlight=False,
@@ -269,7 +267,8 @@ def render(
                 print_error(_("{report} failed: {error}").format(report=result.job.label,
                                                                  error=result.error))
 
-    summary = run_batch([Job(r) for r in requests], out, formats, workers=jobs,
+    summary = run_batch([Job(r, log=RunLog("render", inputs(r).digest, until))
+                         for r in requests], out, formats, workers=jobs,
                         on_result=done, console=_err)
     if summary.failed and len(requests) > 1:
         print_error(_("{failed} of {total} reports failed: {reports}").format(

@@ -43,8 +43,9 @@ from typing import TYPE_CHECKING, Any
 from izreport import runlog
 from izreport.data import data_months
 from izreport.errors import IzReportError
-from izreport.files import atomic_write
 from izreport.i18n import _
+from izreport.pipeline.write import RunLog, log_line, read_state, remember
+from izreport.pipeline.write import write_state as write_state  # for callers of due
 
 if TYPE_CHECKING:  # resolved requests are made in decide(); the import stays lazy
     from izreport.datafacts import DataFacts
@@ -53,7 +54,6 @@ if TYPE_CHECKING:  # resolved requests are made in decide(); the import stays la
 #: Exit code of ``izreport run-due`` when another instance holds the lock (EX_TEMPFAIL).
 LOCKED_EXIT = 75
 FORMS = "forms"
-FINGERPRINTS = "fingerprints.json"
 LOCK = "lock"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -216,20 +216,6 @@ def inputs(request: RunRequest) -> Inputs:
     return Inputs(hashlib.sha256(blob).hexdigest(), parts)
 
 
-def read_state(out: Path | str) -> dict[str, Any]:
-    path = runlog.state_dir(out) / FINGERPRINTS
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-    return state if isinstance(state, dict) else {}
-
-
-def write_state(out: Path | str, state: Mapping[str, Any]) -> None:
-    payload = json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    atomic_write(runlog.state_dir(out, create=True) / FINGERPRINTS, payload.encode("utf-8"))
-
-
 # --------------------------------------------------------------------------- run
 
 
@@ -337,37 +323,24 @@ def run_due(date: dt.date, out: Path | str, data_dir: Path | None = None,
         for item in run.items:
             if item.action == "render":
                 continue
-            runlog.append(out, runlog.record(
-                report=item.report, params=item.params, stem=item.stem,
-                result="skipped" if item.action == "skip" else "failed", trigger="run-due",
-                out=out, fingerprint=item.fingerprint, error=item.error,
-                data_until=until, reason=item.reason, **_names(item)))
+            log_line(out, report=item.report, params=item.params, stem=item.stem,
+                     result="skipped" if item.action == "skip" else "failed",
+                     log=RunLog("run-due", item.fingerprint, until, item.reason),
+                     error=item.error, **_names(item))
             if on_item is not None:
                 on_item(item)
         todo = [i for i in run.items if i.action == "render"]
-        state = read_state(out)
 
-        def finished(result: Any) -> None:
+        def finished(result: Any) -> None:   # the run log has it (pipeline.write)
             item = by_job[id(result.job)]
             item.result = result
             if not result.ok:
                 item.error = result.error
-            runlog.append(out, runlog.record(
-                report=item.report, params=item.params, stem=item.stem,
-                result="ok" if result.ok else "failed", trigger="run-due", out=out,
-                fingerprint=item.fingerprint, duration=result.duration, files=result.files,
-                error=result.error, data_until=until, reason=item.reason,
-                draft=result.ok and result.draft, **_names(item)))
-            if result.ok:
-                state[str(item.stem)] = {
-                    "fingerprint": item.fingerprint, "parts": item.parts,
-                    "report": item.report, "params": item.params, "time": runlog.now_iso(),
-                    "formats": list(formats)}
-                write_state(out, state)
             if on_item is not None:
                 on_item(item)
 
-        jobs = [Job(i.request) for i in todo]
+        jobs = [Job(i.request, log=RunLog("run-due", i.fingerprint, until, i.reason, i.parts))
+                for i in todo]
         by_job = {id(job): item for job, item in zip(jobs, todo, strict=True)}
         if jobs:
             run_batch(jobs, out, formats, workers=workers, on_result=finished,
@@ -471,15 +444,12 @@ def _make_forms(item: DueItem, out: Path, data_dir: Path | None, until: str) -> 
         else:
             files, result = {"xlsx": path}, "ok"
             item.result = FormsResult(files, time.monotonic() - started)
-            state = read_state(out)
-            state[str(item.stem)] = {"fingerprint": item.fingerprint, "parts": item.parts,
-                                     "report": FORMS, "params": item.params,
-                                     "time": runlog.now_iso(), "formats": ["xlsx"]}
-            write_state(out, state)
-    runlog.append(out, runlog.record(
-        report=FORMS, params=item.params, stem=item.stem, result=result, trigger="run-due",
-        out=out, fingerprint=item.fingerprint, duration=time.monotonic() - started,
-        files=files, error=item.error, data_until=until, reason=item.reason))
+            remember(out, str(item.stem), {"fingerprint": item.fingerprint, "parts": item.parts,
+                                           "report": FORMS, "params": item.params,
+                                           "time": runlog.now_iso(), "formats": ["xlsx"]})
+    log_line(out, report=FORMS, params=item.params, stem=item.stem, result=result,
+             log=RunLog("run-due", item.fingerprint, until, item.reason),
+             duration=time.monotonic() - started, files=files, error=item.error)
 
 
 # --------------------------------------------------------------------------- next

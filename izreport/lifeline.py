@@ -8,7 +8,9 @@ a chosen signal to a process when the thread that forked it ends (``PR_SET_PDEAT
   first module the fork server preloads) arms it against izreport's end, once izreport has
   named itself with :func:`arm_children`;
 - each pool worker arms itself against the fork server (``batch._init_worker``);
-- a kernel polls its parent, the worker, each second and exits when it is gone (ipykernel).
+- a kernel polls its parent, the worker, each second and exits when it is gone (ipykernel);
+- a batch's kernel launcher (:mod:`izreport.pipeline.zygote`) arms itself against the
+  process that started it, and each kernel it forks against the launcher.
 
 So a SIGKILL of izreport ends the fork server, then the workers, then their kernels.
 """

@@ -81,20 +81,6 @@ def record(*, report: str, params: Mapping[str, Any], stem: str | None, result: 
     }
 
 
-def log_job(out: Path | str, result: Any, trigger: str, fingerprint: str | None = None,
-            data_until: str | None = None) -> dict[str, Any]:
-    """Append the record of one finished :class:`izreport.batch.JobResult`; returns it."""
-    request = result.job.request
-    entry = record(report=request.report, params=request.values, stem=request.stem,
-                   result="ok" if result.ok else "failed", trigger=trigger,
-                   out=Path(out), fingerprint=fingerprint, duration=result.duration,
-                   files=result.files, error=result.error, data_until=data_until,
-                   draft=getattr(result, "draft", False), zone_id=request.zone_id,
-                   site=request.site)
-    append(out, entry)
-    return entry
-
-
 def append(out: Path | str, entry: Mapping[str, Any]) -> None:
     """Add one line to the run log (one write call, flushed to disk)."""
     path = state_dir(out, create=True) / RUNS

@@ -9,9 +9,9 @@ import nbformat
 import pytest
 
 from izreport import notebook_display as nd
-from izreport import render
 from izreport.charts import Figure
 from izreport.export import PrintHTMLExporter, ReportHTMLExporter
+from izreport.pipeline import kernels
 
 
 @pytest.fixture
@@ -137,8 +137,8 @@ def test_render_marks_its_kernel_so_charts_leave_the_bundle_to_the_template(
             pass
 
     monkeypatch.setenv(nd.SESSION_ENV, "notebook.ipynb")  # `!izreport render` in a notebook
-    monkeypatch.setattr(render, "_WarmKernel", Kernel)
+    monkeypatch.setattr(kernels, "WarmKernel", Kernel)
     notebook = tmp_path / "n.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), notebook)
-    render._start_kernel(notebook, None)
+    kernels.start_kernel(notebook, None)
     assert seen[nd.RENDER_ENV] == "1" and not nd.in_live_frontend(seen)

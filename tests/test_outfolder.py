@@ -118,19 +118,19 @@ def test_a_render_keeps_its_kernel_files_in_one_folder_and_removes_it(
     import os
     import tempfile
 
-    from izreport import render as render_module
+    from izreport.pipeline import kernels
 
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     during: list[tuple[list[Path], str]] = []
-    real = render_module._WarmKernel.shutdown
+    real = kernels.WarmKernel.shutdown
 
-    def shutdown(self: render_module._WarmKernel) -> None:
+    def shutdown(self: kernels.WarmKernel) -> None:
         during.append((sorted(temp.iterdir()), self.km.connection_file))
         real(self)
 
-    monkeypatch.setattr(render_module._WarmKernel, "shutdown", shutdown)
+    monkeypatch.setattr(kernels.WarmKernel, "shutdown", shutdown)
     render("monthly", {"period": "2021-06"}, tmp_path / "out", formats=("html",))
     ((folders, connection),) = during
     assert len(folders) == 1 and folders[0].name.startswith(f"izk-{os.getpid()}-")

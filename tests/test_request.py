@@ -85,7 +85,7 @@ def test_run_due_checks_each_request_once(tmp_path: Path, checks: list[str],
     rendered: list[RunRequest] = []
 
     def fake(request: RunRequest, out_dir: Path | str, formats: Any = (),
-             progress: Any = None) -> render.RenderResult:
+             progress: Any = None, **_pool: Any) -> render.RenderResult:
         rendered.append(request)
         files = {}
         for fmt in formats:
@@ -203,19 +203,9 @@ def test_an_output_folder_of_older_stems_is_read_without_failing(tmp_path: Path)
 def test_the_kernel_reads_the_requests_data(monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
     """A folder or a database URL in the request reaches the kernel's environment."""
-    seen: list[dict[str, str]] = []
+    from izreport.pipeline.kernels import kernel_env
 
-    class Kernel:
-        def __init__(self, _name: str, _cwd: Path, env: dict[str, str]) -> None:
-            seen.append(env)
-
-        def start(self) -> None:
-            pass
-
-    monkeypatch.setattr(render, "_WarmKernel", Kernel)
     monkeypatch.delenv("IZREPORT_DATABASE_URL", raising=False)
-    notebook = ROOT / "notebooks" / "half_year_report.ipynb"
-    render._start_kernel(notebook, "postgresql://board@localhost/izreport")
-    render._start_kernel(notebook, str(tmp_path))
+    seen = [kernel_env("postgresql://board@localhost/izreport"), kernel_env(str(tmp_path))]
     assert seen[0]["IZREPORT_DATABASE_URL"] == "postgresql://board@localhost/izreport"
     assert seen[1]["IZREPORT_DATA"] == str(tmp_path) and "IZREPORT_DATABASE_URL" not in seen[1]

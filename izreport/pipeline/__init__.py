@@ -1,1 +1,1 @@
-"""The render pipeline's layer: a request resolved once, then rendered, logged, published."""
+"""The render pipeline: request, kernels, execute, export, write."""

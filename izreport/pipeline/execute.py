@@ -1,0 +1,92 @@
+"""Execute a report notebook with papermill on a given kernel; failures become RenderError.
+
+A failed cell, a dead kernel or a timeout fails the render with one line, and the
+notebook as far as it ran is kept (:func:`izreport.pipeline.write.keep_failed`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from izreport.config import RenderLimits
+from izreport.errors import RenderError
+from izreport.i18n import _
+from izreport.pipeline.write import keep_failed
+
+
+def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
+            failed_copy: Path, limits: RenderLimits) -> None:
+    """Execute with papermill into ``executed``; a failed cell, a dead kernel or a timeout
+    is a RenderError naming the copy kept at ``failed_copy``.
+
+    Each cell may run ``cell_timeout`` seconds, and no longer than what is left of
+    ``report_timeout`` (nbclient asks ``timeout_func`` before every cell).
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").addHandler(logging.NullHandler())  # no stray log lines
+    deadline = time.monotonic() + limits.report_timeout
+
+    def timeout(_cell: Any) -> int:
+        return max(1, min(limits.cell_timeout, math.ceil(deadline - time.monotonic())))
+
+    def failed(reason: str, exc: BaseException) -> RenderError:
+        keep_failed(executed, failed_copy)
+        return RenderError(_("{notebook}: {reason} (executed notebook kept at {copy})").format(
+            notebook=notebook.name, reason=reason, copy=failed_copy))
+
+    try:
+        pm.execute_notebook(str(notebook), str(executed), parameters=values,
+                            progress_bar=False, log_output=False, report_mode=False,
+                            cwd=str(notebook.parent), km=km,
+                            request_save_on_cell_execute=False, timeout_func=timeout,
+                            engine_name=_engine(), keep_at=str(executed))
+    except PapermillExecutionError as exc:
+        keep_failed(executed, failed_copy)
+        raise RenderError(
+            _("{name} failed in cell {exec_count}: {ename}: {evalue} (executed notebook kept at "
+              "{failed_copy})").format(
+                  name=notebook.name, exec_count=exc.exec_count, ename=exc.ename, evalue=exc.evalue,
+                  failed_copy=failed_copy)) from exc
+    except DeadKernelError as exc:
+        raise failed(_("the kernel died while running (out of memory or killed)"),
+                     exc) from exc
+    except CellTimeoutError as exc:
+        if time.monotonic() >= deadline - 1:
+            reason = _("over the time for the whole report ({seconds} seconds)").format(
+                seconds=limits.report_timeout)
+        else:
+            reason = _("a cell ran over {seconds} seconds").format(seconds=limits.cell_timeout)
+        raise failed(reason, exc) from exc
+
+
+@functools.cache
+def _engine() -> str:
+    """Register papermill's nbclient engine, saving the notebook when execution is cut short.
+
+    papermill writes the executed notebook only after the last cell or a cell error; a dead
+    kernel or a timeout would leave nothing to diagnose. Setting the output path before
+    papermill's final save keeps what had run, with its timing.
+    """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class KeepingEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str,
+                                     keep_at: str | None = None, **kwargs: Any) -> Any:
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except (DeadKernelError, CellTimeoutError):
+                nb_man.output_path = keep_at
+                raise
+
+    papermill_engines.register("izreport", KeepingEngine)
+    return "izreport"

@@ -1,0 +1,237 @@
+"""Kernels for reports: started and warmed ahead, each used for one report and discarded.
+
+Starting a kernel and importing pandas, altair and vl-convert in it costs seconds of CPU.
+A single render overlaps that with the parent's own imports (:func:`start_kernel`); a
+batch keeps a :class:`KernelPool` that warms the next report's kernel while the current
+one runs. A kernel never serves two reports: once a report has run on it, it is shut down
+and its folder removed, so nothing a notebook defines reaches the next report.
+
+Each kernel's sockets and connection file live in ``$TMPDIR/izk-<pid>-XXXX/``, named by
+the process that started it, so that :func:`izreport.outfolder.clean_stale_kernels`
+removes what a killed render left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.utils import run_sync
+
+from izreport import outfolder
+from izreport.data import DATA_ENV, URL_ENV, is_url
+from izreport.notebook_display import RENDER_ENV
+
+#: Run silently in a new kernel before it gets a report: the libraries the report cells
+#: import, and vl-convert's JavaScript engine (its first chart costs ~0.3 s). altair comes
+#: first: imported after the package's modules inside a kernel, its JSON-schema
+#: dependencies took 6 s of CPU instead of 2,5 s (measured with JupyterLab's environment).
+WARM_UP = ("import altair\nimport pandas\nimport izreport.report\nimport izreport.charts\n"
+           "izreport.charts.warm_up()\n")
+
+
+class WarmKernel(threading.Thread):
+    """One kernel, started and warmed on a background thread.
+
+    papermill then executes the notebook on it (``km=``). The warm-up runs with
+    ``silent=True``: it leaves no output and no execution count in the notebook.
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str],
+                 zygote: Any = None) -> None:
+        super().__init__(daemon=True, name="izreport-kernel")
+        from jupyter_client.manager import AsyncKernelManager
+
+        # local sockets instead of TCP ports: nothing listens on the network. An
+        # asynchronous manager, because nbclient notices a dead kernel only while its
+        # event loop runs: a blocking client's wait for output would stall it forever.
+        self._sockets = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
+        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                     ip=os.path.join(self._sockets, "kernel"),
+                                     connection_file=os.path.join(self._sockets,
+                                                                  "kernel.json"))
+        if zygote is not None:   # forked from a launcher that has imported the libraries
+            from izreport.pipeline.zygote import use_zygote
+
+            use_zygote(self.km, zygote)
+        self.key = _key(kernel_name, cwd, env)
+        self.cwd = cwd
+        self.env = env
+        self.error: BaseException | None = None
+        #: seconds from the start to a ready kernel, and of the warm-up imports
+        self.timings: dict[str, float] = {}
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._warm_up())
+        except BaseException as exc:  # papermill starts its own kernel instead
+            self.error = exc
+
+    async def _warm_up(self) -> None:
+        start = time.perf_counter()
+        await self.km.start_kernel(cwd=str(self.cwd), env=self.env)
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            ready = time.perf_counter()
+            self.timings["kernel_start"] = ready - start
+            msg_id = kc.execute(WARM_UP, silent=True, store_history=False)
+            while True:
+                reply = await kc.get_shell_msg(timeout=120)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            self.timings["warm_up"] = time.perf_counter() - ready
+        finally:
+            kc.stop_channels()
+
+    def manager(self) -> Any:
+        """The started kernel's manager, or None if the early start failed."""
+        self.join()
+        return self.km if self.error is None and self.km.has_kernel else None
+
+    def shutdown(self) -> None:
+        """Stop the kernel and remove its folder (waits for the warm-up to end)."""
+        if self.is_alive() or self.ident is not None:
+            self.join()
+        if self.km.has_kernel:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        run_sync(self.km.cleanup_resources)()
+        shutil.rmtree(self._sockets, ignore_errors=True)
+
+
+def _key(kernel_name: str, cwd: Path, env: dict[str, str]) -> tuple[Any, ...]:
+    return (kernel_name, str(cwd), tuple(sorted(env.items())))
+
+
+def kernel_name(notebook: Path) -> str:
+    """The kernel the notebook declares (``python3`` when it declares none)."""
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    return str(meta.get("kernelspec", {}).get("name") or "python3")
+
+
+def kernel_env(data: Path | str | None, base: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment (or ``base``) for a report kernel, with the request's data
+    folder or database URL.
+
+    ``IZREPORT_RENDER=1`` tells the charts that the page template inlines the Vega bundle,
+    also when ``izreport render`` runs from a notebook (whose kernel has a Jupyter session).
+    """
+    env = dict(os.environ if base is None else base)
+    env[RENDER_ENV] = "1"
+    if data is not None and is_url(str(data)):
+        env[URL_ENV] = str(data)
+    elif data is not None:  # a folder given wins over a database URL in the environment
+        env[DATA_ENV] = str(Path(data).resolve())
+        env.pop(URL_ENV, None)
+    return env
+
+
+def forkable(name: str) -> bool:
+    """Whether kernel ``name`` is an ipykernel of this very Python (the launcher's)."""
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(name).argv
+    except NoSuchKernel:
+        return False
+    if not argv:
+        return False
+    pythons = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
+    ours = argv[0] in pythons or os.path.realpath(argv[0]) == os.path.realpath(sys.executable)
+    return ours and argv[1:3] == ["-m", "ipykernel_launcher"]
+
+
+def start_kernel(notebook: Path, data: Path | str | None) -> WarmKernel:
+    """Start a kernel for the notebook now; it warms up while the caller goes on."""
+    kernel = WarmKernel(kernel_name(notebook), notebook.parent, kernel_env(data))
+    kernel.start()
+    return kernel
+
+
+class KernelPool:
+    """Kernels warmed ahead for the reports to come; each is handed out once.
+
+    :meth:`take` returns a kernel warmed earlier for the same notebook folder, kernel and
+    environment (or starts one now) and, when asked, starts warming its replacement in
+    the background. The caller shuts the kernel down after its one report. :meth:`close`
+    stops the kernels nobody took.
+    """
+
+    def __init__(self, fork: bool = False, launcher: Any = None) -> None:
+        self._ready: list[WarmKernel] = []
+        self._lock = threading.Lock()
+        self._zygotes: dict[tuple[Any, ...], Any] = {}
+        #: a launcher another process started (the batch's), used when its kind matches
+        self._shared = launcher
+        self.fork = fork
+        self.started = 0
+        self.taken_warm = 0
+
+    def _start(self, notebook: Path, data: Path | str | None) -> WarmKernel:
+        if not self.fork:
+            kernel = start_kernel(notebook, data)
+        else:
+            name, env = kernel_name(notebook), kernel_env(data)
+            kernel = WarmKernel(name, notebook.parent, env,
+                                self._zygote(name, notebook.parent, env))
+            kernel.start()
+        self.started += 1
+        return kernel
+
+    def _zygote(self, name: str, cwd: Path, env: dict[str, str]) -> Any:
+        """The launcher for kernels of this kind (started on first use); None when the
+        kernel is not this Python's ipykernel or the launcher failed."""
+        from izreport.pipeline.zygote import Zygote
+
+        if not forkable(name):
+            return None
+        key = (str(cwd), tuple(sorted(env.items())))
+        if self._shared is not None and self._shared.key == key and self._shared.alive:
+            return self._shared
+        zygote = self._zygotes.get(key)
+        if zygote is None:
+            zygote = self._zygotes[key] = Zygote.start(cwd, env)
+        return zygote if zygote.alive else None
+
+    def take(self, notebook: Path, data: Path | str | None, replace: bool = False) -> WarmKernel:
+        """A kernel for one report of ``notebook``; ``replace``: warm the next one now."""
+        key = _key(kernel_name(notebook), notebook.parent, kernel_env(data))
+        with self._lock:
+            found = next((k for k in self._ready if k.key == key), None)
+            if found is not None:
+                self._ready.remove(found)
+                self.taken_warm += 1
+            stale = [k for k in self._ready if k.key != key]
+            self._ready = [k for k in self._ready if k.key == key]
+        for kernel in stale:   # warmed for another folder or environment: of no use now
+            kernel.shutdown()
+        kernel = found if found is not None else self._start(notebook, data)
+        if replace:
+            self.prepare(notebook, data)
+        return kernel
+
+    def prepare(self, notebook: Path, data: Path | str | None) -> None:
+        """Start warming a kernel for the next report of ``notebook``."""
+        kernel = self._start(notebook, data)
+        with self._lock:
+            self._ready.append(kernel)
+
+    def close(self) -> None:
+        """Shut down every kernel not taken."""
+        with self._lock:
+            left, self._ready = self._ready, []
+            zygotes, self._zygotes = list(self._zygotes.values()), {}
+        for kernel in left:
+            kernel.shutdown()
+        for zygote in zygotes:
+            zygote.close()

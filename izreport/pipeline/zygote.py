@@ -1,0 +1,282 @@
+"""A kernel launcher that imports the report's libraries once and forks each kernel from it.
+
+A new kernel spends most of its start importing ipykernel, pandas and altair (seconds of
+CPU, on every report of a batch). The zygote is a process that imports them once, with no
+thread running, and then forks one fresh IPython kernel per request: each kernel starts
+with the modules loaded and nothing else (no user variable, no IPython shell yet, no
+vl-convert engine: its threads are started by the warm-up after the fork).
+
+It listens on a Unix socket in a private folder (``$TMPDIR/izk-<pid>-XXXX/launcher``), so
+that every worker of a batch reaches the one launcher the batch started: each connection
+sends ``fork <connection file>`` and reads the kernel's pid. A launcher that cannot import
+or finds a thread running closes its socket, and the pools start ordinary kernels. It ends
+when its stdin closes (its owner ends it) or when the process that started it ends
+(``PR_SET_PDEATHSIG``); each kernel ends with it the same way, and polls it too.
+
+:class:`ZygoteProvisioner` lets jupyter_client drive such a kernel as its own: the
+manager writes the connection file, the zygote forks, and polling, signals and kills go
+to the kernel's pid (its own process group: a signal to it never reaches izreport).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.provisioning import LocalProvisioner
+
+#: What the zygote imports before it forks (the kernel's start and the report's imports).
+PRELOAD = ("ipykernel.kernelapp", "altair", "pandas", "izreport.report", "izreport.charts")
+#: No BLAS thread pool: a process with threads must not fork (numpy's OpenBLAS starts one
+#: thread per core at import unless told otherwise; the reports' arrays are small).
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not start or fork; ordinary kernels are used instead."""
+
+
+class Zygote:
+    """The launcher process, seen from the processes that ask it for kernels.
+
+    :meth:`start` starts one (the starting process owns it: :meth:`close` ends it);
+    :meth:`attach` reaches one another process started, by its socket address.
+    """
+
+    def __init__(self, address: str, process: subprocess.Popen[str] | None = None,
+                 key: tuple[Any, ...] = ()) -> None:
+        self.address = address
+        self.process = process
+        #: the folder and environment its kernels have (see kernels.KernelPool)
+        self.key = key
+        self.failed = False
+
+    @classmethod
+    def start(cls, cwd: Path, env: dict[str, str]) -> Zygote:
+        """Start a launcher whose kernels run in ``cwd`` with ``env``."""
+        from izreport import outfolder
+
+        folder = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
+        address = os.path.join(folder, "launcher")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(cwd),
+            env={**env, **SINGLE_THREADED}, stdin=subprocess.PIPE, text=True)
+        return cls(address, process, (str(cwd), tuple(sorted(env.items()))))
+
+    @classmethod
+    def attach(cls, address: str, key: tuple[Any, ...]) -> Zygote:
+        return cls(address, None, key)
+
+    @property
+    def alive(self) -> bool:
+        return not self.failed and (self.process is None or self.process.poll() is None)
+
+    def fork(self, connection_file: str) -> int:
+        """Fork a kernel on ``connection_file``; its pid (waits until the launcher is ready)."""
+        answer = ""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(120)
+                for _attempt in range(600):   # the launcher binds its socket as it starts
+                    try:
+                        conn.connect(self.address)
+                        break
+                    except (FileNotFoundError, ConnectionRefusedError):
+                        if not self.alive:
+                            raise
+                        time.sleep(0.05)
+                conn.sendall(f"fork {connection_file}\n".encode())
+                answer = conn.makefile("r", encoding="utf-8").readline().strip()
+            return int(answer)
+        except (OSError, ValueError) as exc:
+            self.failed = True
+            raise ZygoteError(f"the kernel launcher did not fork: {exc or answer}") from exc
+
+    def close(self) -> None:
+        """End the launcher (only its owner does); kernels still running end with it."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(os.path.dirname(self.address), ignore_errors=True)
+
+
+class _Forked:
+    """A Popen-like handle on a kernel that is the zygote's child, not ours."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)          # the zygote reaps its children at once
+                with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+                    if stat.read().rpartition(")")[2].split()[0] == "Z":
+                        self.returncode = -1
+            except (ProcessLookupError, FileNotFoundError):
+                self.returncode = -1
+            except (PermissionError, OSError):
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.05)
+        return int(self.returncode or 0)
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ZygoteProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """jupyter_client's local provisioner, with the kernel forked by a :class:`Zygote`."""
+
+    zygote: Zygote | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        assert self.zygote is not None
+        connection_file = cmd[cmd.index("-f") + 1]
+        pid = self.zygote.fork(connection_file)
+        self.process = _Forked(pid)
+        self.pid = pid
+        self.pgid = pid      # its own group (setsid after the fork)
+        self.cwd = kwargs.get("cwd", Path.cwd())
+        return self.connection_info
+
+
+def use_zygote(km: Any, zygote: Zygote) -> None:
+    """Have the kernel manager ``km`` start its kernel through ``zygote``."""
+    import uuid
+
+    km.kernel_id = km.kernel_id or str(uuid.uuid4())
+    provisioner = ZygoteProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec,
+                                    parent=km)
+    provisioner.zygote = zygote
+    km.provisioner = provisioner
+
+
+# --------------------------------------------------------------------------- the zygote
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def _kernel(connection_file: str, *inherited: Any) -> None:
+    """In the forked child: become a fresh kernel on ``connection_file``; never returns.
+
+    ``inherited``: the launcher's sockets, closed here.
+    """
+    code = 1
+    try:
+        for sock in inherited:
+            sock.close()
+        os.setsid()
+        from izreport.lifeline import die_with_parent
+
+        die_with_parent()                 # ends with the zygote
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)                  # the zygote's pipes are not the kernel's
+        os.dup2(2, 1)
+        os.close(null)
+        parent = str(os.getppid())       # ipykernel polls the zygote, and ends with it
+        os.environ["JPY_PARENT_PID"] = parent
+        argv = ["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"]
+        sys.argv = [sys.argv[0], *argv]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=argv)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def main(address: str) -> None:
+    """The zygote: import, listen on ``address``, fork a kernel per request until stdin
+    closes (its owner ended it, or ended)."""
+    from izreport.lifeline import die_with_parent
+
+    die_with_parent()
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        sys.path.pop(0)                   # as ipykernel_launcher: not the notebooks folder
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(address + ".tmp")         # requests wait in the backlog while it imports
+    server.listen(64)
+    os.rename(address + ".tmp", address)
+    try:
+        import importlib
+
+        for name in PRELOAD:
+            importlib.import_module(name)
+    except Exception as exc:
+        print(f"izreport kernel launcher: cannot import: {exc}", file=sys.stderr)
+        return
+    if _threads() != 1:                   # refuse: clients fall back to ordinary kernels
+        print(f"izreport kernel launcher: {_threads()} threads", file=sys.stderr)
+        return
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped at once
+    events = selectors.DefaultSelector()
+    events.register(sys.stdin, selectors.EVENT_READ)
+    events.register(server, selectors.EVENT_READ)
+    while True:
+        for key, _mask in events.select():
+            if key.fileobj is sys.stdin:
+                if not os.read(sys.stdin.fileno(), 4096):
+                    return                # the owner closed it: end
+                continue
+            conn, _addr = server.accept()
+            with conn:
+                conn.settimeout(10)
+                try:
+                    word, _sep, connection_file = conn.makefile(
+                        "r", encoding="utf-8").readline().strip().partition(" ")
+                except OSError:
+                    continue
+                if word != "fork" or not connection_file:
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    _kernel(connection_file, server, conn)
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"{pid}\n".encode())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

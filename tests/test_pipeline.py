@@ -1,0 +1,60 @@
+"""The export stage is pure (notebook in, bytes out) and finds formats by exporter name."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from izreport.errors import ParameterError
+from izreport.export import ReportHTMLExporter
+from izreport.pipeline.export import EXPORTERS, FORMATS, export_formats, exporter_class
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.usefixtures("english")
+
+
+def test_the_local_registry_is_the_entry_points() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["entry-points"]["nbconvert.exporters"] == EXPORTERS
+    assert set(FORMATS.values()) <= set(EXPORTERS)
+
+
+def test_formats_are_found_by_exporter_name() -> None:
+    assert exporter_class("izreport") is ReportHTMLExporter
+    # a name the package does not register goes to nbconvert's own lookup
+    from nbconvert.exporters import MarkdownExporter
+
+    assert exporter_class("markdown") is MarkdownExporter
+
+
+def _executed() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["izreport"] = {"title": "Thử"}
+    cell = nbformat.v4.new_code_cell("print('xin chào')", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="xin chào\n")]
+    nb.cells = [nbformat.v4.new_markdown_cell("Số liệu đến tháng 6."), cell]
+    return nb
+
+
+def test_export_is_pure_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    monkeypatch.chdir(tmp_path)
+    nb = _executed()
+    before = copy.deepcopy(nb)
+    timings: dict[str, float] = {}
+    first = export_formats(nb, ["html"], "thu", timings=timings)
+    assert set(first) == {"html"} and set(timings) == {"html"}
+    assert "Số liệu đến tháng 6." in first["html"].decode("utf-8")
+    assert nb == before                      # the notebook is not changed
+    assert os.listdir(tmp_path) == []        # and nothing is written
+    assert export_formats(nb, ["html"], "thu") == first
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(ParameterError, match="unknown output format"):
+        export_formats(_executed(), ["html", "odt"], "thu")

@@ -1,0 +1,140 @@
+"""Warm kernels: a batch takes kernels warmed ahead, and each serves one report only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from izreport.batch import Job, run_batch
+from izreport.params import NOTEBOOKS_ENV
+from izreport.pipeline import kernels as kernels_module
+from izreport.pipeline.kernels import KernelPool
+from izreport.pipeline.request import resolve
+from tests.conftest import DATA
+
+#: the wording checked here is the English msgid (Vietnamese: test_i18n)
+pytestmark = pytest.mark.usefixtures("english")
+
+
+def _report(folder: Path, name: str, code: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["izreport"] = {"report": name, "title": name, "parameters": {}}
+    nb.cells = [nbformat.v4.new_code_cell("", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+#: what a report's kernel knows when its first cell runs: its pid, whether the pool had
+#: imported the report's libraries, whether the kernel launcher forked it, and whether an
+#: earlier report's global is there
+_PROBE = ("import json, os, sys\n"
+          "with open(f'/proc/{os.getppid()}/cmdline', 'rb') as f: parent = f.read()\n"
+          "print(json.dumps({'pid': os.getpid(), 'parent': os.getppid(),\n"
+          "                  'warm': 'altair' in sys.modules,\n"
+          "                  'forked': b'izreport.pipeline.zygote' in parent,\n"
+          "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT')}))")
+
+
+@pytest.fixture
+def notebooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    _report(folder, "sets", "LEFT_BY_AN_EARLIER_REPORT = 42\n" + _PROBE)
+    _report(folder, "reads", _PROBE)
+    _report(folder, "reads-too", _PROBE)
+    monkeypatch.setenv(NOTEBOOKS_ENV, str(folder))
+    return folder
+
+
+def _job(name: str) -> Job:
+    return Job(resolve(name, {}, DATA))
+
+
+def _probe(executed: Path) -> dict[str, object]:
+    nb = nbformat.read(executed, as_version=4)
+    (output,) = nb.cells[-1].outputs
+    return json.loads(output["text"])  # type: ignore[no-any-return]
+
+
+def test_a_global_set_by_one_report_is_not_seen_by_the_next(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[kernels_module.WarmKernel] = []
+    real_start = KernelPool._start
+
+    def start(self: KernelPool, notebook: Path, data: Path | None
+              ) -> kernels_module.WarmKernel:
+        started.append(real_start(self, notebook, data))
+        return started[-1]
+
+    monkeypatch.setattr(KernelPool, "_start", start)
+    out = tmp_path / "out"
+    jobs = [_job("sets"), _job("reads"), _job("reads-too")]
+    summary = run_batch(jobs, out, formats=["html"], workers=1, show=False)
+    assert [r.ok for r in summary.results] == [True] * 3, [r.error for r in summary.results]
+    first, second, third = (_probe(r.files["ipynb"]) for r in summary.results)
+    assert first["seen"] == 42                          # the global was set ...
+    assert second["seen"] is None and third["seen"] is None   # ... and did not leak
+    assert len({first["pid"], second["pid"], third["pid"]}) == 3  # one kernel per report
+    # the later reports ran on kernels the pool had warmed (altair imported before the
+    # report asked), and no kernel was started beyond the three reports
+    assert second["warm"] and third["warm"]
+    assert first["forked"] and second["forked"] and third["forked"]
+    assert len(started) == 3
+    assert all(not k.km.has_kernel for k in started)   # every kernel shut down
+
+
+def test_a_kernel_warmed_for_another_environment_is_not_handed_out(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = KernelPool()
+    notebook = notebooks / "reads.ipynb"
+    try:
+        pool.prepare(notebook, DATA)
+        monkeypatch.setenv("IZREPORT_POOL_TEST", "other")   # the environment changed
+        kernel = pool.take(notebook, DATA)
+        try:
+            assert pool.taken_warm == 0 and pool.started == 2
+            assert kernel.env["IZREPORT_POOL_TEST"] == "other"
+        finally:
+            kernel.shutdown()
+    finally:
+        pool.close()
+
+
+def test_kernels_forked_by_the_launcher_fail_fast_when_they_die_or_loop(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV
+
+    _report(notebooks, "dies", "import os\nos._exit(1)")
+    _report(notebooks, "loops", "while True:\n    pass")
+    monkeypatch.setenv(CELL_TIMEOUT_ENV, "2")
+    monkeypatch.setenv(REPORT_TIMEOUT_ENV, "")
+    out = tmp_path / "out"
+    jobs = [_job("reads"), _job("dies"), _job("loops"), _job("reads-too")]
+    summary = run_batch(jobs, out, formats=["html"], workers=1, show=False)
+    reads, dies, loops, reads_too = summary.results
+    assert reads.ok and reads_too.ok
+    assert not dies.ok and "the kernel died" in str(dies.error)
+    assert not loops.ok and "a cell ran over 2 seconds" in str(loops.error)
+    assert (out / "failed" / "dies.ipynb").is_file() and (out / "failed" / "loops.ipynb").is_file()
+    # the reports around them ran on kernels the launcher forked, one each
+    probes = [_probe(r.files["ipynb"]) for r in (reads, reads_too)]
+    assert all(p["forked"] for p in probes) and probes[0]["pid"] != probes[1]["pid"]
+
+
+def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
+        notebooks: Path, tmp_path: Path) -> None:
+    for name in ("reads-3", "reads-4"):
+        _report(notebooks, name, _PROBE)
+    names = ["reads", "reads-too", "reads-3", "reads-4"]
+    summary = run_batch([_job(name) for name in names], tmp_path / "out", formats=["html"],
+                        workers=2, show=False)
+    assert all(r.ok for r in summary.results), [r.error for r in summary.results]
+    probes = [_probe(r.files["ipynb"]) for r in summary.results]
+    assert all(p["forked"] for p in probes)
+    assert len({p["pid"] for p in probes}) == 4              # one kernel per report
+    assert len({p["parent"] for p in probes}) == 1           # all from the batch's launcher
