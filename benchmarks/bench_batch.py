@@ -7,7 +7,7 @@ The reports are the province and each zone of 2021-H1, HTML + PDF, as
 
 - ``sequential``: ``--jobs 1``, every render in one process, one after the other (what
   ``--all-zones`` did before the batch runner);
-- ``batch``: the default, one worker process per core (``izreport.batch``).
+- ``batch``: the default, one worker process per core (``izreport.pipeline.batch``).
 
 Both are measured in the same run, interleaved, and reported as medians and as a ratio.
 The gain depends on the cores: a render already keeps two processes busy part of the
@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" /
                         "batch.json")
     args = parser.parse_args()
-    from izreport.batch import default_workers
+    from izreport.pipeline.batch import default_workers
 
     cases = {"sequential": 1, "batch": None}
     times: dict[str, list[float]] = {name: [] for name in cases}

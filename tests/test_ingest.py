@@ -11,17 +11,17 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from izreport import data
-from izreport.cli import app
-from izreport.i18n import using
-from izreport.ingest import (
+from izreport.blocks.submissions import estimate_month, expected_enterprises, missing_enterprises
+from izreport.commands.cli import app
+from izreport.core.i18n import using
+from izreport.incoming.ingest import (
     SubmissionError,
     ingest,
     write_samples,
     write_template,
 )
-from izreport.store import read_audit
-from izreport.submissions import estimate_month, expected_enterprises, missing_enterprises
+from izreport.storage import data
+from izreport.storage.store import read_audit
 from tests.conftest import DATA, store_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,7 +291,7 @@ def test_blank_template_has_nothing_to_ingest(data_dir: Path, tmp_path: Path) ->
 
 
 def test_template_rejects_a_bad_period(data_dir: Path, tmp_path: Path) -> None:
-    from izreport.errors import ParameterError
+    from izreport.core.errors import ParameterError
 
     with pytest.raises(ParameterError, match="2025-13"):
         write_template("2025-13", data_dir, tmp_path / "t.xlsx")

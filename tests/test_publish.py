@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from izreport import publish, runlog
-from izreport.cli import app
-from izreport.params import get_report
-from izreport.publish import EARLIER
+from izreport.commands.cli import app
+from izreport.pipeline import runlog
+from izreport.pipeline.params import get_report
+from izreport.site import publish
+from izreport.site.publish import EARLIER
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -220,7 +221,7 @@ def test_a_publish_stopped_between_the_two_renames_is_completed_next_time(
 _SLOW_PUBLISH = """
 import sys, time
 from pathlib import Path
-from izreport import publish
+from izreport.site import publish
 def slow(root):
     Path(sys.argv[3]).write_text("building")
     time.sleep(60)

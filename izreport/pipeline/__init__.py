@@ -1,0 +1,1 @@
+"""The render pipeline: request, kernels, execute, export, write."""
