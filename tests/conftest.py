@@ -74,7 +74,7 @@ def postgres() -> Iterator[Server]:
 def postgres_seeded(postgres: Server) -> str:
     """Name of a database filled from the committed sample: the template of each test's."""
     url = postgres.database()
-    open_store(None, url, seed=DATA).engine.dispose()
+    open_store(None, url, seed=DATA, read_seed=data.read_seed).engine.dispose()
     return url.rsplit("/", 1)[1]
 
 

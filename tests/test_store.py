@@ -189,7 +189,9 @@ def test_processes_opening_a_new_store_at_once_fill_it_once(tmp_path: Path) -> N
 
     folder = tmp_path / "moi"
     code = ("import sys; from pathlib import Path; from izreport.storage.store import open_store; "
-            f"open_store(Path(sys.argv[1]), seed=Path({str(DATA)!r})); print('ok')")
+            "from izreport.storage.data import read_seed; "
+            f"open_store(Path(sys.argv[1]), seed=Path({str(DATA)!r}), read_seed=read_seed); "
+            "print('ok')")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(folder)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(4)]

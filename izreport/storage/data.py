@@ -132,7 +132,8 @@ def open_store(source: Path | str | None = None) -> Store:
 
     folder, url = resolve(source)
     own_csv = folder is not None and (folder / "monthly_reports.csv").exists()
-    return _open(folder, url, seed=None if own_csv else store_settings().seed)
+    return _open(folder, url, seed=None if own_csv else store_settings().seed,
+                 read_seed=read_seed)
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame:
@@ -491,6 +492,13 @@ def csv_digest(folder: Path) -> str:
         digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()
+
+
+def read_seed(folder: Path) -> tuple[Dataset, str]:
+    """The checked tables of a folder of exchange CSV files and their digest: fills a store."""
+    ds = read_csv_folder(folder)
+    ds.reports  # noqa: B018 - reading it checks that every report row names a known enterprise
+    return ds, csv_digest(folder)
 
 
 def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:

@@ -15,7 +15,7 @@ import datetime as dt
 import getpass
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,18 +360,26 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{(folder / DB_NAME).absolute()}"
 
 
+#: Reads a folder of exchange CSV files to fill an empty store: the checked tables (one
+#: attribute per table of TABLES) and a digest of the files. The reading belongs to
+#: :mod:`izreport.storage.data` (``read_seed``), which imports this module, not the reverse.
+SeedReader = Callable[[Path], tuple[Any, str]]
+
+
 def open_store(folder: Path | None = None, url: str | None = None, *,
-               seed: Path | None = None, create: bool = True) -> Store:
+               seed: Path | None = None, create: bool = True,
+               read_seed: SeedReader | None = None) -> Store:
     """Open (and migrate) the store of a data folder or at a URL; fill an empty one.
 
     An empty store is filled from ``seed`` (a folder of exchange CSV files), else from the
-    CSV files of the data folder itself, in one transaction. A store that cannot be filled
-    (a broken CSV file) is removed again if this call created it: nothing half-made stays.
+    CSV files of the data folder itself, read by ``read_seed``, in one transaction. A store
+    that cannot be filled (a broken CSV file) is removed again if this call created it:
+    nothing half-made stays.
     """
     if url is None and folder is None:
         raise DataError(_("no data folder or database URL given"))
     if url is not None:
-        return _open(url, folder, seed, created=False)
+        return _open(url, folder, seed, read_seed, created=False)
     assert folder is not None
     path = folder / DB_NAME
     if not path.exists():
@@ -381,7 +389,7 @@ def open_store(folder: Path | None = None, url: str | None = None, *,
     # processes opening one new store at once: one creates, migrates and fills it, the
     # others wait and find it made (else a failing creator would remove it under them)
     with _opening(folder):
-        return _open(sqlite_url(folder), folder, seed, created=not path.exists())
+        return _open(sqlite_url(folder), folder, seed, read_seed, created=not path.exists())
 
 
 @contextmanager
@@ -397,7 +405,8 @@ def _opening(folder: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _open(url: str, folder: Path | None, seed: Path | None, created: bool) -> Store:
+def _open(url: str, folder: Path | None, seed: Path | None, read_seed: SeedReader | None,
+          created: bool) -> Store:
     engine = make_engine(url)
     label = str(folder / DB_NAME) if folder is not None else hide_password(url)
     store = Store(engine, label, folder)
@@ -405,11 +414,11 @@ def _open(url: str, folder: Path | None, seed: Path | None, created: bool) -> St
         upgrade(engine)
         if _is_empty(store):
             source = seed or folder
-            if source is None or not any(source.glob("*.csv")):
+            if source is None or read_seed is None or not any(source.glob("*.csv")):
                 raise DataError(_("{label}: the store is empty and there is no sample to fill it "
                                   "from (CSV files in {source})").format(
                                       label=label, source=source))
-            seed_from_csv(store, source)
+            seed_from_csv(store, source, read_seed)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         if created:
@@ -448,13 +457,9 @@ def _records(frame: Any, table: sa.Table, start: int = 0) -> list[dict[str, Any]
     return out
 
 
-def seed_from_csv(store: Store, folder: Path) -> None:
+def seed_from_csv(store: Store, folder: Path, read_seed: SeedReader) -> None:
     """Load every exchange CSV file of ``folder`` (checked as on reading) in one transaction."""
-    from izreport.storage import data
-
-    ds = data.read_csv_folder(folder)
-    ds.reports  # noqa: B018 - reading it checks that every report row names a known enterprise
-    digest = data.csv_digest(folder)
+    ds, digest = read_seed(folder)
     with store.writing() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(zones)).scalar():
             return                                   # another process has just filled it
