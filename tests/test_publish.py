@@ -22,6 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from izreport.commands.cli import app
+from izreport.core.resources import asset
 from izreport.pipeline import runlog
 from izreport.pipeline.params import get_report
 from izreport.site import publish
@@ -339,7 +340,7 @@ def test_every_published_page_links_back_to_the_index(out: Path, tmp_path: Path)
     assert '<script>x="</head><body>"</script>' in year  # the script is left as it was
     assert year.index('<body class="iz-is-draft">\n<p class="iz-site-link">') < year.index("<nav")
     # the link is for the screen: the page's own style sheet leaves it out of print
-    css = Path(publish.__file__).with_name("assets").joinpath("screen.css").read_text()
+    css = asset("screen.css")
     assert re.search(r"@media print\s*{[^}]*\.iz-site-link[^{]*{\s*display:\s*none", css)
 
 

@@ -33,6 +33,7 @@ import ctypes
 import datetime as dt
 import errno
 import fcntl
+import functools
 import html
 import json
 import os
@@ -559,80 +560,48 @@ def render_index(manifest: Mapping[str, Any]) -> str:
         except IzReportError:
             year = 0
         years.setdefault(year, {}).setdefault(str(e.get("folder")), []).append(e)
-    board = html.escape(str(manifest.get("board") or "Ban Quản lý các Khu công nghiệp"))
-    body = []
+    listed = []
     for year in sorted(years, reverse=True):
-        body.append(f'<section><h2>Năm {year}</h2>')
         groups = years[year]
         length: dict[str, int] = {}
         for folder, items in groups.items():
             with contextlib.suppress(IzReportError):  # the year's report first, then shorter
                 length[folder] = len(Period.parse(str(items[0].get("period"))).months)
+        shown = []
         for folder in sorted(groups, key=lambda f: (-length.get(f, 0), f)):
             first = groups[folder][0]
             title = folder
             with contextlib.suppress(IzReportError):
                 title = _site_place(str(first.get("report")),
                                Period.parse(str(first.get("period"))))[1]
-            body.append(f"<h3>{html.escape(title)}</h3>\n<ul>")
-            for e in groups[folder]:
-                body.append(_item(e))
-            body.append("</ul>")
-        body.append("</section>")
-    if not entries:
-        body.append("<p>Chưa có báo cáo nào được đăng.</p>")
-    return _PAGE.format(board=board, body="\n".join(body))
+            shown.append({"title": title, "entries": [_item(e) for e in groups[folder]]})
+        listed.append({"year": year, "groups": shown})
+    return _index_template().render(
+        board=str(manifest.get("board") or "Ban Quản lý các Khu công nghiệp"), years=listed)
 
 
-def _item(e: Mapping[str, Any]) -> str:
-    meta = (f"số liệu đến {html.escape(_until(e.get('data_until'), e.get('period')))}; "
-            f"lập lúc {html.escape(_when(e.get('rendered')))}")
-    issued = ('<span class="issued">Đã ban hành (ký số)</span> '
-              if (e.get("files") or {}).get("signed") else "")
-    draft = _DRAFT_BADGE if e.get("draft") else ""
-    lines = [f'<li><span class="title">{html.escape(_label(e))}</span> {draft}{issued}'
-             f'{_links(e.get("files") or {})}<br><span class="meta">{meta}</span>']
-    earlier = e.get("earlier") or []
-    if earlier:
-        lines.append('<ul class="earlier">')
-        for old in earlier:
-            mark = _DRAFT_BADGE if old.get("draft") else ""
-            until = _until(old.get("data_until"), e.get("period"))
-            lines.append(f"<li>{mark}bản trước (lập lúc {html.escape(_when(old.get('rendered')))}, "
-                         f"số liệu đến {html.escape(until)}): "
-                         f"{_links(old.get('files') or {})}</li>")
-        lines.append("</ul>")
-    lines.append("</li>")
-    return "\n".join(lines)
+@functools.cache
+def _index_template() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined)
+    return env.get_template("index.html")
 
 
-#: The mark of a draft on the index: a word (not a colour alone), with its meaning on hover.
-_DRAFT_BADGE = ('<span class="draft" title="Dự thảo: còn mục viết tay chưa hoàn thiện, '
-                'chưa phải bản ban hành">Dự thảo</span> ')
+def _item(e: Mapping[str, Any]) -> dict[str, Any]:
+    """One report of the index, with its earlier versions: texts, and links as HTML."""
+    from markupsafe import Markup
 
-
-_PAGE = """<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Báo cáo — {board}</title>
-<style>
-body {{ font-family: "Liberation Serif", "Times New Roman", serif; max-width: 52rem;
-       margin: 0 auto; padding: 1rem 1.5rem 3rem; color: #111; line-height: 1.5; }}
-h1 {{ font-size: 1.4rem; }} h2 {{ border-bottom: 1px solid #999; margin-top: 2rem; }}
-h3 {{ font-size: 1.05rem; margin-bottom: 0.3rem; }}
-ul {{ padding-left: 1.2rem; }} li {{ margin: 0.35rem 0; }}
-.title {{ font-weight: bold; }}
-.issued {{ color: #0b5b1e; font-weight: bold; }}
-.draft {{ color: #fff; background: #a4161a; font-weight: bold; padding: 0 0.35em;
-          border-radius: 0.2em; font-size: 0.9em; }}
-.meta, .size, .earlier {{ color: #555; font-size: 0.9em; }}
-</style>
-</head>
-<body>
-<h1>{board}: báo cáo tình hình hoạt động các khu công nghiệp</h1>
-{body}
-</body>
-</html>
-"""
+    return {"label": _label(e), "draft": bool(e.get("draft")),
+            "signed": bool((e.get("files") or {}).get("signed")),
+            "links": Markup(_links(e.get("files") or {})),
+            "until": _until(e.get("data_until"), e.get("period")),
+            "when": _when(e.get("rendered")),
+            "earlier": [{"draft": bool(old.get("draft")),
+                         "when": _when(old.get("rendered")),
+                         "until": _until(old.get("data_until"), e.get("period")),
+                         "links": Markup(_links(old.get("files") or {}))}
+                        for old in e.get("earlier") or []]}
