@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" /
                         "batch.json")
     args = parser.parse_args()
-    from izreport.batch import default_workers
+    from izreport.pipeline.batch import default_workers
 
     names = zones()
     reports = 1 + len(names)

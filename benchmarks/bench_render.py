@@ -52,11 +52,11 @@ def naive_chain(work: Path) -> None:
     _run([str(BIN / "weasyprint"), str(work / "report.html"), str(work / "report.pdf")], work)
 
 
-#: One render in a fresh process, its steps timed (see izreport.render.RenderResult).
+#: One render in a fresh process, its steps timed (see izreport.pipeline.render.RenderResult).
 _BREAKDOWN = """
 import json, sys, time
 start = time.perf_counter()
-from izreport.render import render
+from izreport.pipeline.render import render
 imported = time.perf_counter() - start
 result = render("half-year", {"period": "2021-H1"}, sys.argv[1], ("html", "pdf"))
 print(json.dumps({"imports": imported, "render": time.perf_counter() - start - imported,

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from izreport import data
-from izreport.ingest import REPORT_COLUMNS, ingest
+from izreport.incoming.ingest import REPORT_COLUMNS, ingest
+from izreport.storage import data
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

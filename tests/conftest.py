@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from izreport import data
-from izreport.render import RenderResult, render
-from izreport.store import open_store
+from izreport.pipeline.render import RenderResult, render
+from izreport.storage import data
+from izreport.storage.store import open_store
 from tests import pgserver
 from tests.pgserver import Server
 
@@ -74,7 +74,7 @@ def postgres() -> Iterator[Server]:
 def postgres_seeded(postgres: Server) -> str:
     """Name of a database filled from the committed sample: the template of each test's."""
     url = postgres.database()
-    open_store(None, url, seed=DATA).engine.dispose()
+    open_store(None, url, seed=DATA, read_seed=data.read_seed).engine.dispose()
     return url.rsplit("/", 1)[1]
 
 
@@ -105,7 +105,7 @@ def sqlite_store(folder: Path, edit: Callable[[Path], None] | None = None) -> Pa
 
 def store_state(source: str | Path) -> dict[str, object]:
     """Every row of every table of a store (or the files of a folder without one)."""
-    from izreport.store import DB_NAME, TABLES, audit, audit_values
+    from izreport.storage.store import DB_NAME, TABLES, audit, audit_values
 
     if isinstance(source, Path) and not (source / DB_NAME).exists():
         return {p.name: p.read_bytes() for p in sorted(source.iterdir()) if p.is_file()}

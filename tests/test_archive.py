@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from izreport.export import ReportPDFExporter
-from izreport.render import RenderResult, render
+from izreport.formats.export import ReportPDFExporter
+from izreport.pipeline.render import RenderResult, render
 from tests.conftest import DATA, FINAL
 
 

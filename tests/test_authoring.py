@@ -12,12 +12,13 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from izreport import numbering, params
-from izreport.catalogue import INDICATORS
-from izreport.display import figure, table, text
-from izreport.render import RenderResult, render
-from izreport.tables import ROUNDING_NOTE, with_total
-from izreport.values import Amount, Change, Kpi, PlanShare, Ratio, compose
+from izreport.blocks import numbering
+from izreport.blocks.display import figure, table, text
+from izreport.blocks.tables import ROUNDING_NOTE, with_total
+from izreport.blocks.values import Amount, Change, Kpi, PlanShare, Ratio, compose
+from izreport.core.catalogue import INDICATORS
+from izreport.pipeline import params
+from izreport.pipeline.render import RenderResult, render
 from tests.conftest import DATA
 from tests.test_browser import dump_dom
 from tests.visible import html_lines, pdf_lines
@@ -129,7 +130,7 @@ def test_a_missing_comparison_drops_its_clause() -> None:
 # --- tables and figures from plain objects ------------------------------------------------
 
 def test_a_column_header_keeps_its_unit_on_one_line() -> None:
-    from izreport.tables import ColumnFormat
+    from izreport.blocks.tables import ColumnFormat
 
     income = ColumnFormat("Thu nhập <bình quân>", unit="mvnd_per_person_month")
     assert income.header == "Thu nhập <bình quân> (triệu đồng/người/tháng)"
@@ -287,7 +288,7 @@ def test_rounded_rows_that_miss_the_total_get_the_rounding_note() -> None:
 
 
 def test_no_data_a_year_earlier_reads_as_a_dash() -> None:
-    from izreport import report
+    from izreport.blocks import report
 
     ctx = report.open_report("2022-H1", "Dệt may Rạng Đông")  # first reports in 2022
     k = ctx.kpi.production_value
@@ -299,8 +300,8 @@ def test_no_data_a_year_earlier_reads_as_a_dash() -> None:
 
 
 def test_a_zone_with_no_enterprise_in_the_period_is_refused() -> None:
-    from izreport import report
-    from izreport.errors import ParameterError
+    from izreport.blocks import report
+    from izreport.core.errors import ParameterError
 
     with pytest.raises(ParameterError, match="không có doanh nghiệp nào báo cáo"):
         report.open_report("2021-H1", "Dệt may Rạng Đông")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from izreport import runlog
-from izreport.batch import Job, JobResult, _environment, default_workers, run_batch
-from izreport.cli import app
-from izreport.errors import ParameterError
+from izreport.commands.cli import app
+from izreport.core.errors import ParameterError
+from izreport.pipeline import runlog
+from izreport.pipeline.batch import Job, JobResult, _environment, default_workers, run_batch
 from izreport.pipeline.request import resolve
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from izreport import data, monthly
-from izreport.catalogue import INDICATORS, MAX_PRODUCTION_PER_WORKER, RATIOS
-from izreport.ingest import SubmissionError, ingest
-from izreport.submissions import FIGURES
+from izreport.blocks import monthly
+from izreport.blocks.submissions import FIGURES
+from izreport.core.catalogue import INDICATORS, MAX_PRODUCTION_PER_WORKER, RATIOS
+from izreport.incoming.ingest import SubmissionError, ingest
+from izreport.storage import data
 from tests.conftest import DATA, sqlite_store, store_state
 
 HEADER = ("month", "enterprise_id", *FIGURES)
@@ -187,7 +188,7 @@ def test_generated_workbooks_load_when_accepted_and_change_nothing_when_refused(
     before and every problem names that row."""
     from openpyxl import load_workbook
 
-    from izreport.ingest import SHEET
+    from izreport.incoming.ingest import SHEET
 
     book = load_workbook(BOOK)
     ws = book[SHEET]

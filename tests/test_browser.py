@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from izreport.render import RenderResult
+from izreport.pipeline.render import RenderResult
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 
@@ -51,7 +51,7 @@ def test_charts_draw_offline(rendered: RenderResult, tmp_path: Path) -> None:
 
 
 def test_monthly_report_charts_draw_offline(tmp_path: Path) -> None:
-    from izreport.render import render
+    from izreport.pipeline.render import render
     from tests.conftest import DATA
 
     result = render("monthly", {"period": "2021-06"}, tmp_path / "out", formats=["html"],

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from izreport.cli import _report_params, app
-from izreport.params import BARE_FLAG
+from izreport.commands.cli import _report_params, app
+from izreport.pipeline.params import BARE_FLAG
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from izreport.cli import IO_EXIT, UNEXPECTED_EXIT, app
+from izreport.commands.cli import IO_EXIT, UNEXPECTED_EXIT, app
 from tests.conftest import DATA
 
 runner = CliRunner()
@@ -105,14 +105,14 @@ def test_a_file_where_a_folder_is_needed_is_one_line(a_file: Path) -> None:
 
 def test_an_unexpected_failure_logs_its_traceback_and_shows_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import izreport.params
+    import izreport.pipeline.params
 
     def broken(name: str) -> None:
         raise RuntimeError("boom\nsecond line")
 
     log = tmp_path / "loi" / "errors.log"
     monkeypatch.setenv("IZREPORT_ERROR_LOG", str(log))
-    monkeypatch.setattr(izreport.params, "get_report", broken)
+    monkeypatch.setattr(izreport.pipeline.params, "get_report", broken)
     line = _one_line(["params", "half-year"], UNEXPECTED_EXIT)
     assert line == f"error: unexpected failure (RuntimeError: boom); the details are in {log}"
     text = log.read_text(encoding="utf-8")
@@ -141,12 +141,12 @@ def _read_only_database() -> Exception:
 def test_a_store_that_cannot_be_written_is_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: object, message: str) -> None:
     """A full disk or a read-only database (simulated: modes do not stop root): one line."""
-    import izreport.ingest
+    import izreport.incoming.ingest
 
     def refuse(*args: object, **kw: object) -> None:
         raise failure()  # type: ignore[operator]
 
-    monkeypatch.setattr(izreport.ingest, "_write", refuse)
+    monkeypatch.setattr(izreport.incoming.ingest, "_write", refuse)
     store = tmp_path / "d"
     store.mkdir()
     for table in DATA.glob("*.csv"):

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from izreport import data
-from izreport.errors import DataError, ScopeError
-from izreport.periods import Period
+from izreport.core.errors import DataError, ScopeError
+from izreport.core.periods import Period
+from izreport.storage import data
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")

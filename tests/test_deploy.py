@@ -158,7 +158,8 @@ def test_a_render_with_the_unit_environment_writes_no_home(tmp_path: Path) -> No
                if not k.startswith(("XDG_", "IPYTHON", "MPL", "JUPYTER_"))}
     run_env.update(env)
     done = subprocess.run(
-        [*_without_network(), sys.executable, "-c", "from izreport.cli import main; main()",
+        [*_without_network(), sys.executable, "-c",
+         "from izreport.commands.cli import main; main()",
          "render", "monthly", "--period", "2021-06", "--to", "html,pdf",
          "--out", str(tmp_path / "state" / "outputs"),
          "--data", str(data)], capture_output=True, text=True, timeout=600, env=run_env,

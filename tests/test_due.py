@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from izreport import due, runlog
-from izreport.cli import app
-from izreport.i18n import _
+from izreport.commands.cli import app
+from izreport.core.i18n import _
+from izreport.pipeline import runlog
 from izreport.pipeline.request import RunRequest, resolve
+from izreport.schedule import due
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")

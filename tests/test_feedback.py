@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from izreport.cli import app
-from izreport.feedback import FILL, FOLDER
-from izreport.ingest import REPORT_COLUMNS
+from izreport.commands.cli import app
+from izreport.incoming.feedback import FILL, FOLDER
+from izreport.incoming.ingest import REPORT_COLUMNS
 
 runner = CliRunner()
 SUBS = Path(__file__).resolve().parents[1] / "data" / "submissions" / "2025-07"
@@ -120,8 +120,8 @@ def test_hidden_rows_and_formulas_are_marked_and_a_hidden_sheet_is_a_file_error(
         tmp_path: Path, data_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The workbook checks' problems with a cell are marked on it in the copy; a refusal of
     the whole file (a hidden sheet) is listed among the errors of the whole file."""
-    from izreport.feedback import write_feedback
-    from izreport.ingest import SHEET, SubmissionError, ingest
+    from izreport.incoming.feedback import write_feedback
+    from izreport.incoming.ingest import SHEET, SubmissionError, ingest
 
     monkeypatch.setenv("IZREPORT_LANG", "en")
     book = load_workbook(SUBS / "bao-cao-2025-07.xlsx")

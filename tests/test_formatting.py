@@ -1,4 +1,4 @@
-"""Tests for izreport.formatting."""
+"""Tests for izreport.core.formatting."""
 
 import datetime
 import math
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from izreport.formatting import (
+from izreport.core.formatting import (
     MISSING,
     UNITS,
     change_phrase,

@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from izreport import investment
-from izreport import report as iz
-from izreport.cli import app
-from izreport.config import load_board
-from izreport.data import Dataset
-from izreport.statforms import FORMS_DIR
+from izreport.blocks import investment
+from izreport.blocks import report as iz
+from izreport.commands.cli import app
+from izreport.core.config import load_board
+from izreport.forms.statforms import FORMS_DIR
+from izreport.storage.data import Dataset
 from tests.conftest import DATA
 
 runner = CliRunner()
@@ -313,7 +313,7 @@ def test_forms_take_a_quarter_or_a_year_only(tmp_path: Path) -> None:
 
 
 def test_the_store_gives_the_same_forms(store_source: Path | str, tmp_path: Path) -> None:
-    from izreport.data import open_store
+    from izreport.storage.data import open_store
 
     open_store(store_source).engine.dispose()  # the folder's CSV files fill its store
     out = tmp_path / "store.xlsx"

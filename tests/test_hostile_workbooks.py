@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from izreport import spreadsheet
-from izreport.ingest import SHEET, SubmissionError, ingest
+from izreport.incoming import spreadsheet
+from izreport.incoming.ingest import SHEET, SubmissionError, ingest
 from tests.conftest import sqlite_store, store_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,7 +186,7 @@ def test_a_cell_beyond_the_column_limit_is_refused(store: Path, tmp_path: Path) 
 
 _BOMB_CHECK = """
 import json, resource, sys
-from izreport.ingest import SubmissionError, ingest
+from izreport.incoming.ingest import SubmissionError, ingest
 try:
     ingest([sys.argv[1]], sys.argv[2])
     problems = []

@@ -12,9 +12,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
-from izreport import __version__, i18n
-from izreport.cli import app
-from izreport.params import reports
+from izreport import __version__
+from izreport.commands.cli import app
+from izreport.core import i18n
+from izreport.pipeline.params import reports
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "izreport" / "locale" / "vi" / "LC_MESSAGES" / "izreport.po"
@@ -195,9 +196,9 @@ def test_every_report_declares_its_english_wording() -> None:
 
 
 def test_flags_take_no_value_or_a_yes_no_word() -> None:
-    from izreport.errors import ParameterError
-    from izreport.params import BARE_FLAG, get_report, validate
-    from izreport.render_help import _fold_flags
+    from izreport.commands.render_help import _fold_flags
+    from izreport.core.errors import ParameterError
+    from izreport.pipeline.params import BARE_FLAG, get_report, validate
 
     spec = get_report("half-year")
     assert validate(spec, {"period": "2021-H1", "final": "true", "issued": "05/07/2021",

@@ -12,17 +12,17 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from izreport import data
-from izreport.cli import app
-from izreport.i18n import using
-from izreport.ingest import (
+from izreport.blocks.submissions import estimate_month, expected_enterprises, missing_enterprises
+from izreport.commands.cli import app
+from izreport.core.i18n import using
+from izreport.incoming.ingest import (
     SubmissionError,
     ingest,
     write_samples,
     write_template,
 )
-from izreport.store import read_audit
-from izreport.submissions import estimate_month, expected_enterprises, missing_enterprises
+from izreport.storage import data
+from izreport.storage.store import read_audit
 from tests.conftest import DATA, store_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,7 +292,7 @@ def test_blank_template_has_nothing_to_ingest(data_dir: Path, tmp_path: Path) ->
 
 
 def test_template_rejects_a_bad_period(data_dir: Path, tmp_path: Path) -> None:
-    from izreport.errors import ParameterError
+    from izreport.core.errors import ParameterError
 
     with pytest.raises(ParameterError, match="2025-13"):
         write_template("2025-13", data_dir, tmp_path / "t.xlsx")
@@ -364,7 +364,7 @@ def test_rows_pass_without_the_schemas_only_where_the_schemas_find_nothing(
         data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Valid rows skip pandera; that shortcut is taken only where the rules schema finds
     no problem (checked on the shipped submissions, clean and broken)."""
-    from izreport import ingest as ingest_module
+    from izreport.incoming import ingest as ingest_module
 
     typed: list[tuple[pd.DataFrame, str]] = []
     context = ingest_module._with_context
@@ -396,7 +396,7 @@ def test_valid_submissions_are_checked_without_pandera(data_dir: Path) -> None:
     import subprocess
     import sys
 
-    script = ("import sys; from pathlib import Path; from izreport.ingest import ingest; "
+    script = ("import sys; from pathlib import Path; from izreport.incoming.ingest import ingest; "
               f"ingest([Path({str(EXTRA)!r})], {str(data_dir)!r}); "
               "assert 'pandera' not in sys.modules")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

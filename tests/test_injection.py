@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from izreport.files import put_value
-from izreport.ingest import write_template
-from izreport.intake import write_template as write_intake_template
+from izreport.core.files import put_value
+from izreport.incoming.ingest import write_template
+from izreport.incoming.intake import write_template as write_intake_template
 from tests.conftest import sqlite_store
 
 HOSTILE = {"DN0001": "=cmd|' /C calc'!A0", "DN0002": "+HYPERLINK(\"http://x.invalid\")",
@@ -80,7 +80,7 @@ def test_put_value_keeps_every_value_as_written(value: object, tmp_path: Path) -
     ("@SUM(1)", "'@SUM(1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-1.5", "-1.5"),
     ("+84", "+84"), ("Hòa Xá", "Hòa Xá"), ("a=b", "a=b")])
 def test_csv_text_neutralises_formula_starts_only(text: str, written: str) -> None:
-    from izreport.files import csv_text
+    from izreport.core.files import csv_text
 
     assert csv_text(text) == written
 
@@ -89,7 +89,7 @@ def test_csv_export_neutralises_hostile_text_and_keeps_numbers(hostile_store: Pa
                                                                tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from izreport.cli import app
+    from izreport.commands.cli import app
 
     out = tmp_path / "xuat"
     result = CliRunner().invoke(app, ["export", "enterprises", "zones", "--out", str(out),
@@ -112,7 +112,7 @@ def test_csv_export_neutralises_hostile_text_and_keeps_numbers(hostile_store: Pa
 
 def test_workbook_export_writes_text_as_text_and_numbers_as_numbers(hostile_store: Path,
                                                                     tmp_path: Path) -> None:
-    from izreport import data
+    from izreport.storage import data
 
     book = tmp_path / "bang.xlsx"
     data.export(book, ["enterprises", "zones"], hostile_store)
@@ -134,7 +134,7 @@ def test_chart_json_in_a_script_element_is_safe_and_reads_back(name: str) -> Non
     element nor stops being JSON."""
     import json
 
-    from izreport.charts import _spec_json
+    from izreport.blocks.charts import _spec_json
 
     spec = {"title": name, "data": {"values": [{"zone": name, "v": 1}]}}
     text = _spec_json(spec)

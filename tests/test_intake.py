@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from izreport import data, investment
-from izreport.cli import app
-from izreport.intake import IntakeError, take_in, write_template
-from izreport.periods import Period
-from izreport.store import read_audit
+from izreport.blocks import investment
+from izreport.commands.cli import app
+from izreport.core.periods import Period
+from izreport.incoming.intake import IntakeError, take_in, write_template
+from izreport.storage import data
+from izreport.storage.store import read_audit
 from tests.conftest import DATA, store_state
 
 INTAKES = DATA / "intakes"
@@ -109,7 +110,7 @@ def test_certificates_are_taken_in_and_reach_the_investment_figures(
 
 
 def test_enterprise_changes_are_taken_in(store_source: Path | str) -> None:
-    from izreport.submissions import expected_enterprises
+    from izreport.blocks.submissions import expected_enterprises
 
     (result,) = take_in("enterprises", [INTAKES / "enterprises" / "dn-2025-07.csv"],
                         store_source)
@@ -129,10 +130,10 @@ def test_enterprise_changes_are_taken_in(store_source: Path | str) -> None:
 
 
 def test_a_move_keeps_the_months_before_it_in_the_old_zone(store_source: Path | str) -> None:
-    from izreport import metrics
-    from izreport.ingest import ingest
-    from izreport.store import enterprise_moves
-    from izreport.submissions import expected_enterprises
+    from izreport.blocks import metrics
+    from izreport.blocks.submissions import expected_enterprises
+    from izreport.incoming.ingest import ingest
+    from izreport.storage.store import enterprise_moves
 
     subs = DATA / "submissions" / "2025-07"
     ingest([subs / "bao-cao-2025-07.xlsx", subs / "bo-sung-2025-07.csv"], store_source)

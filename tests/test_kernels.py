@@ -9,11 +9,11 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-import izreport.params
-from izreport.cli import app
-from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
-from izreport.errors import DataError, RenderError
-from izreport.render import render
+import izreport.pipeline.params
+from izreport.commands.cli import app
+from izreport.core.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
+from izreport.core.errors import DataError, RenderError
+from izreport.pipeline.render import render
 from tests.conftest import DATA
 
 #: From the start of execution (the kernel is up) to the failure; nbclient polls every second.
@@ -40,7 +40,7 @@ def notebooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     _report(folder, "dies", "import os\nos._exit(1)")
     _report(folder, "loops", "while True:\n    pass")
-    monkeypatch.setattr(izreport.params, "NOTEBOOKS_DIR", folder)
+    monkeypatch.setattr(izreport.pipeline.params, "NOTEBOOKS_DIR", folder)
     for env in (CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV):
         # set (empty: no limit given) rather than deleted, so that the value `render
         # --timeout` puts into the environment is undone after the test, not left to

@@ -30,7 +30,8 @@ def test_a_killed_run_due_leaves_no_process_after_5_seconds(data_copy: Path,
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.Popen(
-        [sys.executable, "-c", "from izreport.cli import main; main()", "run-due", "--date",
+        [sys.executable, "-c", "from izreport.commands.cli import main; main()", "run-due",
+         "--date",
          "2021-07-05", "--all-zones", "--jobs", "2", "--out", str(out), "--data",
          str(data_copy)], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)

@@ -19,9 +19,9 @@ import nbformat
 import pytest
 from PIL import ImageFont
 
-from izreport.charts import FONTS_DIR
-from izreport.export import PrintHTMLExporter
-from izreport.render import RenderResult, render
+from izreport.core.resources import FONTS_DIR
+from izreport.formats.export import PrintHTMLExporter
+from izreport.pipeline.render import RenderResult, render
 from tests.conftest import DATA
 
 REPORTS = {

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from izreport.cli import app
+from izreport.commands.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d "
@@ -20,7 +20,7 @@ runner = CliRunner()
 
 
 def test_progress_lines_carry_the_time_when_not_on_a_terminal() -> None:
-    from izreport.progress import EventLog
+    from izreport.commands.progress import EventLog
 
     piped, terminal = io.StringIO(), io.StringIO()
     EventLog(Console(file=piped), Console(file=piped)).line("xong half-year_2021-H1")

@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import pytest
 
-from izreport import metrics
-from izreport.data import Dataset
-from izreport.formatting import number, percent
-from izreport.periods import Period
+from izreport.blocks import metrics
+from izreport.core.formatting import number, percent
+from izreport.core.periods import Period
+from izreport.storage.data import Dataset
 
 Q1 = Period.parse("2021-Q1")
 

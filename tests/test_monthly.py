@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from izreport import data, metrics, submissions
-from izreport import monthly as mr
-from izreport.display import table
-from izreport.errors import ParameterError
-from izreport.formatting import number, percent
-from izreport.ingest import ingest
-from izreport.params import get_report, validate
-from izreport.periods import Period
-from izreport.render import RenderResult, render
+from izreport.blocks import metrics, submissions
+from izreport.blocks import monthly as mr
+from izreport.blocks.display import table
+from izreport.core.errors import ParameterError
+from izreport.core.formatting import number, percent
+from izreport.core.periods import Period
+from izreport.incoming.ingest import ingest
+from izreport.pipeline.params import get_report, validate
+from izreport.pipeline.render import RenderResult, render
+from izreport.storage import data
 from tests.conftest import DATA, pdftotext
 
 SUBMISSIONS = DATA / "submissions" / "2025-07"
@@ -169,7 +170,7 @@ def test_missing_enterprises_are_estimated_and_flagged(july: mr.MonthlyContext,
 
 def test_missing_list_names_each_enterprise_and_is_escaped(july_data: Path,
                                                            tmp_path: Path) -> None:
-    from izreport.store import enterprises
+    from izreport.storage.store import enterprises
 
     folder = tmp_path / "data"
     shutil.copytree(july_data, folder)      # its store holds the data (the CSV files seeded it)

@@ -11,10 +11,10 @@ from typing import ClassVar
 
 import pytest
 
-from izreport.errors import DataError
-from izreport.export import html_to_pdf
-from izreport.params import get_report, validate
-from izreport.texts import TEXTS_ENV, read_texts
+from izreport.blocks.texts import TEXTS_ENV, read_texts
+from izreport.core.errors import DataError
+from izreport.formats.export import html_to_pdf
+from izreport.pipeline.params import get_report, validate
 from tests.conftest import DATA
 
 

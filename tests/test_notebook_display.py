@@ -8,9 +8,9 @@ from typing import Any
 import nbformat
 import pytest
 
-from izreport import notebook_display as nd
-from izreport.charts import Figure
-from izreport.export import PrintHTMLExporter, ReportHTMLExporter
+from izreport.blocks import notebook_display as nd
+from izreport.blocks.charts import Figure
+from izreport.formats.export import PrintHTMLExporter, ReportHTMLExporter
 from izreport.pipeline import kernels
 
 

@@ -44,7 +44,7 @@ def _defaults(notebook: Path) -> dict[str, object]:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_cell_matches_the_declaration(notebook: Path) -> None:
     """The notebook's defaults are the defaults `izreport params` shows for its report."""
-    from izreport.params import get_report
+    from izreport.pipeline.params import get_report
 
     meta = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["izreport"]
     spec = get_report(meta["report"])
@@ -56,7 +56,7 @@ def test_parameters_cell_matches_the_declaration(notebook: Path) -> None:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_runs_under_the_papermill_cli(notebook: Path, tmp_path: Path) -> None:
     """Each notebook runs with its own default period, injected by papermill's -p."""
-    from izreport.periods import Period
+    from izreport.core.periods import Period
 
     period = str(_defaults(notebook)["period"])
     out = tmp_path / notebook.name

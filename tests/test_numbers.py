@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from izreport.catalogue import INDICATORS
-from izreport.ingest import SubmissionError, ingest
-from izreport.numbers import MAX_MAGNITUDE, NumberError, parse
+from izreport.core.catalogue import INDICATORS
+from izreport.core.numbers import MAX_MAGNITUDE, NumberError, parse
+from izreport.incoming.ingest import SubmissionError, ingest
 from tests.conftest import DATA, sqlite_store, store_state
 
 HEADER = ("month,enterprise_id,production_value,revenue,export_value,import_value,"
@@ -110,7 +110,7 @@ def test_ingest_refuses_python_only_numbers_and_leaves_the_store_unchanged(
                                             ("inf", "NaN và vô cực"),
                                             ("3.65e4", "dạng số mũ")])
 def test_intakes_use_the_same_parser(store: Path, tmp_path: Path, text: str, rule: str) -> None:
-    from izreport.intake import IntakeError, take_in
+    from izreport.incoming.intake import IntakeError, take_in
 
     plans = (DATA / "intakes" / "plans" / "ke-hoach-2026.csv").read_text(encoding="utf-8")
     path = tmp_path / "ke-hoach.csv"

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from izreport import data, metrics, report
-from izreport.errors import ParameterError, ReconciliationError, RenderError
-from izreport.formatting import number
-from izreport.periods import Period
-from izreport.render import RenderResult, render
+from izreport.blocks import metrics, report
+from izreport.core.errors import ParameterError, ReconciliationError, RenderError
+from izreport.core.formatting import number
+from izreport.core.periods import Period
+from izreport.pipeline.render import RenderResult, render
+from izreport.storage import data
 from tests.conftest import DATA, pdftotext
 
 MM = 72 / 25.4  # PDF points per millimetre

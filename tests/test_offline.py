@@ -11,8 +11,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from izreport.errors import NetworkOutputError, RenderError
-from izreport.offline import (
+from izreport.core.errors import NetworkOutputError, RenderError
+from izreport.formats.offline import (
     check_notebook,
     check_page,
     code_urls,
@@ -115,7 +115,7 @@ def test_the_figure_the_report_makes_is_accepted() -> None:
     import altair as alt
     import pandas as pd
 
-    from izreport.charts import Figure
+    from izreport.blocks.charts import Figure
 
     chart = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_bar().encode(x="a:Q")
     data, _ = Figure(chart, "Hình 1. Thử", "Biểu đồ thử")._repr_mimebundle_()
@@ -197,7 +197,7 @@ def test_markdown_cells_hidden_cells_and_live_outputs() -> None:
 
 
 def test_the_exported_page_keeps_only_its_own_vega_bundle_unsearched() -> None:
-    from izreport.export import vega_bundle
+    from izreport.core.resources import vega_bundle
 
     bundle = vega_bundle()
     page = f"<html><head><script>\n{bundle}\n</script></head><body></body></html>"
@@ -214,7 +214,7 @@ def test_the_exported_page_keeps_only_its_own_vega_bundle_unsearched() -> None:
 
 
 def test_nbconvert_exporters_refuse_a_loading_output(tmp_path: Path) -> None:
-    from izreport.export import ReportHTMLExporter, ReportPDFExporter
+    from izreport.formats.export import ReportHTMLExporter, ReportPDFExporter
 
     nb = _notebook(_code("show()", f'<script src="{CDN}"></script>'))
     for exporter in (ReportHTMLExporter, ReportPDFExporter):
@@ -240,9 +240,9 @@ def test_render_of_a_cdn_loading_cell_fails_naming_it_and_writes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from izreport import params
-    from izreport.cli import app
-    from izreport.runlog import read
+    from izreport.commands.cli import app
+    from izreport.pipeline import params
+    from izreport.pipeline.runlog import read
     from tests.conftest import DATA
 
     notebooks = tmp_path / "notebooks"
@@ -274,7 +274,7 @@ def test_render_of_a_cdn_loading_cell_fails_naming_it_and_writes_nothing(
 
 
 def test_the_published_report_page_passes_the_page_check(html_text: str) -> None:
-    from izreport.export import vega_bundle
+    from izreport.core.resources import vega_bundle
 
     check_page(html_text, "half-year_2021-H1.html", trusted_scripts=[vega_bundle()])
     # every inline script other than the bundle was searched, and the specs were read

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from izreport import outfolder
-from izreport.cli import app
-from izreport.errors import RenderError
-from izreport.render import render
+from izreport.commands.cli import app
+from izreport.core.errors import RenderError
+from izreport.pipeline import outfolder
+from izreport.pipeline.render import render
 
 pytestmark = pytest.mark.usefixtures("english")
 STEM = "half-year_2021-H1"

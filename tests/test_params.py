@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from izreport.errors import ParameterError
-from izreport.params import get_report, validate
+from izreport.core.errors import ParameterError
+from izreport.pipeline.params import get_report, validate
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -74,7 +74,7 @@ def test_a_schedule_the_report_cannot_keep_is_refused(
         tmp_path: Path, declaration: dict, message: str) -> None:
     import json
 
-    from izreport.params import read_report
+    from izreport.pipeline.params import read_report
 
     meta = {"report": "x", "parameters": {"period": {"type": "period", "kinds": ["month"]}},
             **declaration}

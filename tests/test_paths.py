@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from izreport.cli import app
-from izreport.data import DATA_ENV, URL_ENV
-from izreport.errors import DataError
-from izreport.files import SLUG_RE, checked_slug, slug
-from izreport.texts import TEXTS_ENV, texts_path
+from izreport.blocks.texts import TEXTS_ENV, texts_path
+from izreport.commands.cli import app
+from izreport.core.errors import DataError
+from izreport.core.files import SLUG_RE, checked_slug, slug
+from izreport.storage.data import DATA_ENV, URL_ENV
 from tests.conftest import sqlite_store
 
 ESCAPE = "../../../x"

@@ -1,8 +1,8 @@
-"""Tests for izreport.periods."""
+"""Tests for izreport.core.periods."""
 
 import pytest
 
-from izreport.periods import Period, PeriodError, month_range
+from izreport.core.periods import Period, PeriodError, month_range
 
 
 @pytest.mark.parametrize(
@@ -248,7 +248,7 @@ def test_month_range_rejects(first: str, last: str) -> None:
 
 
 def test_shapes_of_periods_and_the_periods_that_end_in_a_month() -> None:
-    from izreport.periods import first_ending_after, latest_ending, shift_month
+    from izreport.core.periods import first_ending_after, latest_ending, shift_month
 
     assert [Period.parse(p).shape for p in ("2021-06", "2021-Q2", "2021-H1", "2021-H2",
                                              "2021-9M", "2021")] == [

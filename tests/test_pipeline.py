@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from izreport.errors import ParameterError
-from izreport.export import ReportHTMLExporter
+from izreport.core.errors import ParameterError
+from izreport.formats.export import ReportHTMLExporter
 from izreport.pipeline.export import EXPORTERS, FORMATS, export_formats, exporter_class
 
 ROOT = Path(__file__).resolve().parents[1]

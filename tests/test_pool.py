@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from izreport.batch import Job, run_batch
-from izreport.params import NOTEBOOKS_ENV
 from izreport.pipeline import kernels as kernels_module
+from izreport.pipeline.batch import Job, run_batch
 from izreport.pipeline.kernels import KernelPool
+from izreport.pipeline.params import NOTEBOOKS_ENV
 from izreport.pipeline.request import resolve
 from tests.conftest import DATA
 
@@ -107,7 +107,7 @@ def test_a_kernel_warmed_for_another_environment_is_not_handed_out(
 
 def test_kernels_forked_by_the_launcher_fail_fast_when_they_die_or_loop(
         notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from izreport.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV
+    from izreport.core.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV
 
     _report(notebooks, "dies", "import os\nos._exit(1)")
     _report(notebooks, "loops", "while True:\n    pass")

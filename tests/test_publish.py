@@ -21,10 +21,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from izreport import publish, runlog
-from izreport.cli import app
-from izreport.params import get_report
-from izreport.publish import EARLIER
+from izreport.commands.cli import app
+from izreport.core.resources import asset
+from izreport.pipeline import runlog
+from izreport.pipeline.params import get_report
+from izreport.site import publish
+from izreport.site.publish import EARLIER
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -223,7 +225,7 @@ def test_a_publish_stopped_between_the_two_renames_is_completed_next_time(
 _SLOW_PUBLISH = """
 import sys, time
 from pathlib import Path
-from izreport import publish
+from izreport.site import publish
 def slow(root):
     Path(sys.argv[3]).write_text("building")
     time.sleep(60)
@@ -341,7 +343,7 @@ def test_every_published_page_links_back_to_the_index(out: Path, tmp_path: Path)
     assert '<script>x="</head><body>"</script>' in year  # the script is left as it was
     assert year.index('<body class="iz-is-draft">\n<p class="iz-site-link">') < year.index("<nav")
     # the link is for the screen: the page's own style sheet leaves it out of print
-    css = Path(publish.__file__).with_name("assets").joinpath("screen.css").read_text()
+    css = asset("screen.css")
     assert re.search(r"@media print\s*{[^}]*\.iz-site-link[^{]*{\s*display:\s*none", css)
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from izreport import params
-from izreport.render import RenderResult, render
-from izreport.texts import TEXTS_ENV, texts_dir
+from izreport.blocks.texts import TEXTS_ENV, texts_dir
+from izreport.pipeline import params
+from izreport.pipeline.render import RenderResult, render
 from tests.conftest import DATA, ROOT
 from tests.visible import html_lines, pdf_lines
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from izreport.errors import ParameterError
-from izreport.params import NOTEBOOKS_DIR, get_report, read_report, reports, validate
+from izreport.core.errors import ParameterError
+from izreport.pipeline.params import NOTEBOOKS_DIR, get_report, read_report, reports, validate
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -65,7 +65,7 @@ def test_notebooks_without_a_declaration_are_not_reports(tmp_path: Path) -> None
 
 
 def test_quarterly_report_is_not_a_draft(tmp_path: Path) -> None:
-    from izreport.render import render
+    from izreport.pipeline.render import render
     from tests.conftest import DATA
 
     spec = get_report("quarterly")

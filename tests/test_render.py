@@ -10,8 +10,8 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from izreport.errors import ParameterError, RenderError
-from izreport.render import RenderResult, render
+from izreport.core.errors import ParameterError, RenderError
+from izreport.pipeline.render import RenderResult, render
 from tests.conftest import DATA, pdftotext
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
@@ -149,8 +149,9 @@ def test_enterprise_names_are_escaped_end_to_end(data_copy: Path, tmp_path: Path
 
 
 def _top_exporter_id() -> str:
-    from izreport import data, metrics
-    from izreport.periods import Period
+    from izreport.blocks import metrics
+    from izreport.core.periods import Period
+    from izreport.storage import data
 
     top = metrics.top_enterprises(data.load(DATA), Period.parse("2021-H1"), n=1)
     return str(top["enterprise_id"].iloc[0])

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from izreport import datafacts, due, params, publish, render, runlog
-from izreport.cli import app
-from izreport.data import Dataset
-from izreport.errors import ParameterError
-from izreport.periods import Period
+from izreport.commands.cli import app
+from izreport.core.errors import ParameterError
+from izreport.core.periods import Period
+from izreport.pipeline import params, render, runlog
 from izreport.pipeline.request import RunRequest, resolve, resolve_zones
+from izreport.schedule import due
+from izreport.site import publish
+from izreport.storage import datafacts
+from izreport.storage.data import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -165,7 +168,7 @@ def test_reporting_zones_agree_with_the_dataset(period: str, dataset: Dataset) -
 
 def test_reporting_zones_follow_moves(data_copy: Path) -> None:
     """An enterprise's months before its move count for the zone it left."""
-    from izreport.data import load
+    from izreport.storage.data import load
 
     first = next(line for line in (data_copy / "enterprises.csv").read_text(
         encoding="utf-8").splitlines()[1:] if ",rang-dong," in line).split(",")[0]

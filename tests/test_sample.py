@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from izreport.sample import TET, generate
+from izreport.samples.sample import TET, generate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SUMS = ["production_value", "revenue", "export_value", "import_value", "budget_paid"]
@@ -264,8 +264,8 @@ def test_leased_land_within_industrial_land() -> None:
 def test_project_progress_is_plausible() -> None:
     """Implemented capital: cumulative, in the project's own currency, 40-70 % of the
     registered capital for projects in operation, and within the intake's 150 % rule."""
-    from izreport.intake import IMPLEMENTED_MARGIN
-    from izreport.sample import IMPLEMENTED_SHARE
+    from izreport.incoming.intake import IMPLEMENTED_MARGIN
+    from izreport.samples.sample import IMPLEMENTED_SHARE
 
     progress = pd.read_csv(DATA / "project_progress.csv")
     projects = pd.read_csv(DATA / "projects.csv")

@@ -20,11 +20,11 @@ from cryptography.x509.oid import NameOID
 from PIL import Image
 from typer.testing import CliRunner
 
-from izreport import sign as sg
-from izreport.cli import app
-from izreport.document import SIGN_BOX_MM
-from izreport.render import RenderResult, render
-from izreport.stamps import SEAL_PNG, SIGNATURE_PNG
+from izreport.blocks.document import SIGN_BOX_MM
+from izreport.commands.cli import app
+from izreport.pipeline.render import RenderResult, render
+from izreport.signing import sign as sg
+from izreport.signing.stamps import SEAL_PNG, SIGNATURE_PNG
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -395,7 +395,8 @@ def test_appendix_gets_the_agencys_text_signature(rendered: RenderResult, p12_co
 
 def test_publish_keeps_the_signed_pdf_and_marks_the_report_issued(
         final_report: RenderResult, p12_config: Path, tmp_path: Path) -> None:
-    from izreport import publish, runlog
+    from izreport.pipeline import runlog
+    from izreport.site import publish
 
     out = tmp_path / "out"
     out.mkdir()

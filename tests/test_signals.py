@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from izreport import publish, runlog
-from izreport.cli import app
-from izreport.i18n import _
+from izreport.commands.cli import app
+from izreport.core.i18n import _
+from izreport.pipeline import runlog
+from izreport.site import publish
 from tests.test_publish import fake_render
 
 runner = CliRunner()
@@ -26,7 +27,7 @@ DRAFT = "DỰ THẢO"
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The command in a process of its own, without a terminal (as cron and systemd run it)."""
-    return subprocess.run([sys.executable, "-c", "from izreport.cli import main; main()",
+    return subprocess.run([sys.executable, "-c", "from izreport.commands.cli import main; main()",
                            *args], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})}, cwd=ROOT)
 
@@ -111,8 +112,8 @@ def test_drafts_stay_off_the_site_by_default_and_the_published_version_stays(
 
 
 def test_publish_drafts_setting_is_checked(tmp_path: Path) -> None:
-    from izreport.config import publish_drafts
-    from izreport.errors import DataError
+    from izreport.core.config import publish_drafts
+    from izreport.core.errors import DataError
 
     path = tmp_path / "izreport.toml"
     path.write_text('[publish]\ndrafts = "yes"\n', encoding="utf-8")

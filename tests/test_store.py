@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from izreport import data, store
-from izreport.errors import DataError
-from izreport.periods import Period
+from izreport.core.errors import DataError
+from izreport.core.periods import Period
+from izreport.storage import data, store
 from tests.conftest import DATA
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
@@ -131,7 +131,7 @@ def test_an_empty_folder_is_filled_from_the_configured_sample(
     monkeypatch.delenv("IZREPORT_DATABASE_URL", raising=False)
     monkeypatch.delenv("IZREPORT_TEXTS", raising=False)
     assert data.resolve() == (tmp_path / "kho", None)
-    from izreport.texts import texts_dir
+    from izreport.blocks.texts import texts_dir
 
     assert texts_dir() == tmp_path / "van-ban"
     assert data.data_months()[-1] == "2025-06"
@@ -142,7 +142,7 @@ def test_an_empty_folder_is_filled_from_the_configured_sample(
 
 
 def test_store_settings_reject_unknown_keys(tmp_path: Path) -> None:
-    from izreport.config import store_settings
+    from izreport.core.config import store_settings
 
     config = tmp_path / "izreport.toml"
     config.write_text('[store]\nfolders = "x"\n', encoding="utf-8")
@@ -169,7 +169,7 @@ def test_a_report_reads_only_the_months_it_needs(store_source: Path | str) -> No
                                     "2021-01", "2021-07"])
 def test_the_months_read_give_every_figure_of_the_whole_data(period: str) -> None:
     """A report computed from only the months it reads prints what the whole data give."""
-    from izreport import metrics, monthly
+    from izreport.blocks import metrics, monthly
 
     p = Period.parse(period)
     months = data.report_months(p)
@@ -206,7 +206,7 @@ def test_repeated_selections_are_the_same_rows(dataset: data.Dataset) -> None:
 def test_export_gives_back_the_exchange_files(store_source: Path | str, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from izreport.cli import app
+    from izreport.commands.cli import app
 
     data.open_store(store_source)
     result = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "csv"), "--data",
@@ -228,8 +228,10 @@ def test_processes_opening_a_new_store_at_once_fill_it_once(tmp_path: Path) -> N
     import sys
 
     folder = tmp_path / "moi"
-    code = ("import sys; from pathlib import Path; from izreport.store import open_store; "
-            f"open_store(Path(sys.argv[1]), seed=Path({str(DATA)!r})); print('ok')")
+    code = ("import sys; from pathlib import Path; from izreport.storage.store import open_store; "
+            "from izreport.storage.data import read_seed; "
+            f"open_store(Path(sys.argv[1]), seed=Path({str(DATA)!r}), read_seed=read_seed); "
+            "print('ok')")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(folder)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(4)]

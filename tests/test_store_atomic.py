@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from izreport import data
-from izreport.ingest import ingest
-from izreport.store import read_audit
+from izreport.incoming.ingest import ingest
+from izreport.storage import data
+from izreport.storage.store import read_audit
 from tests.conftest import DATA, store_state
 
 SUBS = DATA / "submissions" / "2025-07"
@@ -25,7 +25,8 @@ KILLS = 20
 _INGEST = """
 import sys, time
 from pathlib import Path
-from izreport import ingest, store
+from izreport.incoming import ingest
+from izreport.storage import store
 pause = float(sys.argv[2])
 if pause:
     real = store.record_audit
@@ -62,7 +63,7 @@ def states(store_source: Path | str, tmp_path: Path) -> tuple[Path | str, object
     else:
         import sqlalchemy as sa
 
-        from izreport.store import audit, audit_values, monthly_reports
+        from izreport.storage.store import audit, audit_values, monthly_reports
         with data.open_store(source).writing() as conn:
             conn.execute(monthly_reports.delete().where(monthly_reports.c.month == "2025-07"))
             conn.execute(audit_values.delete())
@@ -116,7 +117,7 @@ def test_killing_an_ingest_at_random_moments(states: tuple[Path | str, object, o
 
 
 def _reset(source: Path | str) -> None:
-    from izreport.store import monthly_reports
+    from izreport.storage.store import monthly_reports
 
     with data.open_store(source).writing() as conn:
         conn.execute(monthly_reports.delete().where(monthly_reports.c.month == "2025-07"))
@@ -159,7 +160,7 @@ def test_two_ingests_at_once_lose_no_row(store_source: Path | str, tmp_path: Pat
     for name, part in halves.items():
         (tmp_path / name).write_text("\n".join(part) + "\n", encoding="utf-8")
     ids = {name: {ln.split(";")[1] for ln in part[1:]} for name, part in halves.items()}
-    script = ("import sys\nfrom pathlib import Path\nfrom izreport.ingest import ingest\n"
+    script = ("import sys\nfrom pathlib import Path\nfrom izreport.incoming.ingest import ingest\n"
               "ingest([Path(sys.argv[2])], sys.argv[1])\n")
     env = dict(os.environ, PYTHONPATH=str(DATA.parent))
     for round_ in range(1, 11):

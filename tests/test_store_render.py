@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from izreport import data
-from izreport.ingest import ingest
-from izreport.render import RenderResult, render
+from izreport.incoming.ingest import ingest
+from izreport.pipeline.render import RenderResult, render
+from izreport.storage import data
 from tests.conftest import DATA
 
 SUBS = DATA / "submissions" / "2025-07"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from izreport.texts import PLACEHOLDER, SECTIONS, read_texts, skeleton
+from izreport.blocks.texts import PLACEHOLDER, SECTIONS, read_texts, skeleton
 
 #: the wording checked here is the English msgid (Vietnamese: test_i18n)
 pytestmark = pytest.mark.usefixtures("english")
@@ -88,7 +88,7 @@ def test_skeleton_lists_every_section_as_not_written(tmp_path: Path) -> None:
 def test_cli_starts_a_texts_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from izreport.cli import app
+    from izreport.commands.cli import app
 
     monkeypatch.setenv("IZREPORT_TEXTS", str(tmp_path))
     runner = CliRunner()
@@ -108,9 +108,9 @@ def test_cli_texts_refuses_a_report_without_hand_written_sections(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, period: str, report: str) -> None:
     from typer.testing import CliRunner
 
-    from izreport.cli import app
-    from izreport.i18n import _
-    from izreport.texts import reports_with_texts
+    from izreport.commands.cli import app
+    from izreport.core.i18n import _
+    from izreport.pipeline.sections import reports_with_texts
 
     assert set(reports_with_texts()) == {"half-year"}
     monkeypatch.setenv("IZREPORT_TEXTS", str(tmp_path))

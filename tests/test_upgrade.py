@@ -50,7 +50,7 @@ def test_git_pull_and_make_report_keep_the_ingested_rows(tmp_path: Path) -> None
     make = ["make", "-o", f"{VENV}/.runtime", f"VENV={VENV}", "report"]
     izreport = [str(VENV / "bin" / "izreport")]
     months = [str(VENV / "bin" / "python"), "-c",
-              "from izreport.data import data_months, describe; "
+              "from izreport.storage.data import data_months, describe; "
               "print(describe(), data_months()[-1])"]
 
     assert "html  outputs/half-year_2021-H1.html" in _run(make, clone, env)

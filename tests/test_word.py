@@ -13,9 +13,9 @@ import nbformat
 import pytest
 from docx import Document
 
-from izreport.export import ReportDocxExporter
-from izreport.render import RenderResult, _check_formats
-from izreport.word import html_to_docx
+from izreport.formats.export import ReportDocxExporter
+from izreport.formats.word import html_to_docx
+from izreport.pipeline.render import RenderResult, _check_formats
 from tests.conftest import pdftotext
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from izreport.config import RenderLimits
-from izreport.errors import RenderError
-from izreport.i18n import _
+from izreport.core.config import RenderLimits
+from izreport.core.errors import RenderError
+from izreport.core.i18n import _
 from izreport.pipeline.write import keep_failed
 
 

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from izreport.errors import ParameterError
-from izreport.i18n import _
+from izreport.core.errors import ParameterError
+from izreport.core.i18n import _
 
 #: Output format → nbconvert exporter name (the entry points in pyproject.toml).
 FORMATS: dict[str, str] = {"html": "izreport", "pdf": "izreport_pdf", "docx": "izreport_docx"}
@@ -22,9 +22,9 @@ FORMATS: dict[str, str] = {"html": "izreport", "pdf": "izreport_pdf", "docx": "i
 DEFAULT_FORMATS = ("html", "pdf")
 #: Exporter name → "module:class", the same as the entry points.
 EXPORTERS: dict[str, str] = {
-    "izreport": "izreport.export:ReportHTMLExporter",
-    "izreport_pdf": "izreport.export:ReportPDFExporter",
-    "izreport_docx": "izreport.export:ReportDocxExporter",
+    "izreport": "izreport.formats.export:ReportHTMLExporter",
+    "izreport_pdf": "izreport.formats.export:ReportPDFExporter",
+    "izreport_docx": "izreport.formats.export:ReportDocxExporter",
 }
 
 
@@ -57,14 +57,14 @@ def export_formats(nb: Any, formats: Iterable[str], stem: str,
     """Each wanted format's bytes from the executed notebook ``nb`` (which is not changed).
 
     The notebook's outputs are checked first: one that would load from the network is a
-    :class:`izreport.errors.NetworkOutputError` and nothing is exported. ``stem`` names the
+    :class:`izreport.core.errors.NetworkOutputError` and nothing is exported. ``stem`` names the
     page's files (the HTML page links ``<stem>.pdf`` when a PDF is made beside it).
     ``on_start`` hears each format as it starts; ``timings`` gets how long each took.
     """
     import time
 
-    from izreport.export import HIDDEN_TAG
-    from izreport.offline import check_notebook
+    from izreport.formats.export import HIDDEN_TAG
+    from izreport.formats.offline import check_notebook
 
     wanted = check_formats(formats)
     check_notebook(nb, f"{stem}.ipynb", skip_tags={HIDDEN_TAG})
@@ -84,7 +84,7 @@ def export_formats(nb: Any, formats: Iterable[str], stem: str,
 
 def is_draft(nb: Any) -> bool:
     """Whether the executed report declared itself a draft (DỰ THẢO on its pages)."""
-    from izreport.export import is_draft as declared
+    from izreport.formats.export import is_draft as declared
 
     return declared(nb)
 
@@ -100,7 +100,7 @@ class Prefetch(threading.Thread):
         try:
             import weasyprint  # noqa: F401
 
-            from izreport import export
+            from izreport.formats import export
 
             export.vega_bundle()
         except BaseException as exc:  # reported when the exporters are used

@@ -7,7 +7,7 @@ one runs. A kernel never serves two reports: once a report has run on it, it is 
 and its folder removed, so nothing a notebook defines reaches the next report.
 
 Each kernel's sockets and connection file live in ``$TMPDIR/izk-<pid>-XXXX/``, named by
-the process that started it, so that :func:`izreport.outfolder.clean_stale_kernels`
+the process that started it, so that :func:`izreport.pipeline.outfolder.clean_stale_kernels`
 removes what a killed render left.
 """
 
@@ -25,16 +25,16 @@ from typing import Any
 
 from jupyter_core.utils import run_sync
 
-from izreport import outfolder
-from izreport.data import DATA_ENV, URL_ENV, is_url
-from izreport.notebook_display import RENDER_ENV
+from izreport.blocks.notebook_display import RENDER_ENV
+from izreport.pipeline import outfolder
+from izreport.storage.data import DATA_ENV, URL_ENV, is_url
 
 #: Run silently in a new kernel before it gets a report: the libraries the report cells
 #: import, and vl-convert's JavaScript engine (its first chart costs ~0.3 s). altair comes
 #: first: imported after the package's modules inside a kernel, its JSON-schema
 #: dependencies took 6 s of CPU instead of 2,5 s (measured with JupyterLab's environment).
-WARM_UP = ("import altair\nimport pandas\nimport izreport.report\nimport izreport.charts\n"
-           "izreport.charts.warm_up()\n")
+WARM_UP = ("import altair\nimport pandas\nimport izreport.blocks.report\n"
+           "import izreport.blocks.charts\nizreport.blocks.charts.warm_up()\n")
 
 
 class WarmKernel(threading.Thread):

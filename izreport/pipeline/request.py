@@ -5,7 +5,7 @@
 having enterprises reporting in the period), and the hand-written texts. It returns a
 frozen :class:`RunRequest` that batch, render, ``run-due``, the run log and publish take
 as it is, and from which the kernel gets ids it can trust. Every name derived from a zone
-(output stem, texts file, site path) is its id (:func:`izreport.files.zone_slug`).
+(output stem, texts file, site path) is its id (:func:`izreport.core.files.zone_slug`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from izreport import params as registry
-from izreport.data import is_url
-from izreport.datafacts import DataFacts
-from izreport.errors import ParameterError
-from izreport.i18n import _
-from izreport.params import ReportSpec, get_report
-from izreport.periods import Period
-from izreport.texts import texts_path
+from izreport.blocks.texts import texts_path
+from izreport.core.errors import ParameterError
+from izreport.core.i18n import _
+from izreport.core.periods import Period
+from izreport.pipeline import params as registry
+from izreport.pipeline.params import ReportSpec, get_report
+from izreport.storage.data import is_url
+from izreport.storage.datafacts import DataFacts
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from izreport import runlog
-from izreport.files import atomic_write
+from izreport.core.files import atomic_write
+from izreport.pipeline import runlog
 
 FINGERPRINTS = "fingerprints.json"
 
@@ -82,7 +82,8 @@ class RunLog:
 
 def log_result(out: Path | str, result: Any, log: RunLog, formats: tuple[str, ...] = ()
                ) -> dict[str, Any]:
-    """Record one finished render (a :class:`izreport.batch.JobResult`); returns the line."""
+    """Record one finished render (a :class:`~izreport.pipeline.batch.JobResult`); returns
+    the line."""
     request = result.job.request
     params = request.values
     entry = log_line(out, report=request.report, params=params, stem=request.stem,

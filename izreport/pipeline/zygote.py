@@ -37,7 +37,8 @@ from typing import Any
 from jupyter_client.provisioning import LocalProvisioner
 
 #: What the zygote imports before it forks (the kernel's start and the report's imports).
-PRELOAD = ("ipykernel.kernelapp", "altair", "pandas", "izreport.report", "izreport.charts")
+PRELOAD = ("ipykernel.kernelapp", "altair", "pandas", "izreport.blocks.report",
+           "izreport.blocks.charts")
 #: No BLAS thread pool: a process with threads must not fork (numpy's OpenBLAS starts one
 #: thread per core at import unless told otherwise; the reports' arrays are small).
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -65,7 +66,7 @@ class Zygote:
     @classmethod
     def start(cls, cwd: Path, env: dict[str, str]) -> Zygote:
         """Start a launcher whose kernels run in ``cwd`` with ``env``."""
-        from izreport import outfolder
+        from izreport.pipeline import outfolder
 
         folder = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
         address = os.path.join(folder, "launcher")
@@ -208,7 +209,7 @@ def _kernel(connection_file: str, *inherited: Any) -> None:
         for sock in inherited:
             sock.close()
         os.setsid()
-        from izreport.lifeline import die_with_parent
+        from izreport.pipeline.lifeline import die_with_parent
 
         die_with_parent()                 # ends with the zygote
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -231,7 +232,7 @@ def _kernel(connection_file: str, *inherited: Any) -> None:
 def main(address: str) -> None:
     """The zygote: import, listen on ``address``, fork a kernel per request until stdin
     closes (its owner ended it, or ended)."""
-    from izreport.lifeline import die_with_parent
+    from izreport.pipeline.lifeline import die_with_parent
 
     die_with_parent()
     if sys.path and sys.path[0] in ("", os.getcwd()):

@@ -1,0 +1,1 @@
+"""What report notebooks call: figures, tables, charts, texts, document blocks."""

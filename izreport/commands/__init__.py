@@ -1,0 +1,1 @@
+"""The izreport command line: commands, help, progress, status."""

@@ -1,0 +1,1 @@
+"""The vocabulary every layer uses: errors, messages, settings, periods, indicators."""

@@ -1,0 +1,1 @@
+"""Output formats: nbconvert exporters (HTML, PDF, Word), offline checks."""

@@ -1,0 +1,1 @@
+"""Workbooks sent in by enterprises and zones: reading, checking, storing."""

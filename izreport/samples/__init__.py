@@ -1,0 +1,1 @@
+"""The generated sample data of a fictitious province."""

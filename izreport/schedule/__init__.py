@@ -1,0 +1,1 @@
+"""Which reports are due, and running them (izreport run-due)."""

@@ -1,0 +1,1 @@
+"""Digital signatures of final PDFs, and specimen stamps for trying them."""

@@ -1,0 +1,1 @@
+"""The intranet site: published reports and their index page."""

@@ -1,0 +1,1 @@
+"""The data store (SQLAlchemy tables, Alembic migrations) and reading it."""
