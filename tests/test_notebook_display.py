@@ -142,3 +142,37 @@ def test_render_marks_its_kernel_so_charts_leave_the_bundle_to_the_template(
     nbformat.write(nbformat.v4.new_notebook(), notebook)
     kernels.start_kernel(notebook, None)
     assert seen[nd.RENDER_ENV] == "1" and not nd.in_live_frontend(seen)
+
+
+def _output_cell(data: dict[str, str], meta: dict[str, Any]) -> Any:
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)]
+    return cell
+
+
+def test_a_render_kernel_leaves_the_svg_to_the_rendering_process_which_draws_the_same(
+        figure: Figure, published: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from izreport.blocks import vega
+
+    drawn_here, drawn_meta = figure._repr_mimebundle_()
+    monkeypatch.setenv(vega.DEFER_ENV, "1")
+    left, left_meta = figure._repr_mimebundle_()
+    assert left["image/svg+xml"] == vega.PENDING and vega.PENDING in left["text/html"]
+    assert "<svg" not in left["text/html"] and vega.SPEC_KEY in left_meta["izreport"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_output_cell(left, left_meta), _output_cell(drawn_here, drawn_meta)]
+    assert vega.draw_pending(nb) == 1 and vega.draw_pending(nb) == 0
+    first, second = (cell.outputs[0] for cell in nb.cells)
+    assert first["data"] == second["data"]            # the same SVG as the kernel's
+    assert first["metadata"] == second["metadata"]    # and the spec no longer carried
+    # any export draws what is left: nbconvert on a notebook no render process drew
+    nb.cells = [_output_cell(*figure._repr_mimebundle_())]
+    html, _ = ReportHTMLExporter().from_notebook_node(nb)
+    assert vega.PENDING not in html and html.count("<svg") >= 1
+
+
+def test_report_kernels_leave_the_svg_to_the_rendering_process() -> None:
+    from izreport.blocks import vega
+
+    assert vega.deferred(kernels.kernel_env(None))
+    assert "vl_convert" not in kernels.WARM_UP and "warm_up" not in kernels.WARM_UP

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -19,23 +18,10 @@ from typing import Any
 
 import altair as alt
 
-from izreport.blocks import notebook_display, numbering
-from izreport.core.resources import FONTS_DIR
+from izreport.blocks import notebook_display, numbering, vega
+from izreport.blocks.vega import VI_NUMBER_LOCALE, VI_TIME_LOCALE
 
 FONT = "Liberation Sans"
-
-#: d3-format / d3-time-format locale for Vietnamese: "." thousands, "," decimals.
-VI_NUMBER_LOCALE: dict[str, Any] = {
-    "decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"],
-}
-VI_TIME_LOCALE: dict[str, Any] = {
-    "dateTime": "%A, %e %B %Y, %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
-    "periods": ["SA", "CH"],
-    "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
-    "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
-    "months": [f"Tháng {m}" for m in range(1, 13)],
-    "shortMonths": [f"Th{m}" for m in range(1, 13)],
-}
 
 #: Dark and light of one hue plus grays: distinguishable when printed in grayscale.
 PALETTE = ["#1f4e79", "#9dc3e6", "#595959", "#bfbfbf", "#c55a11", "#f4b183"]
@@ -76,38 +62,6 @@ def _theme() -> alt.theme.ThemeConfig:
 def use_theme() -> None:
     """Register and enable the project theme (idempotent)."""
     alt.theme.register(THEME_NAME, enable=True)(_theme)
-
-
-@cache
-def _fonts_registered() -> None:
-    import vl_convert as vlc
-
-    vlc.register_font_directory(str(FONTS_DIR))
-
-
-def to_svg(spec: dict[str, Any]) -> str:
-    """Static SVG of a Vega-Lite spec, with the project fonts and no network access."""
-    import vl_convert as vlc
-
-    _fonts_registered()
-    return vlc.vegalite_to_svg(spec, allowed_base_urls=[], format_locale=VI_NUMBER_LOCALE,
-                               time_format_locale=VI_TIME_LOCALE)
-
-
-#: What Vega writes into an SVG for assistive technology even with ``aria`` off: English
-#: role descriptions ("group mark container") and graphics roles.
-_SVG_ARIA = re.compile(r' (?:aria-roledescription|role)="[^"]*"')
-
-
-def _silent(svg: str) -> str:
-    """The SVG without Vega's English ARIA words: the figure's Vietnamese text alternative
-    speaks for the whole chart."""
-    return _SVG_ARIA.sub("", svg)
-
-
-def warm_up() -> None:
-    """Start vl-convert's engine with the project fonts, so the first chart is not slower."""
-    to_svg({"data": {"values": [{"v": 1}]}, "mark": "bar", "encoding": {"x": {"field": "v"}}})
 
 
 def _spec_json(spec: dict[str, Any]) -> str:
@@ -181,7 +135,8 @@ class Figure:
         alt_text = self.alt_text or caption or "Biểu đồ"
         spec = self.spec
         spec_json = _spec_json(spec)
-        svg = _silent(to_svg(spec))
+        deferred = vega.deferred()  # the rendering process draws it (blocks.vega)
+        svg = vega.PENDING if deferred else vega.figure_svg(spec)
         key = "iz-spec-" + hashlib.sha1(spec_json.encode()).hexdigest()[:12]
         source = (f'<p class="iz-note iz-source">Nguồn: {escape(self.source)}</p>'
                   if self.source else "")
@@ -197,4 +152,6 @@ class Figure:
                                 "alt": alt_text, "source": self.source or ""}
         if label:
             meta["numbered"] = "figure"
+        if deferred:
+            meta[vega.SPEC_KEY] = spec_json
         return {"text/html": html, "image/svg+xml": svg}, {"izreport": meta}

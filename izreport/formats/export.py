@@ -21,6 +21,7 @@ import izreport
 from izreport.blocks.document import DRAFT_KEYWORD, FINAL_KEYWORD
 from izreport.blocks.notebook_display import strip_live
 from izreport.blocks.numbering import renumber
+from izreport.blocks.vega import draw_pending
 from izreport.core.resources import FONTS_DIR, TEMPLATES_DIR, asset, vega_bundle
 from izreport.formats.offline import check_notebook, check_page
 
@@ -88,6 +89,15 @@ def markdown_to_html(source: str) -> str:
     return MarkdownWithMath(renderer=renderer).render(source)
 
 
+class ChartDrawer(Preprocessor):
+    """Draw the SVG of charts a render kernel left to the rendering process
+    (:mod:`izreport.blocks.vega`); a notebook with none is unchanged."""
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        draw_pending(nb)
+        return nb, resources
+
+
 class LiveOutputRemover(Preprocessor):
     """Drop what only a live JupyterLab session needs: the Vega bundle output and the
     per-chart scripts (a notebook run in JupyterLab exports like one run by papermill)."""
@@ -147,6 +157,7 @@ class _ReportExporter(TemplateExporter):
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
+        self.register_preprocessor(ChartDrawer(enabled=True), enabled=True)
         self.register_preprocessor(LiveOutputRemover(enabled=True), enabled=True)
         self.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG}, enabled=True), enabled=True)

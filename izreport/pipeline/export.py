@@ -100,9 +100,11 @@ class Prefetch(threading.Thread):
         try:
             import weasyprint  # noqa: F401
 
+            from izreport.blocks import vega
             from izreport.formats import export
 
             export.vega_bundle()
+            vega.warm_up()   # this process draws the charts' SVG (once per process)
         except BaseException as exc:  # reported when the exporters are used
             self.error = exc
 

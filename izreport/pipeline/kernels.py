@@ -26,15 +26,19 @@ from typing import Any
 from jupyter_core.utils import run_sync
 
 from izreport.blocks.notebook_display import RENDER_ENV
+from izreport.blocks.vega import DEFER_ENV
 from izreport.pipeline import outfolder
 from izreport.storage.data import DATA_ENV, URL_ENV, is_url
 
 #: Run silently in a new kernel before it gets a report: the libraries the report cells
-#: import, and vl-convert's JavaScript engine (its first chart costs ~0.3 s). altair comes
-#: first: imported after the package's modules inside a kernel, its JSON-schema
-#: dependencies took 6 s of CPU instead of 2,5 s (measured with JupyterLab's environment).
+#: import. altair comes first: imported after the package's modules inside a kernel, its
+#: JSON-schema dependencies took 6 s of CPU instead of 2,5 s (measured with JupyterLab's
+#: environment). The store's SQLAlchemy too: the report's first data read imported it
+#: (0,17 s of its cells). No vl-convert: the rendering process draws the charts' SVG
+#: (:mod:`izreport.blocks.vega`), so its JavaScript engine starts once per process, not
+#: once per kernel.
 WARM_UP = ("import altair\nimport pandas\nimport izreport.blocks.report\n"
-           "import izreport.blocks.charts\nizreport.blocks.charts.warm_up()\n")
+           "import izreport.blocks.charts\nimport izreport.storage.store\n")
 
 
 class WarmKernel(threading.Thread):
@@ -126,6 +130,7 @@ def kernel_env(data: Path | str | None, base: dict[str, str] | None = None) -> d
     """
     env = dict(os.environ if base is None else base)
     env[RENDER_ENV] = "1"
+    env[DEFER_ENV] = "1"   # the charts' SVG is drawn by the rendering process
     if data is not None and is_url(str(data)):
         env[URL_ENV] = str(data)
     elif data is not None:  # a folder given wins over a database URL in the environment

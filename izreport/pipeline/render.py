@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from izreport.blocks import vega
 from izreport.core.config import render_limits
 from izreport.core.errors import NetworkOutputError, RenderError
 from izreport.core.i18n import _
@@ -106,6 +107,15 @@ def render_request(request: RunRequest, out_dir: Path | str,
 
             nb = nbformat.read(executed, as_version=4)
             timings["cells"] = float(nb.metadata.get("papermill", {}).get("duration") or 0)
+            start = time.perf_counter()
+            try:   # the charts' SVG, left by the kernel to this process (blocks.vega)
+                if vega.draw_pending(nb):
+                    nbformat.write(nb, executed)   # the kept notebook shows them too
+            except Exception as exc:
+                kept = write.keep_failed(executed, failed_copy)
+                raise RenderError(_("cannot draw the charts: {error} (executed notebook kept "
+                                    "at {failed})").format(error=exc, failed=kept)) from exc
+            timings["charts"] = time.perf_counter() - start
             try:
                 outputs = stages_export.export_formats(
                     nb, wanted, stem, timings=timings,

@@ -4,7 +4,7 @@ A new kernel spends most of its start importing ipykernel, pandas and altair (se
 CPU, on every report of a batch). The zygote is a process that imports them once, with no
 thread running, and then forks one fresh IPython kernel per request: each kernel starts
 with the modules loaded and nothing else (no user variable, no IPython shell yet, no
-vl-convert engine: its threads are started by the warm-up after the fork).
+vl-convert engine: the rendering process draws the charts' SVG, :mod:`izreport.blocks.vega`).
 
 It listens on a Unix socket in a private folder (``$TMPDIR/izk-<pid>-XXXX/launcher``), so
 that every worker of a batch reaches the one launcher the batch started: each connection
@@ -38,7 +38,7 @@ from jupyter_client.provisioning import LocalProvisioner
 
 #: What the zygote imports before it forks (the kernel's start and the report's imports).
 PRELOAD = ("ipykernel.kernelapp", "altair", "pandas", "izreport.blocks.report",
-           "izreport.blocks.charts")
+           "izreport.blocks.charts", "izreport.storage.store")
 #: No BLAS thread pool: a process with threads must not fork (numpy's OpenBLAS starts one
 #: thread per core at import unless told otherwise; the reports' arrays are small).
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
