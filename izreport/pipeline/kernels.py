@@ -14,7 +14,6 @@ removes what a killed render left.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import tempfile
@@ -28,6 +27,7 @@ from jupyter_core.utils import run_sync
 from izreport.blocks.notebook_display import RENDER_ENV
 from izreport.blocks.vega import DEFER_ENV
 from izreport.pipeline import outfolder
+from izreport.pipeline.params import read_report
 from izreport.storage.data import DATA_ENV, URL_ENV, is_url
 
 #: Run silently in a new kernel before it gets a report: the libraries the report cells
@@ -116,9 +116,10 @@ def _key(kernel_name: str, cwd: Path, env: dict[str, str]) -> tuple[Any, ...]:
 
 
 def kernel_name(notebook: Path) -> str:
-    """The kernel the notebook declares (``python3`` when it declares none)."""
-    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
-    return str(meta.get("kernelspec", {}).get("name") or "python3")
+    """The kernel the notebook declares (``python3`` when it declares none), from its
+    declaration as the registry read it (once per process), not by parsing it again."""
+    spec = read_report(notebook)
+    return spec.kernel if spec is not None else "python3"
 
 
 def kernel_env(data: Path | str | None, base: dict[str, str] | None = None) -> dict[str, str]:
