@@ -165,6 +165,32 @@ def test_a_report_reads_only_the_months_it_needs(store_source: Path | str) -> No
                                   full.select(h1).reset_index(drop=True))
 
 
+@pytest.mark.parametrize("source", ["store", "csv"])
+def test_a_report_reads_no_project_progress_and_any_use_of_it_names_it(
+        source: str, store_source: Path | str) -> None:
+    """Reports leave out the quarterly progress (only the statistical forms use it); the
+    tables they read are those of a full read, and touching the one left out is an error
+    naming it, not an empty table."""
+    from izreport.blocks.report import open_report
+
+    where = store_source if source == "store" else DATA
+    months = data.report_months(Period.parse("2021-H1"))
+    part = data.load(where, months=months, tables=data.REPORT_TABLES)
+    whole = data.load(where, months=months)
+    assert "project_progress" not in data.REPORT_TABLES and len(whole.project_progress) > 0
+    for name in data.REPORT_TABLES:
+        pd.testing.assert_frame_equal(getattr(part, name), getattr(whole, name))
+    for use in (lambda t: len(t), lambda t: t["quarter"], lambda t: t.empty,
+                lambda t: list(t), lambda t: t.merge(whole.projects)):
+        with pytest.raises(DataError, match="table 'project_progress' was not read"):
+            use(part.project_progress)
+    rep = open_report("2021-H1", data_dir=where)
+    with pytest.raises(DataError, match="project_progress"):
+        rep.data.project_progress.copy()
+    with pytest.raises(DataError, match=r"unknown table.* progress; tables: zones"):
+        data.load(where, tables=["zones", "progress"])
+
+
 @pytest.mark.parametrize("period", ["2021-H1", "2021-H2", "2021-Q1", "2021-9m", "2021",
                                     "2021-01", "2021-07"])
 def test_the_months_read_give_every_figure_of_the_whole_data(period: str) -> None:

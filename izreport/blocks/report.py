@@ -39,7 +39,7 @@ from izreport.core.errors import ParameterError
 from izreport.core.formatting import UNITS, number
 from izreport.core.i18n import _
 from izreport.core.periods import Period
-from izreport.storage.data import Dataset, Zone, load, report_months
+from izreport.storage.data import REPORT_TABLES, Dataset, Zone, load, report_months
 
 __all__ = ["FLOWS", "INDICATORS", "UNITS", "Kpis", "ReportContext", "amount", "figure", "number",
            "open_report", "ratio", "table", "text", "with_total"]
@@ -348,7 +348,7 @@ def open_report(period: str, zone: str | None = None, final: bool = False,
     from ``reports/<period>.md`` and so are never drafts for want of them.
     """
     p = Period.parse(period)
-    ds = load(data_dir, months=report_months(p))  # the cost follows the period
+    ds = load(data_dir, months=report_months(p), tables=REPORT_TABLES)  # cost follows the period
     ds.check_period(p)
     z = ds.zone(zone) if zone else None
     if z is not None and metrics.totals(ds, p, z.zone_id) is None:

@@ -76,6 +76,33 @@ _TABLES: dict[str, dict[str, str]] = {
 }
 #: Tables added after the first exchange format: a folder without their file has no rows.
 _OPTIONAL = ("enterprise_moves", "project_progress")
+#: The tables a report reads: all but the projects' quarterly progress, which only the
+#: statistical forms use (a national store has tens of thousands of its rows per year).
+REPORT_TABLES: tuple[str, ...] = tuple(name for name in _TABLES if name != "project_progress")
+
+
+class NotRead:
+    """Stands in a :class:`Dataset` for a table its reader chose not to read.
+
+    Any use of it names the table, instead of a report silently seeing no rows.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _refuse(self, *_args: object) -> Any:
+        raise DataError(_("table '{name}' was not read for this report: read it with "
+                          "load(..., tables=[..., '{name}'])").format(name=self._name))
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return self._refuse()
+
+    __getitem__ = __len__ = __iter__ = __bool__ = __contains__ = _refuse
+
+    def __repr__(self) -> str:
+        return f"<table {self._name}: not read>"
 
 
 def default_data_dir() -> Path:
@@ -458,11 +485,7 @@ def export(out: Path, tables: Iterable[str] = (), source: Path | str | None = No
     from izreport.samples.sample import _cell
 
     names = list(tables) or list(_TABLES)
-    unknown = [n for n in names if n not in _TABLES]
-    if unknown:
-        raise DataError(_("unknown table(s) {items}; tables: {items2}").format(
-            items=', '.join(unknown), items2=', '.join(_TABLES)))
-    ds = load(source)
+    ds = load(source, tables=names)
     if out.suffix.lower() == ".xlsx":
         out.parent.mkdir(parents=True, exist_ok=True)
         _export_workbook(out, [(name, getattr(ds, name)) for name in names])
@@ -506,12 +529,26 @@ def _export_workbook(out: Path, frames: list[tuple[str, pd.DataFrame]]) -> None:
     atomic_write(out, buf.getvalue())
 
 
-def read_csv_folder(folder: Path) -> Dataset:
-    """Every table of a folder of exchange CSV files, checked as described above."""
+def read_csv_folder(folder: Path, tables: Iterable[str] | None = None) -> Dataset:
+    """The tables of a folder of exchange CSV files (default: all), checked as described
+    above; a table not asked for is :class:`NotRead`."""
     if not folder.is_dir():
         raise DataError(_("{folder}: data folder not found (set {DATA_ENV} or run 'izreport "
                           "sample')").format(folder=folder, DATA_ENV=DATA_ENV))
-    return Dataset(folder=folder, **{name: _read_table(folder, name) for name in _TABLES})
+    wanted = _wanted_tables(tables)
+    return Dataset(folder=folder, **{name: _read_table(folder, name) if name in wanted
+                                     else NotRead(name) for name in _TABLES})
+
+
+def _wanted_tables(tables: Iterable[str] | None) -> set[str]:
+    if tables is None:
+        return set(_TABLES)
+    names = list(tables)
+    unknown = [name for name in names if name not in _TABLES]
+    if unknown:
+        raise DataError(_("unknown table(s) {items}; tables: {items2}").format(
+            items=", ".join(unknown), items2=", ".join(_TABLES)))
+    return set(names)
 
 
 def csv_digest(folder: Path) -> str:
@@ -531,17 +568,22 @@ def read_seed(folder: Path) -> tuple[Dataset, str]:
     return ds, csv_digest(folder)
 
 
-def read_store(store: Store, months: Iterable[str] | None = None) -> Dataset:
-    """Every table of a store in one snapshot; ``months`` limits the monthly reports read."""
+def read_store(store: Store, months: Iterable[str] | None = None,
+               tables: Iterable[str] | None = None) -> Dataset:
+    """The tables of a store (default: all) in one snapshot; ``months`` limits the monthly
+    reports read; a table not asked for is :class:`NotRead`."""
     import pandas as pd
     import sqlalchemy as sa
 
     from izreport.storage.store import ORDER, TABLES, monthly_reports
 
     wanted = sorted(set(months)) if months is not None else None
-    frames: dict[str, Any] = {}
+    read = _wanted_tables(tables)
+    frames: dict[str, Any] = {name: NotRead(name) for name in TABLES if name not in read}
     with store.reading() as conn:
         for name, table in TABLES.items():
+            if name not in read:
+                continue
             columns = _TABLES[name]
             query = sa.select(*(table.c[c] for c in columns)).order_by(
                 *(table.c[c] for c in ORDER[name]))
@@ -584,13 +626,16 @@ def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
-def load(folder: Path | str | None = None, months: Iterable[str] | None = None) -> Dataset:
+def load(folder: Path | str | None = None, months: Iterable[str] | None = None,
+         tables: Iterable[str] | None = None) -> Dataset:
     """Read the tables: of a data folder or database URL (default: :func:`resolve`).
 
     A folder of exchange CSV files without a store is read as it is. ``months`` (store only)
     reads only those months' monthly reports, the certificates up to the last of them and
     the quarterly progress of their quarters: a report's cost then follows its period, not
-    the history (:func:`report_months` gives the months a report needs).
+    the history (:func:`report_months` gives the months a report needs). ``tables`` (default:
+    all) names the tables read, :data:`REPORT_TABLES` for a report; the others are
+    :class:`NotRead`.
     """
     source_folder, _url = resolve(folder)
     if source_folder is not None and not source_folder.is_dir() and folder is not None:
@@ -598,8 +643,8 @@ def load(folder: Path | str | None = None, months: Iterable[str] | None = None) 
                           "'izreport sample')").format(
                               source_folder=source_folder, DATA_ENV=DATA_ENV))
     if _exchange_folder(source_folder):
-        return read_csv_folder(source_folder)  # type: ignore[arg-type]
-    return read_store(open_store(folder), months)
+        return read_csv_folder(source_folder, tables)  # type: ignore[arg-type]
+    return read_store(open_store(folder), months, tables)
 
 
 def quarter_of(month: str) -> str:
