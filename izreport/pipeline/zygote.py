@@ -280,4 +280,9 @@ def main(address: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    try:
+        main(sys.argv[1])
+    finally:
+        import gc
+
+        gc.freeze()   # no last collection over pandas and altair: the owner waits for us
