@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -138,3 +139,36 @@ def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
     assert all(p["forked"] for p in probes)
     assert len({p["pid"] for p in probes}) == 4              # one kernel per report
     assert len({p["parent"] for p in probes}) == 1           # all from the batch's launcher
+
+
+def test_a_kernel_is_driven_by_the_quick_client_and_outputs_stay_the_reports_own(
+        notebooks: Path, tmp_path: Path) -> None:
+    """The kernels' client does not wait for IOPub to fall silent once the kernel answered;
+    what it leaves unread (the status of its own request) never reaches a report: the
+    outputs papermill collects are the cells' only, in order."""
+    from jupyter_client.utils import run_sync
+
+    from izreport.pipeline.kernel_client import ReadyClient
+
+    kernel = kernels_module.start_kernel(notebooks / "reads.ipynb", DATA)
+    try:
+        km = kernel.manager()
+        assert km is not None and isinstance(km.client(), ReadyClient)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            for attempt in range(3):   # ready again and again: each time answered at once
+                run_sync(kc.wait_for_ready)(timeout=60)
+                seen: list[str] = []
+
+                def hook(msg: dict[str, Any], seen: list[str] = seen) -> None:
+                    if msg["msg_type"] == "stream":
+                        seen.append(msg["content"]["text"])
+
+                run_sync(kc.execute_interactive)(f"print({attempt} * 7)", timeout=60,
+                                                 output_hook=hook)
+                assert seen == [f"{attempt * 7}\n"]
+        finally:
+            kc.stop_channels()
+    finally:
+        kernel.shutdown()

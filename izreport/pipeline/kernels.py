@@ -41,6 +41,11 @@ WARM_UP = ("import altair\nimport pandas\nimport izreport.blocks.report\n"
            "import izreport.blocks.charts\nimport izreport.storage.store\n")
 
 
+#: The kernels' client (imported by jupyter_client when a kernel is driven): readiness
+#: without 0,2 s of waiting for silence, see :mod:`izreport.pipeline.kernel_client`.
+CLIENT = "izreport.pipeline.kernel_client.ReadyClient"
+
+
 class WarmKernel(threading.Thread):
     """One kernel, started and warmed on a background thread.
 
@@ -60,7 +65,8 @@ class WarmKernel(threading.Thread):
         self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                                      ip=os.path.join(self._sockets, "kernel"),
                                      connection_file=os.path.join(self._sockets,
-                                                                  "kernel.json"))
+                                                                  "kernel.json"),
+                                     client_class=CLIENT)
         if zygote is not None:   # forked from a launcher that has imported the libraries
             from izreport.pipeline.zygote import use_zygote
 
