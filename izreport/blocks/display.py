@@ -19,7 +19,8 @@ import altair as alt
 import pandas as pd
 
 from izreport.blocks.charts import Figure, use_theme
-from izreport.blocks.tables import Html, Table, paragraphs
+from izreport.blocks.html import Html, paragraphs
+from izreport.blocks.tables import Table
 from izreport.blocks.values import compose
 
 __all__ = ["activate", "figure", "table", "text"]

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from html import escape
 
-from izreport.blocks.tables import Html
+from izreport.blocks.html import Html
 from izreport.core.config import Config
 from izreport.core.formatting import date_vi, roman
 

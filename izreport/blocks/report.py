@@ -30,7 +30,8 @@ import pandas as pd
 
 from izreport.blocks import document, investment, metrics, numbering
 from izreport.blocks.display import activate, figure, table, text
-from izreport.blocks.tables import Html, Table, with_total
+from izreport.blocks.html import Html
+from izreport.blocks.tables import Table, with_total
 from izreport.blocks.texts import PeriodTexts, read_texts, section_title
 from izreport.blocks.values import Amount, Kpi, Ratio
 from izreport.core.catalogue import FLOWS, HEADLINE, INDICATORS, ZONE_STATUS

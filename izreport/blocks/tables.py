@@ -21,6 +21,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from izreport.blocks import numbering
+from izreport.blocks.html import Html, paragraphs
 from izreport.core.catalogue import measure
 from izreport.core.formatting import MISSING, UNITS, number, percent, rounded
 
@@ -332,22 +333,3 @@ def _from_styler(styler: Any, caption: str | None
     return frame.iloc[:, keep], cells, caption or styler.caption
 
 
-@dataclass(frozen=True)
-class Html:
-    """A trusted HTML fragment built by this package (its data parts already escaped).
-
-    ``meta`` travels in the output's metadata under "izreport" (the exporters read the
-    page title and the sections from there).
-    """
-
-    html: str
-    meta: tuple[tuple[str, str], ...] = ()
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None
-                          ) -> tuple[dict[str, str], dict[str, Any]]:
-        return {"text/html": self.html}, ({"izreport": dict(self.meta)} if self.meta else {})
-
-
-def paragraphs(*texts: str, css_class: str = "iz-text") -> Html:
-    """Plain-text paragraphs, escaped."""
-    return Html("".join(f'<p class="{css_class}">{escape(t)}</p>' for t in texts if t))
