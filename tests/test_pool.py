@@ -141,6 +141,55 @@ def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
     assert len({p["parent"] for p in probes}) == 1           # all from the batch's launcher
 
 
+@pytest.fixture
+def launchers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every kernel launcher started, in order."""
+    from izreport.pipeline.zygote import Zygote
+
+    started: list[Any] = []
+    real = Zygote.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[Zygote], cwd: Path, env: dict[str, str]) -> Zygote:
+        started.append(real(cls, cwd, env))
+        return started[-1]
+
+    monkeypatch.setattr(Zygote, "start", classmethod(spy))
+    return started
+
+
+def test_a_batch_takes_the_launcher_started_while_its_requests_were_checked(
+        notebooks: Path, tmp_path: Path, launchers: list[Any]) -> None:
+    from izreport.pipeline import batch
+
+    batch.prestart(notebooks / "reads.ipynb", DATA)
+    assert len(launchers) == 1
+    summary = run_batch([_job("reads"), _job("reads-too")], tmp_path / "out",
+                        formats=["html"], workers=2, show=False)
+    assert all(r.ok for r in summary.results), [r.error for r in summary.results]
+    assert len(launchers) == 1                               # none started after
+    parents = {_probe(r.files["ipynb"])["parent"] for r in summary.results}
+    assert parents == {launchers[0].process.pid}
+    assert launchers[0].process.poll() is not None           # ended with the batch
+
+
+def test_a_launcher_for_other_data_or_no_batch_is_ended_unused(
+        notebooks: Path, tmp_path: Path, launchers: list[Any]) -> None:
+    from izreport.pipeline import batch
+
+    other = tmp_path / "other-data"
+    other.mkdir()
+    batch.prestart(notebooks / "reads.ipynb", other)       # kernels for another folder
+    summary = run_batch([_job("reads"), _job("reads-too")], tmp_path / "out",
+                        formats=["html"], workers=2, show=False)
+    assert all(r.ok for r in summary.results), [r.error for r in summary.results]
+    assert len(launchers) == 2 and launchers[0].process.poll() is not None
+    parents = {_probe(r.files["ipynb"])["parent"] for r in summary.results}
+    assert parents == {launchers[1].process.pid}
+    batch.prestart(notebooks / "reads.ipynb", DATA)        # then the checks fail: no batch
+    batch.discard_prestarted()
+    assert len(launchers) == 3 and launchers[2].process.poll() is not None
+
+
 def test_a_kernel_is_driven_by_the_quick_client_and_outputs_stay_the_reports_own(
         notebooks: Path, tmp_path: Path) -> None:
     """The kernels' client does not wait for IOPub to fall silent once the kernel answered;

@@ -222,12 +222,8 @@ def render(
                              "izreport.toml, 1800)."))] = None,
 ) -> None:
     from izreport.core.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
-    from izreport.pipeline.batch import Job, JobResult, run_batch
-    from izreport.pipeline.params import get_report, unknown_parameter
-    from izreport.pipeline.render import _check_formats
-    from izreport.pipeline.request import resolve, resolve_zones
-    from izreport.pipeline.write import RunLog
-    from izreport.schedule.due import data_months, inputs
+    from izreport.pipeline.batch import default_workers, discard_prestarted, prestart
+    from izreport.pipeline.params import get_report
 
     out = _outputs(out)
     # through the environment, which every render worker inherits
@@ -239,6 +235,23 @@ def render(
         _at_least_one(option, value)
     render_limits()
     spec = get_report(report)
+    if all_zones and (jobs or default_workers(len(os.sched_getaffinity(0)))) > 1:
+        prestart(spec.path, data)   # the workers' and kernels' launchers import meanwhile
+    try:
+        _render_requests(ctx, spec, to, out, data, all_zones, jobs)
+    finally:
+        discard_prestarted()
+
+
+def _render_requests(ctx: typer.Context, spec: Any, to: str, out: Path, data: Path | None,
+                     all_zones: bool, jobs: int | None) -> None:
+    from izreport.pipeline.batch import Job, JobResult, run_batch
+    from izreport.pipeline.params import unknown_parameter
+    from izreport.pipeline.render import _check_formats
+    from izreport.pipeline.request import resolve, resolve_zones
+    from izreport.pipeline.write import RunLog
+    from izreport.schedule.due import data_months, inputs
+
     params = _report_params(list(ctx.args))
     own = tuple(name for p in ctx.command.params for name in getattr(p, "opts", ())
                 if name.startswith("--"))

@@ -415,12 +415,57 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
 
 def _start_launcher(runnable: list[tuple[int, Job]]) -> Any:
     """One kernel launcher for the workers, with the environment their kernels will have
-    (that of the first job: the workers use it for the jobs it fits)."""
-    from izreport.pipeline.kernels import forkable, kernel_env, kernel_name
+    (that of the first job: the workers use it for the jobs it fits); the one
+    :func:`prestart` started if it is that one."""
+    global _prestarted
+    from izreport.pipeline.kernels import kernel_env
     from izreport.pipeline.zygote import Zygote
 
     _i, job = runnable[0]
     notebook = job.request.spec.path
-    if not forkable(kernel_name(notebook)):
-        return None
-    return Zygote.start(notebook.parent, kernel_env(job.request.data, base=_environment()))
+    env = kernel_env(job.request.data, base=_environment())
+    ready, _prestarted = _prestarted, None
+    if ready is not None and ready.alive and ready.key == Zygote.key_for(notebook.parent, env):
+        return ready
+    if ready is not None:
+        ready.close(now=True)
+    return _launcher(notebook, env)
+
+
+def _launcher(notebook: Path, env: dict[str, str]) -> Any:
+    from izreport.pipeline.kernels import forkable, kernel_name
+    from izreport.pipeline.zygote import Zygote
+
+    return Zygote.start(notebook.parent, env) if forkable(kernel_name(notebook)) else None
+
+
+#: The kernel launcher :func:`prestart` started, until a batch takes it.
+_prestarted: Any = None
+
+
+def prestart(notebook: Path, data: Path | str | None) -> None:
+    """Start a batch's helper processes now, while the caller resolves its requests.
+
+    The fork server its workers come from imports the render stack, the kernel launcher
+    imports the kernels' libraries: each a second or more that then overlaps with the
+    checks. :func:`run_batch` takes the launcher if its kernels fit the first job (same
+    notebook folder and data), else ends it; :func:`discard_prestarted` ends one no batch
+    took.
+    """
+    global _prestarted
+    from izreport.pipeline.kernels import kernel_env
+
+    discard_prestarted()
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    _prestarted = _launcher(notebook, kernel_env(data, base=_environment()))
+
+
+def discard_prestarted() -> None:
+    """End the launcher :func:`prestart` started if no batch took it."""
+    global _prestarted
+    ready, _prestarted = _prestarted, None
+    if ready is not None:
+        ready.close(now=True)

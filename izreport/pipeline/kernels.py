@@ -207,7 +207,7 @@ class KernelPool:
 
         if not forkable(name):
             return None
-        key = (str(cwd), tuple(sorted(env.items())))
+        key = Zygote.key_for(cwd, env)
         if self._shared is not None and self._shared.key == key and self._shared.alive:
             return self._shared
         zygote = self._zygotes.get(key)

@@ -73,7 +73,12 @@ class Zygote:
         process = subprocess.Popen(
             [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(cwd),
             env={**env, **SINGLE_THREADED}, stdin=subprocess.PIPE, text=True)
-        return cls(address, process, (str(cwd), tuple(sorted(env.items()))))
+        return cls(address, process, cls.key_for(cwd, env))
+
+    @staticmethod
+    def key_for(cwd: Path, env: dict[str, str]) -> tuple[Any, ...]:
+        """What a launcher's kernels share: their folder and their environment."""
+        return (str(cwd), tuple(sorted(env.items())))
 
     @classmethod
     def attach(cls, address: str, key: tuple[Any, ...]) -> Zygote:
@@ -104,10 +109,15 @@ class Zygote:
             self.failed = True
             raise ZygoteError(f"the kernel launcher did not fork: {exc or answer}") from exc
 
-    def close(self) -> None:
-        """End the launcher (only its owner does); kernels still running end with it."""
+    def close(self, now: bool = False) -> None:
+        """End the launcher (only its owner does); kernels still running end with it.
+
+        ``now``: kill it instead of asking (one never used may still be importing).
+        """
         if self.process is None:
             return
+        if now and self.process.poll() is None:
+            self.process.kill()
         if self.process.poll() is None:
             try:
                 assert self.process.stdin is not None
