@@ -173,10 +173,9 @@ def start_kernel(notebook: Path, data: Path | str | None) -> WarmKernel:
 class KernelPool:
     """Kernels warmed ahead for the reports to come; each is handed out once.
 
-    :meth:`take` returns a kernel warmed earlier for the same notebook folder, kernel and
-    environment (or starts one now) and, when asked, starts warming its replacement in
-    the background. The caller shuts the kernel down after its one report. :meth:`close`
-    stops the kernels nobody took.
+    :meth:`take` returns a kernel warmed earlier (:meth:`prepare`) for the same notebook
+    folder, kernel and environment, or starts one now. The caller shuts the kernel down
+    after its one report. :meth:`close` stops the kernels nobody took.
     """
 
     def __init__(self, fork: bool = False, launcher: Any = None) -> None:
@@ -215,8 +214,8 @@ class KernelPool:
             zygote = self._zygotes[key] = Zygote.start(cwd, env)
         return zygote if zygote.alive else None
 
-    def take(self, notebook: Path, data: Path | str | None, replace: bool = False) -> WarmKernel:
-        """A kernel for one report of ``notebook``; ``replace``: warm the next one now."""
+    def take(self, notebook: Path, data: Path | str | None) -> WarmKernel:
+        """A kernel for one report of ``notebook``."""
         key = _key(kernel_name(notebook), notebook.parent, kernel_env(data))
         with self._lock:
             found = next((k for k in self._ready if k.key == key), None)
@@ -227,10 +226,7 @@ class KernelPool:
             self._ready = [k for k in self._ready if k.key == key]
         for kernel in stale:   # warmed for another folder or environment: of no use now
             kernel.shutdown()
-        kernel = found if found is not None else self._start(notebook, data)
-        if replace:
-            self.prepare(notebook, data)
-        return kernel
+        return found if found is not None else self._start(notebook, data)
 
     def prepare(self, notebook: Path, data: Path | str | None) -> None:
         """Start warming a kernel for the next report of ``notebook``."""

@@ -64,7 +64,7 @@ def render_request(request: RunRequest, out_dir: Path | str,
     .pdf). The request is not checked again: :func:`izreport.pipeline.request.resolve` did.
 
     ``kernels``: take a kernel warmed ahead from this pool (``warm_next``: and have it
-    warm the next report's) instead of starting one.
+    warm the next report's while this one exports) instead of starting one.
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -82,7 +82,7 @@ def render_request(request: RunRequest, out_dir: Path | str,
         outfolder.check_final(out, stem, values)
         outfolder.clean_stale(out, stem)
         outfolder.clean_stale_kernels()
-        kernel = (kernels.take(spec.path, data, replace=warm_next) if kernels is not None
+        kernel = (kernels.take(spec.path, data) if kernels is not None
                   else start_kernel(spec.path, data))
         prefetch = stages_export.Prefetch()
         prefetch.start()
@@ -97,6 +97,10 @@ def render_request(request: RunRequest, out_dir: Path | str,
             finally:
                 kernel.shutdown()   # one report per kernel: nothing leaks to the next
             timings["execute"] = time.perf_counter() - start
+            if kernels is not None and warm_next:
+                # the next report's kernel starts as this one's exports begin: not beside
+                # this report's own kernel start, which it would slow down
+                kernels.prepare(spec.path, data)
             timings.update(kernel.timings)
 
             prefetch.join()
