@@ -58,3 +58,32 @@ def test_export_is_pure_and_deterministic(tmp_path: Path, monkeypatch: pytest.Mo
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ParameterError, match="unknown output format"):
         export_formats(_executed(), ["html", "odt"], "thu")
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_exports_run_without_the_cycle_collector_and_leave_it_as_it_was(
+        monkeypatch: pytest.MonkeyPatch, collector_on: bool) -> None:
+    import gc
+
+    from izreport.pipeline import export as stage
+
+    seen: list[bool] = []
+
+    class Probe:
+        def from_notebook_node(self, nb: object, resources: object) -> tuple[str, dict[str, str]]:
+            seen.append(gc.isenabled())
+            if len(seen) == 2:
+                raise RuntimeError("the second format fails")
+            return "<p>x</p>", {}
+
+    monkeypatch.setattr(stage, "exporter_class", lambda _name: Probe)
+    was = gc.isenabled()
+    try:
+        (gc.enable if collector_on else gc.disable)()
+        assert stage.export_formats(_executed(), ["html"], "r") == {"html": b"<p>x</p>"}
+        with pytest.raises(RuntimeError, match="second format"):
+            stage.export_formats(_executed(), ["html"], "r")
+        assert seen == [False, False]                 # paused while exporting
+        assert gc.isenabled() is collector_on         # and as it was after, failure or not
+    finally:
+        (gc.enable if was else gc.disable)()
