@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,49 +87,58 @@ def render_request(request: RunRequest, out_dir: Path | str,
                   else start_kernel(spec.path, data))
         prefetch = stages_export.Prefetch()
         prefetch.start()
-        with write.staging(out, stem) as tmp:
-            executed = tmp / f"{stem}.ipynb"
-            say(_("executing {notebook}").format(notebook=spec.notebook))
-            start = time.perf_counter()
-            try:
-                km = kernel.manager()
-                timings["kernel_wait"] = time.perf_counter() - start
-                execute(spec.path, executed, request.kernel_params, km, failed_copy, limits)
-            finally:
-                kernel.shutdown()   # one report per kernel: nothing leaks to the next
-            timings["execute"] = time.perf_counter() - start
-            if kernels is not None and warm_next:
-                # the next report's kernel starts as this one's exports begin: not beside
-                # this report's own kernel start, which it would slow down
-                kernels.prepare(spec.path, data)
-            timings.update(kernel.timings)
+        ending: threading.Thread | None = None
+        try:
+            with write.staging(out, stem) as tmp:
+                executed = tmp / f"{stem}.ipynb"
+                say(_("executing {notebook}").format(notebook=spec.notebook))
+                start = time.perf_counter()
+                try:
+                    km = kernel.manager()
+                    timings["kernel_wait"] = time.perf_counter() - start
+                    execute(spec.path, executed, request.kernel_params, km, failed_copy, limits)
+                finally:
+                    # one report per kernel: nothing leaks to the next; it ends while the
+                    # page is exported, and the render returns once it has
+                    ending = threading.Thread(target=kernel.shutdown, daemon=True,
+                                              name="izreport-kernel-end")
+                    ending.start()
+                timings["execute"] = time.perf_counter() - start
+                if kernels is not None and warm_next:
+                    # the next report's kernel starts as this one's exports begin: not beside
+                    # this report's own kernel start, which it would slow down
+                    kernels.prepare(spec.path, data)
+                timings.update(kernel.timings)
 
-            prefetch.join()
-            if prefetch.error is not None:
-                raise RenderError(_("cannot load the exporters: {error}").format(
-                    error=prefetch.error)) from prefetch.error
-            import nbformat
+                prefetch.join()
+                if prefetch.error is not None:
+                    raise RenderError(_("cannot load the exporters: {error}").format(
+                        error=prefetch.error)) from prefetch.error
+                import nbformat
 
-            nb = nbformat.read(executed, as_version=4)
-            timings["cells"] = float(nb.metadata.get("papermill", {}).get("duration") or 0)
-            start = time.perf_counter()
-            try:   # the charts' SVG, left by the kernel to this process (blocks.vega)
-                if vega.draw_pending(nb):
-                    nbformat.write(nb, executed)   # the kept notebook shows them too
-            except Exception as exc:
-                kept = write.keep_failed(executed, failed_copy)
-                raise RenderError(_("cannot draw the charts: {error} (executed notebook kept "
-                                    "at {failed})").format(error=exc, failed=kept)) from exc
-            timings["charts"] = time.perf_counter() - start
-            try:
-                outputs = stages_export.export_formats(
-                    nb, wanted, stem, timings=timings,
-                    on_start=lambda fmt: say(_("writing {format}").format(format=fmt.upper())))
-            except NetworkOutputError as exc:
-                kept = write.keep_failed(executed, failed_copy)
-                raise NetworkOutputError(_("{exc} (executed notebook kept at {failed})").format(
-                    exc=exc, failed=kept)) from exc
-            staged = {"ipynb": executed, **write.stage(tmp, stem, outputs)}
-            files = write.publish(staged, out)
+                nb = nbformat.read(executed, as_version=4)
+                timings["cells"] = float(nb.metadata.get("papermill", {}).get("duration") or 0)
+                start = time.perf_counter()
+                try:   # the charts' SVG, left by the kernel to this process (blocks.vega)
+                    if vega.draw_pending(nb):
+                        nbformat.write(nb, executed)   # the kept notebook shows them too
+                except Exception as exc:
+                    kept = write.keep_failed(executed, failed_copy)
+                    raise RenderError(_("cannot draw the charts: {error} (executed notebook kept "
+                                        "at {failed})").format(error=exc, failed=kept)) from exc
+                timings["charts"] = time.perf_counter() - start
+                try:
+                    outputs = stages_export.export_formats(
+                        nb, wanted, stem, timings=timings,
+                        on_start=lambda fmt: say(_("writing {format}").format(format=fmt.upper())))
+                except NetworkOutputError as exc:
+                    kept = write.keep_failed(executed, failed_copy)
+                    raise NetworkOutputError(_("{exc} (executed notebook kept at {failed})").format(
+                        exc=exc, failed=kept)) from exc
+                staged = {"ipynb": executed, **write.stage(tmp, stem, outputs)}
+                files = write.publish(staged, out)
+        finally:
+            if ending is not None:
+                ending.join()
     return RenderResult(report=spec.name, params=values, files=files, timings=timings,
                         draft=stages_export.is_draft(nb))
