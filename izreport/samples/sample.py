@@ -45,7 +45,10 @@ COVID = {37: 0.94, 38: 0.88, 39: 0.68, 40: 0.80, 41: 0.91, 42: 0.97, 52: 0.97, 5
 
 
 @dataclass(frozen=True)
-class Zone:
+class ZoneFacts:
+    """A zone's published facts and the anchors of its leased land, from which the sample's
+    zone rows and land curve are made (the data model's zone is storage.data.Zone)."""
+
     zone_id: str
     name: str
     kind: str
@@ -62,24 +65,24 @@ class Zone:
 # Facts from the reference material (areas, statuses, dates); industrial land is ~65-72 % of the
 # area except Mỹ Trung, whose 103.10 ha of factory land is published.
 ZONES = (
-    Zone("hoa-xa", "Hòa Xá", "KCN", "Thành phố Nam Định", 285.37, 198.50, "operating", "2003",
-         "2017-01", ((0, 191.20), (36, 198.50))),
-    Zone("bao-minh", "Bảo Minh", "KCN", "Huyện Vụ Bản", 154.50, 108.20, "operating", "2007",
-         "2017-01", ((0, 100.40), (36, 108.20))),
-    Zone("my-trung", "Mỹ Trung", "KCN", "Huyện Mỹ Lộc", 150.68, 103.10, "operating", "",
-         "2017-01", ((0, 22.40), (36, 25.80), (72, 30.10), (90, 31.50), (101, 33.20))),
-    Zone("rang-dong", "Dệt may Rạng Đông", "KCN", "Huyện Nghĩa Hưng", 519.60, 360.80, "filling",
-         "", "2022-01", ((60, 18.00), (78, 50.50), (88, 144.30), (101, 176.00))),
-    Zone("my-thuan", "Mỹ Thuận", "KCN", "Huyện Mỹ Lộc", 158.48, 108.40, "filling", "",
-         "2023-07", ((78, 8.50), (84, 21.70), (96, 23.90), (101, 27.10))),
-    Zone("hong-tien", "Hồng Tiến", "KCN", "Huyện Ý Yên", 114.00, 79.00, "planned", "", ""),
-    Zone("trung-thanh", "Trung Thành", "KCN", "Huyện Vụ Bản", 200.00, 136.00, "planned",
-         "2024-10-23", ""),
-    Zone("yen-bang", "Yên Bằng", "CCN", "Huyện Ý Yên", None, None, "operating", "", ""),
-    Zone("thanh-coi", "Thanh Côi", "CCN", "", None, None, "operating", "", ""),
-    Zone("hai-van", "Hải Vân", "CCN", "Huyện Hải Hậu", None, None, "operating", "", ""),
-    Zone("thinh-lam", "Thịnh Lâm", "CCN", "Huyện Giao Thủy", None, None, "operating", "", ""),
-    Zone("my-tan", "Mỹ Tân", "CCN", "Huyện Mỹ Lộc", None, None, "operating", "", ""),
+    ZoneFacts("hoa-xa", "Hòa Xá", "KCN", "Thành phố Nam Định", 285.37, 198.50, "operating", "2003",
+              "2017-01", ((0, 191.20), (36, 198.50))),
+    ZoneFacts("bao-minh", "Bảo Minh", "KCN", "Huyện Vụ Bản", 154.50, 108.20, "operating", "2007",
+              "2017-01", ((0, 100.40), (36, 108.20))),
+    ZoneFacts("my-trung", "Mỹ Trung", "KCN", "Huyện Mỹ Lộc", 150.68, 103.10, "operating", "",
+              "2017-01", ((0, 22.40), (36, 25.80), (72, 30.10), (90, 31.50), (101, 33.20))),
+    ZoneFacts("rang-dong", "Dệt may Rạng Đông", "KCN", "Huyện Nghĩa Hưng", 519.60, 360.80,
+              "filling", "", "2022-01", ((60, 18.00), (78, 50.50), (88, 144.30), (101, 176.00))),
+    ZoneFacts("my-thuan", "Mỹ Thuận", "KCN", "Huyện Mỹ Lộc", 158.48, 108.40, "filling", "",
+              "2023-07", ((78, 8.50), (84, 21.70), (96, 23.90), (101, 27.10))),
+    ZoneFacts("hong-tien", "Hồng Tiến", "KCN", "Huyện Ý Yên", 114.00, 79.00, "planned", "", ""),
+    ZoneFacts("trung-thanh", "Trung Thành", "KCN", "Huyện Vụ Bản", 200.00, 136.00, "planned",
+              "2024-10-23", ""),
+    ZoneFacts("yen-bang", "Yên Bằng", "CCN", "Huyện Ý Yên", None, None, "operating", "", ""),
+    ZoneFacts("thanh-coi", "Thanh Côi", "CCN", "", None, None, "operating", "", ""),
+    ZoneFacts("hai-van", "Hải Vân", "CCN", "Huyện Hải Hậu", None, None, "operating", "", ""),
+    ZoneFacts("thinh-lam", "Thịnh Lâm", "CCN", "Huyện Giao Thủy", None, None, "operating", "", ""),
+    ZoneFacts("my-tan", "Mỹ Tân", "CCN", "Huyện Mỹ Lộc", None, None, "operating", "", ""),
 )
 
 # VSIC 2018 divisions: name, weight among firms, labour intensity (workers), female share range,
