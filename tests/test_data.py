@@ -110,3 +110,24 @@ def test_line_with_too_many_fields_names_the_line(data_copy: Path) -> None:
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(DataError, match=r"monthly_reports\.csv: .*line 6"):
         data.load(data_copy)
+
+
+def test_attributes_join_each_row_to_its_enterprise_as_a_left_merge(
+        dataset: data.Dataset) -> None:
+    """The positional join gives what ``merge(how="left")`` gives, an unknown enterprise
+    included (no attributes), in the rows' order; duplicate enterprises are refused."""
+    import dataclasses
+
+    import pandas as pd
+
+    rows = dataset.monthly_reports.iloc[[5, 2, 2, 40]].copy()
+    rows.iloc[3, rows.columns.get_loc("enterprise_id")] = "NOT-AN-ENTERPRISE"
+    attrs = dataset.enterprises[["enterprise_id", "name", "zone_id", "vsic", "sector",
+                                 "ownership", "investor_country"]]
+    joined = dataset.with_attributes(rows)
+    pd.testing.assert_frame_equal(joined, rows.merge(attrs, on="enterprise_id", how="left"))
+    assert joined["zone_id"].isna().tolist() == [False, False, False, True]
+    twice = dataclasses.replace(dataset, enterprises=pd.concat(
+        [dataset.enterprises, dataset.enterprises.iloc[[0]]], ignore_index=True))
+    with pytest.raises(pd.errors.MergeError):
+        twice.with_attributes(dataset.monthly_reports)

