@@ -31,14 +31,15 @@ def _report(folder: Path, name: str, code: str) -> None:
 
 
 #: what a report's kernel knows when its first cell runs: its pid, whether the pool had
-#: imported the report's libraries, whether the kernel launcher forked it, and whether an
-#: earlier report's global is there
+#: imported the report's libraries, whether the kernel launcher forked it, whether an
+#: earlier report's global is there, and whether it keeps an input history
 _PROBE = ("import json, os, sys\n"
           "with open(f'/proc/{os.getppid()}/cmdline', 'rb') as f: parent = f.read()\n"
           "print(json.dumps({'pid': os.getpid(), 'parent': os.getppid(),\n"
           "                  'warm': 'altair' in sys.modules,\n"
           "                  'forked': b'izreport.pipeline.zygote' in parent,\n"
-          "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT')}))")
+          "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT'),\n"
+          "                  'history': get_ipython().history_manager.enabled}))")
 
 
 @pytest.fixture
@@ -85,6 +86,7 @@ def test_a_global_set_by_one_report_is_not_seen_by_the_next(
     # report asked), and no kernel was started beyond the three reports
     assert second["warm"] and third["warm"]
     assert first["forked"] and second["forked"] and third["forked"]
+    assert not any(p["history"] for p in (first, second, third))   # no history written
     assert len(started) == 3
     assert all(not k.km.has_kernel for k in started)   # every kernel shut down
 
@@ -221,3 +223,13 @@ def test_a_kernel_is_driven_by_the_quick_client_and_outputs_stay_the_reports_own
             kc.stop_channels()
     finally:
         kernel.shutdown()
+
+
+def test_a_single_render_starts_its_own_kernel_without_history(
+        notebooks: Path, tmp_path: Path) -> None:
+    from izreport.pipeline.render import render_request
+
+    result = render_request(resolve("reads", {}, DATA), tmp_path / "out", ["html"])
+    probe = _probe(result.files["ipynb"])
+    assert not probe["forked"] and probe["warm"]     # the cold path, warmed while it started
+    assert probe["history"] is False

@@ -41,6 +41,10 @@ WARM_UP = ("import altair\nimport pandas\nimport izreport.blocks.report\n"
            "import izreport.blocks.charts\nimport izreport.storage.store\n")
 
 
+#: A report kernel keeps no input history: IPython would write each cell into its SQLite
+#: history file (3 ms a cell, measured over 60 cells), and nobody reads a discarded
+#: kernel's history.
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 #: The kernels' client (imported by jupyter_client when a kernel is driven): readiness
 #: without 0,2 s of waiting for silence, see :mod:`izreport.pipeline.kernel_client`.
 CLIENT = "izreport.pipeline.kernel_client.ReadyClient"
@@ -86,7 +90,8 @@ class WarmKernel(threading.Thread):
 
     async def _warm_up(self) -> None:
         start = time.perf_counter()
-        await self.km.start_kernel(cwd=str(self.cwd), env=self.env)
+        await self.km.start_kernel(cwd=str(self.cwd), env=self.env,
+                                   extra_arguments=list(KERNEL_ARGS))
         kc = self.km.client()
         kc.start_channels()
         try:

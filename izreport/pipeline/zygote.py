@@ -8,7 +8,8 @@ vl-convert engine: the rendering process draws the charts' SVG, :mod:`izreport.b
 
 It listens on a Unix socket in a private folder (``$TMPDIR/izk-<pid>-XXXX/launcher``), so
 that every worker of a batch reaches the one launcher the batch started: each connection
-sends ``fork <connection file>`` and reads the kernel's pid. A launcher that cannot import
+sends ``fork`` and the kernel's arguments (a JSON list: ``-f <connection file>`` and
+options) and reads the kernel's pid. A launcher that cannot import
 or finds a thread running closes its socket, and the pools start ordinary kernels. It ends
 when its stdin closes (its owner ends it) or when the process that started it ends
 (``PR_SET_PDEATHSIG``); each kernel ends with it the same way, and polls it too.
@@ -21,6 +22,7 @@ to the kernel's pid (its own process group: a signal to it never reaches izrepor
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import selectors
 import shutil
@@ -88,8 +90,9 @@ class Zygote:
     def alive(self) -> bool:
         return not self.failed and (self.process is None or self.process.poll() is None)
 
-    def fork(self, connection_file: str) -> int:
-        """Fork a kernel on ``connection_file``; its pid (waits until the launcher is ready)."""
+    def fork(self, args: list[str]) -> int:
+        """Fork a kernel with ipykernel's command-line ``args`` (``-f <connection file>``
+        and options); its pid (waits until the launcher is ready)."""
         answer = ""
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
@@ -102,7 +105,7 @@ class Zygote:
                         if not self.alive:
                             raise
                         time.sleep(0.05)
-                conn.sendall(f"fork {connection_file}\n".encode())
+                conn.sendall(f"fork {json.dumps(args)}\n".encode())
                 answer = conn.makefile("r", encoding="utf-8").readline().strip()
             return int(answer)
         except (OSError, ValueError) as exc:
@@ -179,8 +182,7 @@ class ZygoteProvisioner(LocalProvisioner):  # type: ignore[misc]
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
         assert self.zygote is not None
-        connection_file = cmd[cmd.index("-f") + 1]
-        pid = self.zygote.fork(connection_file)
+        pid = self.zygote.fork(cmd[cmd.index("-f"):])   # the kernel's own arguments
         self.process = _Forked(pid)
         self.pid = pid
         self.pgid = pid      # its own group (setsid after the fork)
@@ -209,8 +211,8 @@ def _threads() -> int:
         return threading.active_count()
 
 
-def _kernel(connection_file: str, *inherited: Any) -> None:
-    """In the forked child: become a fresh kernel on ``connection_file``; never returns.
+def _kernel(args: list[str], *inherited: Any) -> None:
+    """In the forked child: become a fresh kernel with ``args``; never returns.
 
     ``inherited``: the launcher's sockets, closed here.
     """
@@ -229,7 +231,7 @@ def _kernel(connection_file: str, *inherited: Any) -> None:
         os.close(null)
         parent = str(os.getppid())       # ipykernel polls the zygote, and ends with it
         os.environ["JPY_PARENT_PID"] = parent
-        argv = ["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"]
+        argv = [*args, f"--IPKernelApp.parent_handle={parent}"]
         sys.argv = [sys.argv[0], *argv]
         from ipykernel import kernelapp
 
@@ -276,15 +278,16 @@ def main(address: str) -> None:
             with conn:
                 conn.settimeout(10)
                 try:
-                    word, _sep, connection_file = conn.makefile(
+                    word, _sep, rest = conn.makefile(
                         "r", encoding="utf-8").readline().strip().partition(" ")
-                except OSError:
+                    args = json.loads(rest) if word == "fork" else None
+                except (OSError, ValueError):
                     continue
-                if word != "fork" or not connection_file:
+                if not isinstance(args, list) or "-f" not in args:
                     continue
                 pid = os.fork()
                 if pid == 0:
-                    _kernel(connection_file, server, conn)
+                    _kernel([str(a) for a in args], server, conn)
                 with contextlib.suppress(OSError):
                     conn.sendall(f"{pid}\n".encode())
 
