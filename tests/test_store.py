@@ -280,3 +280,24 @@ def test_reading_no_months_reads_no_history(tmp_path: Path) -> None:
     one = data.load(folder, months=["2024-05"])
     assert set(one.monthly_reports["month"]) == {"2024-05"}
     assert set(one.project_progress["quarter"]) == {"2024-Q2"}
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_a_selection_is_the_rows_of_its_months_in_order_or_not(
+        store_source: Path | str, shuffled: bool) -> None:
+    """Rows in month order (as a store gives them) are selected as one run of rows; any
+    other order by a mask: either way, exactly the rows of the months asked for."""
+    months = data.report_months(Period.parse("2021-H1"))
+    ds = data.load(store_source, months=months, tables=data.REPORT_TABLES)
+    if shuffled:
+        ds = dataclasses.replace(ds, monthly_reports=ds.monthly_reports.sample(
+            frac=1, random_state=7).reset_index(drop=True))
+    assert ds._months_in_order is not shuffled
+    reports = ds.reports
+    for wanted in (months[6:], months[:6], ["2021-03"], ["2020-02", "2021-05"],
+                   ["2021-01", "2019-01", "2021-02"], ["1999-01"], []):
+        for zone in (None, "hoa-xa"):
+            expected = reports[reports["month"].isin(wanted)]
+            if zone is not None:
+                expected = expected[expected["zone_id"] == zone]
+            pd.testing.assert_frame_equal(ds.select(wanted, zone), expected)

@@ -375,8 +375,15 @@ class Dataset:
             import numpy as np
 
             codes, known = self._month_codes
-            wanted = known.get_indexer(list(months))
-            chosen = self.reports[np.isin(codes, wanted[wanted >= 0])]
+            wanted = np.unique(known.get_indexer(list(months)))
+            wanted = wanted[wanted >= 0]
+            if self._months_in_order and len(wanted) and wanted[-1] - wanted[0] < len(wanted):
+                # rows in month order and the months one run of them: a slice, not a copy
+                # of every column (a store's rows are in month order)
+                start, stop = np.searchsorted(codes, [wanted[0], wanted[-1] + 1])
+                chosen = self.reports.iloc[start:stop]
+            else:
+                chosen = self.reports[np.isin(codes, wanted)]
             return chosen if zone_id is None else chosen[chosen["zone_id"] == zone_id]
 
         return self.memo(("select", tuple(months), zone_id), rows)
@@ -395,6 +402,15 @@ class Dataset:
 
         codes, known = pd.factorize(self.reports["month"])
         return codes, pd.Index(known)
+
+    @cached_property
+    def _months_in_order(self) -> bool:
+        """Whether the report rows come month after month (then a month's code, given in
+        order of appearance, also grows with the month)."""
+        import numpy as np
+
+        codes, known = self._month_codes
+        return bool((np.diff(codes) >= 0).all() and known.is_monotonic_increasing)
 
     @cached_property
     def _memo(self) -> dict[tuple[object, ...], Any]:
