@@ -235,7 +235,7 @@ def render(
         _at_least_one(option, value)
     render_limits()
     spec = get_report(report)
-    if all_zones and (jobs or default_workers(len(os.sched_getaffinity(0)))) > 1:
+    if all_zones and (jobs or default_workers(os.cpu_count() or 1)) > 1:
         prestart(spec.path, data)   # the workers' and kernels' launchers import meanwhile
     try:
         _render_requests(ctx, spec, to, out, data, all_zones, jobs)
