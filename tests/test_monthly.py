@@ -10,6 +10,7 @@ import subprocess
 from html import escape
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from izreport.blocks import metrics, submissions
@@ -166,6 +167,28 @@ def test_missing_enterprises_are_estimated_and_flagged(july: mr.MonthlyContext,
     assert july.month.workers.estimated
     series = july.monthly("production_value")
     assert series[series["estimated"]]["month"].tolist() == ["2025-07"]
+
+
+def test_estimates_are_computed_once_per_month_and_handed_out_as_copies(
+        july_data: Path) -> None:
+    ds = data.load(july_data)
+    first = submissions.estimate_month(ds, "2025-07")
+    first.loc[0, "production_value"] = -1.0  # a caller's change stays its own
+    again = submissions.estimate_month(ds, "2025-07")
+    fresh = data.load(july_data)
+    pd.testing.assert_frame_equal(again, submissions._estimate(fresh, "2025-07"))
+    assert again.loc[0, "production_value"] != -1.0
+    june = submissions.estimate_month(ds, "2025-06")
+    assert not june["estimated"].any() and set(june["month"]) == {"2025-06"}
+    # the latest month before, as a plain groupby max reads it
+    missing = submissions.missing_enterprises(ds, "2025-07")
+    reports = fresh.monthly_reports
+    latest = reports[reports["month"] < "2025-07"].groupby("enterprise_id")["month"].max()
+    assert list(missing["last_reported"]) == [latest.get(e, "") for e in
+                                              missing["enterprise_id"]]
+    missing.loc[0, "name"] = "x"
+    assert submissions.missing_enterprises(ds, "2025-07").loc[0, "name"] != "x"
+    assert submissions.missing_enterprises(ds, "2025-06").empty
 
 
 def test_missing_list_names_each_enterprise_and_is_escaped(july_data: Path,

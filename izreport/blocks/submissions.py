@@ -37,15 +37,30 @@ def missing_enterprises(ds: Dataset, month: str) -> pd.DataFrame:
     """Enterprises expected for the month (operating) that have no report row for it.
 
     Columns as :func:`expected_enterprises` plus ``last_reported`` (their latest month with a
-    report before ``month``, empty if none).
+    report before ``month``, empty if none). Computed once per month and dataset (a
+    monthly report estimates each month of two years to date); a copy.
     """
+    return ds.memo(("missing_enterprises", month), lambda: _missing(ds, month)).copy()
+
+
+def _missing(ds: Dataset, month: str) -> pd.DataFrame:
     expected = expected_enterprises(ds, month)
     reports = ds.monthly_reports
     present = set(reports.loc[reports["month"] == month, "enterprise_id"])
     out = expected[~expected["enterprise_id"].isin(present)].reset_index(drop=True)
-    before = reports[reports["month"] < month].groupby("enterprise_id")["month"].max()
-    out["last_reported"] = out["enterprise_id"].map(before).fillna("").astype("string")
+    out["last_reported"] = out["enterprise_id"].map(_last_months(reports, month)
+                                                    ).fillna("").astype("string")
     return out
+
+
+def _last_months(reports: pd.DataFrame, month: str) -> pd.Series:
+    """Each enterprise's latest month with a report before ``month`` ('YYYY-MM' sorts as
+    time does): the last row of each in month order, as a text column's groupby max runs
+    row by row in Python."""
+    earlier = reports.loc[reports["month"] < month, ["enterprise_id", "month"]]
+    last = earlier.sort_values("month", kind="stable").drop_duplicates("enterprise_id",
+                                                                      keep="last")
+    return last.set_index("enterprise_id")["month"]
 
 
 def estimate_month(ds: Dataset, month: str) -> pd.DataFrame:
@@ -54,12 +69,18 @@ def estimate_month(ds: Dataset, month: str) -> pd.DataFrame:
     Method: a missing enterprise is put at the plain mean of its last three reported months
     before ``month`` (fewer if it has reported fewer; head counts rounded to whole people).
     An enterprise that has never reported gets no row. Columns are those of
-    monthly_reports.csv plus ``estimated`` (bool), sorted by enterprise_id.
+    monthly_reports.csv plus ``estimated`` (bool), sorted by enterprise_id. Computed once
+    per month and dataset; a copy.
     """
+    return ds.memo(("estimate_month", month), lambda: _estimate(ds, month)).copy()
+
+
+def _estimate(ds: Dataset, month: str) -> pd.DataFrame:
     reports = ds.monthly_reports
     actual = reports[reports["month"] == month].copy()
     actual["estimated"] = False
-    missing = missing_enterprises(ds, month)["enterprise_id"]
+    missing = ds.memo(("missing_enterprises", month), lambda: _missing(ds, month)
+                      )["enterprise_id"]
     history = reports[(reports["month"] < month) & reports["enterprise_id"].isin(missing)]
     recent = (history.sort_values(["enterprise_id", "month"])
               .groupby("enterprise_id").tail(ESTIMATE_MONTHS))
