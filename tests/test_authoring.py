@@ -172,6 +172,22 @@ def test_styler_formats_are_kept_and_the_rest_is_vietnamese() -> None:
     assert "Từ Styler" in html
 
 
+def test_a_styler_at_the_end_of_a_cell_is_a_report_table() -> None:
+    """The display hook names pandas' Styler rather than importing it: still a table."""
+    from types import SimpleNamespace
+
+    from IPython.core.formatters import DisplayFormatter
+
+    from izreport.blocks.display import activate
+
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())
+    assert activate(shell)
+    styler = pd.DataFrame({"name": ["A"], "x": [1234.5]}).style.set_caption("Từ Styler")
+    data, _meta = shell.display_formatter.format(styler)
+    assert "iz-table" in data["text/html"] and "1.234,5" in data["text/html"]
+    assert "Từ Styler" in data["text/html"]
+
+
 def test_total_row_recomputes_ratios() -> None:
     frame = pd.DataFrame({"name": ["a", "b"], "leased": [1.0, 3.0], "land": [2.0, 4.0],
                           "rate": [0.5, 0.75]})
