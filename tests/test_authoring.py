@@ -321,3 +321,29 @@ def test_a_zone_with_no_enterprise_in_the_period_is_refused() -> None:
 
     with pytest.raises(ParameterError, match="không có doanh nghiệp nào báo cáo"):
         report.open_report("2021-H1", "Dệt may Rạng Đông")
+
+
+def test_markdown_parser_is_made_once_and_reads_each_text_afresh() -> None:
+    import mistune
+
+    from izreport.blocks import report
+
+    texts = ["Đoạn *một*.\n\n- a\n- b", "Đoạn hai <b>x</b>[^1].\n\n[^1]: chú thích", "# Tiêu đề"]
+    assert report._markdown_parser() is report._markdown_parser()
+    for text in texts + texts:  # the same text twice gives the same page, with no leftovers
+        assert report._markdown(text) == str(mistune.create_markdown(escape=True)(text))
+    assert report._markdown(texts[0]) != report._markdown(texts[2])
+
+
+@pytest.mark.parametrize(("env", "frozen"), [("1", True), ("", False), ("0", False)])
+def test_only_a_render_kernel_sets_the_imports_aside_from_the_collector(
+        monkeypatch: pytest.MonkeyPatch, env: str, frozen: bool) -> None:
+    import gc
+
+    from izreport.blocks import report
+
+    calls: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append(True))
+    monkeypatch.setenv("IZREPORT_RENDER", env)
+    report.open_report("2021-H1", "Hòa Xá", data_dir=DATA)
+    assert calls == ([True] if frozen else [])
