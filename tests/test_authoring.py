@@ -330,8 +330,8 @@ def test_markdown_parser_is_made_once_and_reads_each_text_afresh() -> None:
 
     texts = ["Đoạn *một*.\n\n- a\n- b", "Đoạn hai <b>x</b>[^1].\n\n[^1]: chú thích", "# Tiêu đề"]
     assert report._markdown_parser() is report._markdown_parser()
-    for text in texts + texts:  # the same text twice gives the same page, with no leftovers
-        assert report._markdown(text) == str(mistune.create_markdown(escape=True)(text))
+    for body in texts + texts:  # the same text twice gives the same page, with no leftovers
+        assert report._markdown(body) == str(mistune.create_markdown(escape=True)(body))
     assert report._markdown(texts[0]) != report._markdown(texts[2])
 
 
