@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -137,3 +138,17 @@ def test_monthly_head_counts_are_each_months_own(dataset: Dataset) -> None:
     for month in ("2021-02", "2021-06", "2020-04"):
         own = metrics.totals(dataset, Period.parse(month))
         assert own is not None and frame.loc[month, "value"] == own["workers"]
+
+
+def test_plan_targets_are_read_once_and_match_the_table(dataset: Dataset) -> None:
+    plans = dataset.plans
+    for row in plans.itertuples():
+        hit = plans[(plans["year"] == row.year) & (plans["indicator"] == row.indicator)
+                    & (plans["scope"] == row.scope)]
+        assert metrics.plan_target(dataset, row.year, row.indicator, row.scope) == float(
+            hit["target"].iloc[0])
+    assert metrics.plan_target(dataset, 1990, "production_value") is None
+    assert metrics.plan_target(dataset, 2021, "workers") is None  # head counts have no plan
+    doubled = dataclasses.replace(dataset, plans=plans.assign(target=plans["target"] * 2))
+    assert metrics.plan_target(doubled, 2021, "production_value") == 2 * (
+        metrics.plan_target(dataset, 2021, "production_value") or 0) > 0

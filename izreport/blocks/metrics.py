@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from izreport.core.catalogue import FLOWS, INDICATORS, Indicator
@@ -36,20 +37,22 @@ def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = N
     """
     keys = [by] if isinstance(by, str) else list(by or [])
     if "month" in keys:
-        at_end = pd.Series(True, index=rows.index)
+        at_end = np.ones(len(rows), dtype=bool)
     else:
-        at_end = rows["month"] == period.last_month
-    # only the columns summed, in one pass per group (a national report's rows are many)
+        at_end = (rows["month"] == period.last_month).to_numpy(dtype=bool, na_value=False)
+    workers = rows["workers"].to_numpy()
+    # only the columns summed, in one pass per group (a national report's rows are many);
+    # arrays rather than Series: nothing to align, the same values and types
     work = pd.DataFrame({
-        **{k: rows[k] for k in keys},
+        **{k: rows[k].array for k in keys},
         "_all": 0,
-        **{k: rows[k] for k in FLOWS},
-        "workers": rows["workers"].where(at_end, 0),
-        "female_workers": rows["female_workers"].where(at_end, 0),
-        "foreign_workers": rows["foreign_workers"].where(at_end, 0),
-        "_iw": rows["avg_income"] * rows["workers"],
-        "_w": rows["workers"],
-        "_enterprise": rows["enterprise_id"],
+        **{k: rows[k].to_numpy() for k in FLOWS},
+        "workers": np.where(at_end, workers, 0),
+        "female_workers": np.where(at_end, rows["female_workers"].to_numpy(), 0),
+        "foreign_workers": np.where(at_end, rows["foreign_workers"].to_numpy(), 0),
+        "_iw": rows["avg_income"].to_numpy() * workers,
+        "_w": workers,
+        "_enterprise": rows["enterprise_id"].array,
     }, index=rows.index)
     grouped = work.groupby(keys or "_all", observed=True, sort=True)
     out = grouped[[*FLOWS, "workers", "female_workers", "foreign_workers", "_iw", "_w"]].sum()
@@ -90,10 +93,17 @@ def covers(ds: Dataset, period: Period) -> bool:
 def plan_target(ds: Dataset, year: int, indicator: str, scope: str = "province"
                 ) -> float | None:
     """The annual plan target of one indicator, or None when no plan was set."""
-    plans = ds.plans
-    hit = plans[(plans["year"] == year) & (plans["indicator"] == indicator)
-                & (plans["scope"] == scope)]
-    return float(hit["target"].iloc[0]) if len(hit) else None
+    return ds.memo(("plans",), lambda: _plan_targets(ds.plans)).get((year, indicator, scope))
+
+
+def _plan_targets(plans: pd.DataFrame) -> dict[tuple[int, str, str], float]:
+    """Every plan target by (year, indicator, scope), the first where the table repeats one
+    (a report looks up a few dozen of them)."""
+    out: dict[tuple[int, str, str], float] = {}
+    for year, indicator, scope, target in zip(plans["year"], plans["indicator"],
+                                              plans["scope"], plans["target"], strict=True):
+        out.setdefault((int(year), str(indicator), str(scope)), float(target))
+    return out
 
 
 def ratio(value: float | None, base: float | None) -> float | None:
