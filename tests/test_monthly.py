@@ -178,8 +178,12 @@ def test_estimates_are_computed_once_per_month_and_handed_out_as_copies(
     fresh = data.load(july_data)
     pd.testing.assert_frame_equal(again, submissions._estimate(fresh, "2025-07"))
     assert again.loc[0, "production_value"] != -1.0
-    june = submissions.estimate_month(ds, "2025-06")
+    june = submissions.estimate_month(ds, "2025-06")  # everyone reported: the rows as sent
     assert not june["estimated"].any() and set(june["month"]) == {"2025-06"}
+    sent = fresh.monthly_reports[fresh.monthly_reports["month"] == "2025-06"]
+    pd.testing.assert_frame_equal(
+        june.drop(columns="estimated"),
+        sent.sort_values("enterprise_id").reset_index(drop=True), check_exact=True)
     # the latest month before, as a plain groupby max reads it
     missing = submissions.missing_enterprises(ds, "2025-07")
     reports = fresh.monthly_reports

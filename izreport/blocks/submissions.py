@@ -24,13 +24,26 @@ def expected_enterprises(ds: Dataset, month: str) -> pd.DataFrame:
 
     Columns enterprise_id, name, zone_id, zone (the zone's name), sorted by enterprise_id.
     """
-    ent = ds.enterprises
-    end = ent["end_month"].fillna("")
-    rows = ent[(ent["start_month"] <= month) & ((end == "") | (end >= month))]
+    rows = _operating(ds, month)
     out = rows[["enterprise_id", "name", "zone_id"]].copy()
     out["zone_id"] = ds.zone_at(out["enterprise_id"], month)   # the zone of that month
     out["zone"] = out["zone_id"].map(ds.zones.set_index("zone_id")["name"])
     return out.sort_values("enterprise_id").reset_index(drop=True)
+
+
+def _operating(ds: Dataset, month: str) -> pd.DataFrame:
+    """Rows of enterprises.csv that must report for the month."""
+    ent = ds.enterprises
+    end = ent["end_month"].fillna("")
+    return ent[(ent["start_month"] <= month) & ((end == "") | (end >= month))]
+
+
+def _missing_ids(ds: Dataset, month: str) -> pd.Series:
+    """The ids of :func:`missing_enterprises`, in no particular order, without their zones
+    and last months."""
+    ids = _operating(ds, month)["enterprise_id"]
+    reports = ds.monthly_reports
+    return ids[~ids.isin(reports.loc[reports["month"] == month, "enterprise_id"])]
 
 
 def missing_enterprises(ds: Dataset, month: str) -> pd.DataFrame:
@@ -79,16 +92,18 @@ def _estimate(ds: Dataset, month: str) -> pd.DataFrame:
     reports = ds.monthly_reports
     actual = reports[reports["month"] == month].copy()
     actual["estimated"] = False
-    missing = ds.memo(("missing_enterprises", month), lambda: _missing(ds, month)
-                      )["enterprise_id"]
-    history = reports[(reports["month"] < month) & reports["enterprise_id"].isin(missing)]
-    recent = (history.sort_values(["enterprise_id", "month"])
-              .groupby("enterprise_id").tail(ESTIMATE_MONTHS))
-    estimates = recent.groupby("enterprise_id", as_index=False)[list(FIGURES)].mean()
-    for name in _COUNTS:
-        estimates[name] = estimates[name].round().astype("int64")
-    estimates.insert(0, "month", month)
-    estimates["estimated"] = True
-    out = pd.concat([actual, estimates[actual.columns]], ignore_index=True)
+    missing = _missing_ids(ds, month)
+    if len(missing):
+        history = reports[(reports["month"] < month) & reports["enterprise_id"].isin(missing)]
+        recent = (history.sort_values(["enterprise_id", "month"])
+                  .groupby("enterprise_id").tail(ESTIMATE_MONTHS))
+        estimates = recent.groupby("enterprise_id", as_index=False)[list(FIGURES)].mean()
+        for name in _COUNTS:
+            estimates[name] = estimates[name].round().astype("int64")
+        estimates.insert(0, "month", month)
+        estimates["estimated"] = True
+        out = pd.concat([actual, estimates[actual.columns]], ignore_index=True)
+    else:  # everyone has reported (most months): nothing to estimate
+        out = actual
     out["month"] = out["month"].astype(reports["month"].dtype)
     return out.sort_values("enterprise_id").reset_index(drop=True)
