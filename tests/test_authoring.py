@@ -226,6 +226,20 @@ def test_plain_chart_is_a_themed_numbered_figure() -> None:
     assert "https://" not in data["text/html"].split("<script")[0]
 
 
+def test_a_figure_spec_is_the_chart_with_its_text_alternative() -> None:
+    """The text alternative goes into the spec as ``properties(description=...)`` puts it."""
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [1500.5, 2.0]})
+    bars = alt.Chart(frame).mark_bar().encode(x="a:N", y="b:Q")
+    layered = bars + bars.mark_text().encode(text="b:Q")
+    for chart, own in ((bars, None), (layered, None), (bars.properties(description="Cũ"), "Cũ")):
+        for alt_text in (None, "Hai cột: x 1.500,5; y 2"):
+            fig = figure(chart, "Chú thích", alt_text=alt_text)
+            want = fig.chart.properties(description=alt_text) if alt_text else fig.chart
+            assert fig.spec == want.to_dict(validate=False)
+            assert fig.spec.get("description") == (alt_text or own)
+            want.to_dict(validate=True)  # a spec Vega-Lite accepts
+
+
 # --- a notebook edited as an analyst would -------------------------------------------------
 
 _EXTRA_CELLS = [
