@@ -133,6 +133,18 @@ def test_occupancy_is_leased_over_industrial_land(dataset: Dataset) -> None:
     assert row["occupancy"] == pytest.approx(row["leased_ha"] / row["industrial_land_ha"])
 
 
+def test_occupancy_is_computed_once_and_handed_out_as_copies(dataset: Dataset) -> None:
+    first = metrics.occupancy(dataset, "2021-06")
+    pd.testing.assert_frame_equal(first, metrics._occupancy(dataset, "2021-06", None))
+    first.loc[0, "leased_ha"] = -1.0  # a caller's change stays its own
+    assert (metrics.occupancy(dataset, "2021-06")["leased_ha"] > 0).all()
+    zone = metrics.occupancy(dataset, "2021-06", "hoa-xa")
+    assert list(zone["zone_id"]) == ["hoa-xa"]
+    earlier = metrics.occupancy(dataset, "2018-06").set_index("zone_id")["leased_ha"]
+    later = metrics.occupancy(dataset, "2021-06").set_index("zone_id")["leased_ha"]
+    assert not earlier.equals(later)  # another month, other figures
+
+
 def test_monthly_head_counts_are_each_months_own(dataset: Dataset) -> None:
     frame = metrics.monthly(dataset, Period.parse("2021-H1"), "workers").set_index("month")
     for month in ("2021-02", "2021-06", "2020-04"):

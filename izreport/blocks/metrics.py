@@ -199,7 +199,15 @@ def top_enterprises(ds: Dataset, period: Period, indicator: str = "export_value"
 
 
 def occupancy(ds: Dataset, month: str, zone_id: str | None = None) -> pd.DataFrame:
-    """Leased industrial land and occupancy rate (leased / industrial land) per zone."""
+    """Leased industrial land and occupancy rate (leased / industrial land) per zone.
+
+    Computed once per month, zone and dataset (a report's table and chart both ask); a copy.
+    """
+    return ds.memo(("occupancy", month, zone_id), lambda: _occupancy(ds, month, zone_id)
+                   ).copy()
+
+
+def _occupancy(ds: Dataset, month: str, zone_id: str | None) -> pd.DataFrame:
     land = ds.zone_land[ds.zone_land["month"] == month][["zone_id", "leased_ha"]]
     zones = ds.zones[ds.zones["kind"] == "KCN"][
         ["zone_id", "name", "total_area_ha", "industrial_land_ha", "status"]]
