@@ -164,3 +164,18 @@ def test_plan_targets_are_read_once_and_match_the_table(dataset: Dataset) -> Non
     doubled = dataclasses.replace(dataset, plans=plans.assign(target=plans["target"] * 2))
     assert metrics.plan_target(doubled, 2021, "production_value") == 2 * (
         metrics.plan_target(dataset, 2021, "production_value") or 0) > 0
+
+
+def test_a_report_breakdown_is_computed_once_and_handed_out_as_copies() -> None:
+    from izreport.blocks.report import open_report
+    from tests.conftest import DATA
+
+    rep = open_report("2021-H1", data_dir=DATA, hand_written=False)
+    first = rep.breakdown("zone_id")
+    pd.testing.assert_frame_equal(first, rep._breakdown("zone_id"), check_exact=True)
+    first.loc[0, "production_value"] = -1.0  # a notebook's change stays its own
+    assert (rep.breakdown("zone_id")["production_value"] > 0).all()
+    owners = rep.breakdown("ownership")
+    assert set(owners["ownership"]) == {"FDI", "DDI"} and "zone" not in owners
+    zone = open_report("2021-H1", "Hòa Xá", data_dir=DATA, hand_written=False)
+    assert list(zone.breakdown("zone_id")["zone_id"]) == ["hoa-xa"]

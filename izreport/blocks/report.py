@@ -169,7 +169,14 @@ class ReportContext:
     def breakdown(self, by: str) -> pd.DataFrame:
         """Indicators per ``zone_id``, ``ownership`` or ``sector`` (largest production
         first), with the same period's production and workers beside them
-        (``production_same``, ``workers_same``, ``avg_income_same``; NaN where no data)."""
+        (``production_same``, ``workers_same``, ``avg_income_same``; NaN where no data).
+
+        Computed once per report and grouping (a notebook asks for the zones three times);
+        each call gets its own copy to change."""
+        return self.data.memo(("breakdown", self.period, by, self.zone_id),
+                              lambda: self._breakdown(by)).copy()
+
+    def _breakdown(self, by: str) -> pd.DataFrame:
         frame = metrics.breakdown(self.data, self.period, by, self.zone_id)
         before = self.period.same_period_last_year()
         if metrics.covers(self.data, before):
