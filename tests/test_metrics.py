@@ -179,3 +179,21 @@ def test_a_report_breakdown_is_computed_once_and_handed_out_as_copies() -> None:
     assert set(owners["ownership"]) == {"FDI", "DDI"} and "zone" not in owners
     zone = open_report("2021-H1", "Hòa Xá", data_dir=DATA, hand_written=False)
     assert list(zone.breakdown("zone_id")["zone_id"]) == ["hoa-xa"]
+
+
+@pytest.mark.parametrize("period", ["2021-H1", "2017-H1", "2024", "2021-Q2", "2025-06",
+                                    "2019-9M", "2018"])
+def test_every_zone_at_once_equals_each_zone_alone(period: str) -> None:
+    """The appendix's figures, from one aggregation: exactly those of each zone alone."""
+    from izreport.storage import data
+    from tests.conftest import DATA
+
+    p = Period.parse(period)
+    ds, alone = data.load(DATA), data.load(DATA)
+    zones = [z.zone_id for z in ds.operating_zones(p)]
+    together = metrics.zone_kpis(ds, p, zones)
+    assert len(zones) > 1 and list(together) == zones
+    for zone in zones:
+        assert together[zone] == metrics.kpis(alone, p, zone)  # to the last bit
+    with pytest.raises(ValueError, match="outside the data"):
+        metrics.zone_kpis(ds, p, ["no-such-zone"])

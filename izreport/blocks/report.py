@@ -316,8 +316,9 @@ class ReportContext:
         head = document.appendix_heading(
             f"Các chỉ tiêu chủ yếu của từng khu công nghiệp {self.label}")
         blocks = [head.html]
+        per_zone = metrics.zone_kpis(self.data, self.period, [z.zone_id for z in zones])
         for i, zone in enumerate(zones, start=1):
-            frame = kpi_frame(metrics.kpis(self.data, self.period, zone.zone_id))
+            frame = kpi_frame(per_zone[zone.zone_id])
             labels = {"indicator": "Chỉ tiêu", "unit": "Đơn vị",
                       "actual": f"Thực hiện {self.label}",
                       "same_period": f"Cùng kỳ năm {self.period.year - 1}",
