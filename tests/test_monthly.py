@@ -292,3 +292,19 @@ def test_missing_enterprises_are_named_in_the_render(july_render: RenderResult,
     names = data.load(july_data).enterprises.set_index("enterprise_id")["name"]
     for ent in sorted(MISSING_2025_07):
         assert escape(str(names[ent])) in html, ent
+
+
+def test_estimated_rows_are_computed_once_per_months_and_handed_out_as_copies(
+        july_data: Path) -> None:
+    ds, fresh = data.load(july_data), data.load(july_data)
+    ytd = Period.parse("2025-07").ytd()
+    first = metrics.estimated_rows(ds, ytd)
+    pd.testing.assert_frame_equal(first, metrics._estimated_rows(fresh, ytd, None),
+                                  check_exact=True)
+    assert first["estimated"].sum() == 5
+    first.loc[0, "revenue"] = -1.0  # a caller's change stays its own
+    assert metrics.estimated_rows(ds, ytd).loc[0, "revenue"] != -1.0
+    zone = metrics.estimated_rows(ds, ytd, "hoa-xa")
+    assert set(zone["zone_id"]) == {"hoa-xa"} and len(zone) < len(first)
+    june = metrics.estimated_rows(ds, Period.parse("2025-06"))
+    assert set(june["month"]) == {"2025-06"} and not june["estimated"].any()

@@ -280,8 +280,15 @@ def estimated_rows(ds: Dataset, period: Period, zone_id: str | None = None) -> p
 
     Each month goes through :func:`izreport.blocks.submissions.estimate_month` (a missing enterprise
     is put at the mean of its last reported months); the rows carry the enterprise
-    attributes of :attr:`Dataset.reports` and a boolean ``estimated`` column.
+    attributes of :attr:`Dataset.reports` and a boolean ``estimated`` column. Computed
+    once per months, zone and dataset (the year to date serves the totals and the chart
+    of a monthly report); a copy.
     """
+    return ds.memo(("estimated_rows", tuple(period.months), zone_id),
+                   lambda: _estimated_rows(ds, period, zone_id)).copy()
+
+
+def _estimated_rows(ds: Dataset, period: Period, zone_id: str | None) -> pd.DataFrame:
     from izreport.blocks.submissions import estimate_month
 
     frames = [estimate_month(ds, month) for month in period.months]
