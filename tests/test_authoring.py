@@ -172,6 +172,22 @@ def test_styler_formats_are_kept_and_the_rest_is_vietnamese() -> None:
     assert "Từ Styler" in html
 
 
+def test_a_styler_at_the_end_of_a_cell_is_a_report_table() -> None:
+    """The display hook names pandas' Styler rather than importing it: still a table."""
+    from types import SimpleNamespace
+
+    from IPython.core.formatters import DisplayFormatter
+
+    from izreport.blocks.display import activate
+
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())
+    assert activate(shell)
+    styler = pd.DataFrame({"name": ["A"], "x": [1234.5]}).style.set_caption("Từ Styler")
+    data, _meta = shell.display_formatter.format(styler)
+    assert "iz-table" in data["text/html"] and "1.234,5" in data["text/html"]
+    assert "Từ Styler" in data["text/html"]
+
+
 def test_total_row_recomputes_ratios() -> None:
     frame = pd.DataFrame({"name": ["a", "b"], "leased": [1.0, 3.0], "land": [2.0, 4.0],
                           "rate": [0.5, 0.75]})
@@ -208,6 +224,20 @@ def test_plain_chart_is_a_themed_numbered_figure() -> None:
     assert "Biểu đồ thử" not in data["image/svg+xml"]  # the title moved under the figure
     assert fig.spec["config"]["locale"]["number"]["decimal"] == ","
     assert "https://" not in data["text/html"].split("<script")[0]
+
+
+def test_a_figure_spec_is_the_chart_with_its_text_alternative() -> None:
+    """The text alternative goes into the spec as ``properties(description=...)`` puts it."""
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [1500.5, 2.0]})
+    bars = alt.Chart(frame).mark_bar().encode(x="a:N", y="b:Q")
+    layered = bars + bars.mark_text().encode(text="b:Q")
+    for chart, own in ((bars, None), (layered, None), (bars.properties(description="Cũ"), "Cũ")):
+        for alt_text in (None, "Hai cột: x 1.500,5; y 2"):
+            fig = figure(chart, "Chú thích", alt_text=alt_text)
+            want = fig.chart.properties(description=alt_text) if alt_text else fig.chart
+            assert fig.spec == want.to_dict(validate=False)
+            assert fig.spec.get("description") == (alt_text or own)
+            want.to_dict(validate=True)  # a spec Vega-Lite accepts
 
 
 # --- a notebook edited as an analyst would -------------------------------------------------
@@ -305,3 +335,29 @@ def test_a_zone_with_no_enterprise_in_the_period_is_refused() -> None:
 
     with pytest.raises(ParameterError, match="không có doanh nghiệp nào báo cáo"):
         report.open_report("2021-H1", "Dệt may Rạng Đông")
+
+
+def test_markdown_parser_is_made_once_and_reads_each_text_afresh() -> None:
+    import mistune
+
+    from izreport.blocks import report
+
+    texts = ["Đoạn *một*.\n\n- a\n- b", "Đoạn hai <b>x</b>[^1].\n\n[^1]: chú thích", "# Tiêu đề"]
+    assert report._markdown_parser() is report._markdown_parser()
+    for body in texts + texts:  # the same text twice gives the same page, with no leftovers
+        assert report._markdown(body) == str(mistune.create_markdown(escape=True)(body))
+    assert report._markdown(texts[0]) != report._markdown(texts[2])
+
+
+@pytest.mark.parametrize(("env", "frozen"), [("1", True), ("", False), ("0", False)])
+def test_only_a_render_kernel_sets_the_imports_aside_from_the_collector(
+        monkeypatch: pytest.MonkeyPatch, env: str, frozen: bool) -> None:
+    import gc
+
+    from izreport.blocks import report
+
+    calls: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append(True))
+    monkeypatch.setenv("IZREPORT_RENDER", env)
+    report.open_report("2021-H1", "Hòa Xá", data_dir=DATA)
+    assert calls == ([True] if frozen else [])

@@ -240,3 +240,32 @@ def test_sums_with_binary_noise_round_as_written() -> None:
     noisy = sum([14.4, 2.14, 6.31])
     assert noisy != 22.85 and number(noisy, 1) == "22,9"
     assert number(2.5) == "3" and number(-2.5) == "-3" and number(0.125, 2) == "0,13"
+
+
+def test_separators_are_those_babel_writes_for_vi() -> None:
+    """Numbers are written without Babel's pattern machinery: the same text it gives."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    from izreport.core.formatting import _format
+
+    rng = random.Random(7)
+    values = [0, 1, -1, 999, 1000, -1000, 1234567.891, 0.005, -0.004, 10**12 + 0.5]
+    values += [rng.uniform(-1e7, 1e7) for _ in range(300)]
+    values += [rng.uniform(-2, 2) for _ in range(100)]
+    for value in values:
+        exact = Decimal(repr(float(value)))
+        for decimals in (0, 1, 2, 3):
+            for strip in (False, True):
+                rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding="ROUND_HALF_UP")
+                rounded = abs(rounded) if rounded == 0 else rounded
+                shown = (max(0, -int(rounded.normalize().as_tuple().exponent)) if strip
+                         else decimals)
+                pattern = "#,##0" + ("." + "0" * shown if shown else "")
+                want = format_decimal(rounded, format=pattern, locale="vi")
+                assert _format(exact, decimals, strip) == want, (value, decimals, strip)
+    from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
+    assert (get_group_symbol("vi"), get_decimal_symbol("vi"), get_minus_sign_symbol("vi")) == (
+        ".", ",", "-")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -132,8 +133,67 @@ def test_occupancy_is_leased_over_industrial_land(dataset: Dataset) -> None:
     assert row["occupancy"] == pytest.approx(row["leased_ha"] / row["industrial_land_ha"])
 
 
+def test_occupancy_is_computed_once_and_handed_out_as_copies(dataset: Dataset) -> None:
+    first = metrics.occupancy(dataset, "2021-06")
+    pd.testing.assert_frame_equal(first, metrics._occupancy(dataset, "2021-06", None))
+    first.loc[0, "leased_ha"] = -1.0  # a caller's change stays its own
+    assert (metrics.occupancy(dataset, "2021-06")["leased_ha"] > 0).all()
+    zone = metrics.occupancy(dataset, "2021-06", "hoa-xa")
+    assert list(zone["zone_id"]) == ["hoa-xa"]
+    earlier = metrics.occupancy(dataset, "2018-06").set_index("zone_id")["leased_ha"]
+    later = metrics.occupancy(dataset, "2021-06").set_index("zone_id")["leased_ha"]
+    assert not earlier.equals(later)  # another month, other figures
+
+
 def test_monthly_head_counts_are_each_months_own(dataset: Dataset) -> None:
     frame = metrics.monthly(dataset, Period.parse("2021-H1"), "workers").set_index("month")
     for month in ("2021-02", "2021-06", "2020-04"):
         own = metrics.totals(dataset, Period.parse(month))
         assert own is not None and frame.loc[month, "value"] == own["workers"]
+
+
+def test_plan_targets_are_read_once_and_match_the_table(dataset: Dataset) -> None:
+    plans = dataset.plans
+    for row in plans.itertuples():
+        hit = plans[(plans["year"] == row.year) & (plans["indicator"] == row.indicator)
+                    & (plans["scope"] == row.scope)]
+        assert metrics.plan_target(dataset, row.year, row.indicator, row.scope) == float(
+            hit["target"].iloc[0])
+    assert metrics.plan_target(dataset, 1990, "production_value") is None
+    assert metrics.plan_target(dataset, 2021, "workers") is None  # head counts have no plan
+    doubled = dataclasses.replace(dataset, plans=plans.assign(target=plans["target"] * 2))
+    assert metrics.plan_target(doubled, 2021, "production_value") == 2 * (
+        metrics.plan_target(dataset, 2021, "production_value") or 0) > 0
+
+
+def test_a_report_breakdown_is_computed_once_and_handed_out_as_copies() -> None:
+    from izreport.blocks.report import open_report
+    from tests.conftest import DATA
+
+    rep = open_report("2021-H1", data_dir=DATA, hand_written=False)
+    first = rep.breakdown("zone_id")
+    pd.testing.assert_frame_equal(first, rep._breakdown("zone_id"), check_exact=True)
+    first.loc[0, "production_value"] = -1.0  # a notebook's change stays its own
+    assert (rep.breakdown("zone_id")["production_value"] > 0).all()
+    owners = rep.breakdown("ownership")
+    assert set(owners["ownership"]) == {"FDI", "DDI"} and "zone" not in owners
+    zone = open_report("2021-H1", "Hòa Xá", data_dir=DATA, hand_written=False)
+    assert list(zone.breakdown("zone_id")["zone_id"]) == ["hoa-xa"]
+
+
+@pytest.mark.parametrize("period", ["2021-H1", "2017-H1", "2024", "2021-Q2", "2025-06",
+                                    "2019-9M", "2018"])
+def test_every_zone_at_once_equals_each_zone_alone(period: str) -> None:
+    """The appendix's figures, from one aggregation: exactly those of each zone alone."""
+    from izreport.storage import data
+    from tests.conftest import DATA
+
+    p = Period.parse(period)
+    ds, alone = data.load(DATA), data.load(DATA)
+    zones = [z.zone_id for z in ds.operating_zones(p)]
+    together = metrics.zone_kpis(ds, p, zones)
+    assert len(zones) > 1 and list(together) == zones
+    for zone in zones:
+        assert together[zone] == metrics.kpis(alone, p, zone)  # to the last bit
+    with pytest.raises(ValueError, match="outside the data"):
+        metrics.zone_kpis(ds, p, ["no-such-zone"])

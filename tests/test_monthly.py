@@ -10,6 +10,7 @@ import subprocess
 from html import escape
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from izreport.blocks import metrics, submissions
@@ -168,6 +169,32 @@ def test_missing_enterprises_are_estimated_and_flagged(july: mr.MonthlyContext,
     assert series[series["estimated"]]["month"].tolist() == ["2025-07"]
 
 
+def test_estimates_are_computed_once_per_month_and_handed_out_as_copies(
+        july_data: Path) -> None:
+    ds = data.load(july_data)
+    first = submissions.estimate_month(ds, "2025-07")
+    first.loc[0, "production_value"] = -1.0  # a caller's change stays its own
+    again = submissions.estimate_month(ds, "2025-07")
+    fresh = data.load(july_data)
+    pd.testing.assert_frame_equal(again, submissions._estimate(fresh, "2025-07"))
+    assert again.loc[0, "production_value"] != -1.0
+    june = submissions.estimate_month(ds, "2025-06")  # everyone reported: the rows as sent
+    assert not june["estimated"].any() and set(june["month"]) == {"2025-06"}
+    sent = fresh.monthly_reports[fresh.monthly_reports["month"] == "2025-06"]
+    pd.testing.assert_frame_equal(
+        june.drop(columns="estimated"),
+        sent.sort_values("enterprise_id").reset_index(drop=True), check_exact=True)
+    # the latest month before, as a plain groupby max reads it
+    missing = submissions.missing_enterprises(ds, "2025-07")
+    reports = fresh.monthly_reports
+    latest = reports[reports["month"] < "2025-07"].groupby("enterprise_id")["month"].max()
+    assert list(missing["last_reported"]) == [latest.get(e, "") for e in
+                                              missing["enterprise_id"]]
+    missing.loc[0, "name"] = "x"
+    assert submissions.missing_enterprises(ds, "2025-07").loc[0, "name"] != "x"
+    assert submissions.missing_enterprises(ds, "2025-06").empty
+
+
 def test_missing_list_names_each_enterprise_and_is_escaped(july_data: Path,
                                                            tmp_path: Path) -> None:
     from izreport.storage.store import enterprises
@@ -265,3 +292,19 @@ def test_missing_enterprises_are_named_in_the_render(july_render: RenderResult,
     names = data.load(july_data).enterprises.set_index("enterprise_id")["name"]
     for ent in sorted(MISSING_2025_07):
         assert escape(str(names[ent])) in html, ent
+
+
+def test_estimated_rows_are_computed_once_per_months_and_handed_out_as_copies(
+        july_data: Path) -> None:
+    ds, fresh = data.load(july_data), data.load(july_data)
+    ytd = Period.parse("2025-07").ytd()
+    first = metrics.estimated_rows(ds, ytd)
+    pd.testing.assert_frame_equal(first, metrics._estimated_rows(fresh, ytd, None),
+                                  check_exact=True)
+    assert first["estimated"].sum() == 5
+    first.loc[0, "revenue"] = -1.0  # a caller's change stays its own
+    assert metrics.estimated_rows(ds, ytd).loc[0, "revenue"] != -1.0
+    zone = metrics.estimated_rows(ds, ytd, "hoa-xa")
+    assert set(zone["zone_id"]) == {"hoa-xa"} and len(zone) < len(first)
+    june = metrics.estimated_rows(ds, Period.parse("2025-06"))
+    assert set(june["month"]) == {"2025-06"} and not june["estimated"].any()

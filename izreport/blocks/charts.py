@@ -123,10 +123,10 @@ class Figure:
         every chart the report notebooks make.
         """
         use_theme()
-        chart = self.chart
-        if self.alt_text:
-            chart = chart.properties(description=self.alt_text)
-        return chart.to_dict(validate=False)
+        spec = self.chart.to_dict(validate=False)
+        if self.alt_text:  # as chart.properties(description=...) would, without copying
+            spec["description"] = self.alt_text  # and checking every property again
+        return spec
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None
                           ) -> tuple[dict[str, str], dict[str, Any]]:

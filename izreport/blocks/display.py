@@ -86,7 +86,7 @@ def activate(shell: Any = None) -> bool:
     formatter.for_type(alt.TopLevelMixin, _chart_bundle)
     formatter.for_type(pd.DataFrame, _table_bundle)
     formatter.for_type(pd.Series, _table_bundle)
-    from pandas.io.formats.style import Styler
-
-    formatter.for_type(Styler, _table_bundle)
+    # by name: importing pandas' Styler (jinja2 templates) costs a report ~30 ms, and a
+    # notebook that never makes a Styler has none to show
+    formatter.for_type_by_name("pandas.io.formats.style", "Styler", _table_bundle)
     return True

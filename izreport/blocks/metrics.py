@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from izreport.core.catalogue import FLOWS, INDICATORS, Indicator
@@ -25,7 +26,8 @@ from izreport.storage.data import Dataset
 
 __all__ = ["FLOWS", "INDICATORS", "Indicator", "Kpi", "aggregate", "breakdown", "covers",
            "estimated_monthly", "estimated_rows", "estimated_totals", "kpis", "monthly",
-           "occupancy", "plan_target", "ratio", "reconcile", "top_enterprises", "totals"]
+           "occupancy", "plan_target", "ratio", "reconcile", "top_enterprises", "totals",
+           "zone_kpis"]
 
 
 def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = None
@@ -36,20 +38,22 @@ def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = N
     """
     keys = [by] if isinstance(by, str) else list(by or [])
     if "month" in keys:
-        at_end = pd.Series(True, index=rows.index)
+        at_end = np.ones(len(rows), dtype=bool)
     else:
-        at_end = rows["month"] == period.last_month
-    # only the columns summed, in one pass per group (a national report's rows are many)
+        at_end = (rows["month"] == period.last_month).to_numpy(dtype=bool, na_value=False)
+    workers = rows["workers"].to_numpy()
+    # only the columns summed, in one pass per group (a national report's rows are many);
+    # arrays rather than Series: nothing to align, the same values and types
     work = pd.DataFrame({
-        **{k: rows[k] for k in keys},
+        **{k: rows[k].array for k in keys},
         "_all": 0,
-        **{k: rows[k] for k in FLOWS},
-        "workers": rows["workers"].where(at_end, 0),
-        "female_workers": rows["female_workers"].where(at_end, 0),
-        "foreign_workers": rows["foreign_workers"].where(at_end, 0),
-        "_iw": rows["avg_income"] * rows["workers"],
-        "_w": rows["workers"],
-        "_enterprise": rows["enterprise_id"],
+        **{k: rows[k].to_numpy() for k in FLOWS},
+        "workers": np.where(at_end, workers, 0),
+        "female_workers": np.where(at_end, rows["female_workers"].to_numpy(), 0),
+        "foreign_workers": np.where(at_end, rows["foreign_workers"].to_numpy(), 0),
+        "_iw": rows["avg_income"].to_numpy() * workers,
+        "_w": workers,
+        "_enterprise": rows["enterprise_id"].array,
     }, index=rows.index)
     grouped = work.groupby(keys or "_all", observed=True, sort=True)
     out = grouped[[*FLOWS, "workers", "female_workers", "foreign_workers", "_iw", "_w"]].sum()
@@ -90,10 +94,17 @@ def covers(ds: Dataset, period: Period) -> bool:
 def plan_target(ds: Dataset, year: int, indicator: str, scope: str = "province"
                 ) -> float | None:
     """The annual plan target of one indicator, or None when no plan was set."""
-    plans = ds.plans
-    hit = plans[(plans["year"] == year) & (plans["indicator"] == indicator)
-                & (plans["scope"] == scope)]
-    return float(hit["target"].iloc[0]) if len(hit) else None
+    return ds.memo(("plans",), lambda: _plan_targets(ds.plans)).get((year, indicator, scope))
+
+
+def _plan_targets(plans: pd.DataFrame) -> dict[tuple[int, str, str], float]:
+    """Every plan target by (year, indicator, scope), the first where the table repeats one
+    (a report looks up a few dozen of them)."""
+    out: dict[tuple[int, str, str], float] = {}
+    for year, indicator, scope, target in zip(plans["year"], plans["indicator"],
+                                              plans["scope"], plans["target"], strict=True):
+        out.setdefault((int(year), str(indicator), str(scope)), float(target))
+    return out
 
 
 def ratio(value: float | None, base: float | None) -> float | None:
@@ -125,10 +136,38 @@ class Kpi:
 
 def kpis(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str, Kpi]:
     """The headline indicators of a report with plan and same-period comparisons."""
-    now = totals(ds, period, zone_id)
+    return _kpis(ds, period, zone_id, totals(ds, period, zone_id),
+                 totals(ds, period.same_period_last_year(), zone_id))
+
+
+def zone_kpis(ds: Dataset, period: Period, zone_ids: Iterable[str]
+              ) -> dict[str, dict[str, Kpi]]:
+    """:func:`kpis` of each zone (the appendix), from one aggregation per period instead
+    of two per zone: the same figures to the last bit (see :func:`_zone_totals`)."""
+    now, before = (_zone_totals(ds, p) for p in (period, period.same_period_last_year()))
+    return {z: _kpis(ds, period, z, now.get(z), before.get(z)) for z in zone_ids}
+
+
+def _zone_totals(ds: Dataset, period: Period) -> dict[str, dict[str, float]]:
+    """:func:`totals` of every zone with reports in the period.
+
+    The rows go in zone order, each zone's rows in their own order, so that pandas sums
+    each zone as one run of rows, as it sums the rows of a zone selected alone (grouped
+    in any other order it sums with compensation, and the last bit may differ).
+    """
+    if not covers(ds, period):
+        return {}
+    rows = ds.select(period.months)
+    codes, _zones = pd.factorize(rows["zone_id"], sort=True)  # the groups' own order
+    ordered = rows.iloc[np.argsort(codes, kind="stable")]
+    frame = aggregate(ordered, period, by="zone_id")
+    return {str(zone): {k: float(v) for k, v in row.items()} for zone, row in frame.iterrows()}
+
+
+def _kpis(ds: Dataset, period: Period, zone_id: str | None, now: dict[str, float] | None,
+          before: dict[str, float] | None) -> dict[str, Kpi]:
     if now is None:
         raise ValueError(f"period {period} is outside the data")
-    before = totals(ds, period.same_period_last_year(), zone_id)
     scope = zone_id or "province"
     return {
         key: Kpi(
@@ -189,7 +228,15 @@ def top_enterprises(ds: Dataset, period: Period, indicator: str = "export_value"
 
 
 def occupancy(ds: Dataset, month: str, zone_id: str | None = None) -> pd.DataFrame:
-    """Leased industrial land and occupancy rate (leased / industrial land) per zone."""
+    """Leased industrial land and occupancy rate (leased / industrial land) per zone.
+
+    Computed once per month, zone and dataset (a report's table and chart both ask); a copy.
+    """
+    return ds.memo(("occupancy", month, zone_id), lambda: _occupancy(ds, month, zone_id)
+                   ).copy()
+
+
+def _occupancy(ds: Dataset, month: str, zone_id: str | None) -> pd.DataFrame:
     land = ds.zone_land[ds.zone_land["month"] == month][["zone_id", "leased_ha"]]
     zones = ds.zones[ds.zones["kind"] == "KCN"][
         ["zone_id", "name", "total_area_ha", "industrial_land_ha", "status"]]
@@ -233,8 +280,15 @@ def estimated_rows(ds: Dataset, period: Period, zone_id: str | None = None) -> p
 
     Each month goes through :func:`izreport.blocks.submissions.estimate_month` (a missing enterprise
     is put at the mean of its last reported months); the rows carry the enterprise
-    attributes of :attr:`Dataset.reports` and a boolean ``estimated`` column.
+    attributes of :attr:`Dataset.reports` and a boolean ``estimated`` column. Computed
+    once per months, zone and dataset (the year to date serves the totals and the chart
+    of a monthly report); a copy.
     """
+    return ds.memo(("estimated_rows", tuple(period.months), zone_id),
+                   lambda: _estimated_rows(ds, period, zone_id)).copy()
+
+
+def _estimated_rows(ds: Dataset, period: Period, zone_id: str | None) -> pd.DataFrame:
     from izreport.blocks.submissions import estimate_month
 
     frames = [estimate_month(ds, month) for month in period.months]

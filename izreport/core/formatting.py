@@ -1,6 +1,6 @@
 """Vietnamese number, unit and date wording as published provincial reports write them.
 
-Separators come from Babel's ``vi`` locale ("." thousands, "," decimals). Rounding is done
+Separators are those of Babel's ``vi`` locale ("." thousands, "," decimals). Rounding is done
 beforehand with ``Decimal`` half-away-from-zero on the value's shortest decimal text, so
 ``2.5 -> 3`` and ``0.12345 -> 12,35%`` as a reader expects (Babel alone rounds half-to-even,
 and binary floats would round 0.12345 down).
@@ -14,8 +14,6 @@ import numbers
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
-
-from babel.numbers import format_decimal
 
 __all__ = [
     "MISSING",
@@ -107,15 +105,21 @@ def rounded(value: float | int | None, decimals: int) -> Decimal | None:
 
 
 def _format(value: Decimal, decimals: int, strip: bool) -> str:
-    """Round half away from zero, then let Babel place the separators."""
+    """Round half away from zero, then place the ``vi`` locale's separators."""
     rounded = _round(value, decimals)
     if rounded == 0:
         rounded = abs(rounded)  # never print "-0"
     shown = decimals
     if strip:
         shown = max(0, -int(rounded.normalize().as_tuple().exponent))
-    pattern = "#,##0" + ("." + "0" * shown if shown else "")
-    return format_decimal(rounded, format=pattern, locale=_LOCALE)
+    # exact: the value is already rounded to at least ``shown`` places
+    return format(rounded, f",.{shown}f").translate(_SEPARATORS)
+
+
+#: Python's "," and "." as Babel's ``vi`` locale writes them (its minus sign is "-"): the
+#: text ``babel.numbers.format_decimal`` gives (tests/test_formatting.py checks it), without
+#: loading the locale and parsing a pattern for every cell of every table.
+_SEPARATORS = str.maketrans({",": ".", ".": ","})
 
 
 def number(value: float | int | None, decimals: int = 0, *, strip: bool = False) -> str:
