@@ -597,7 +597,6 @@ def read_store(store: Store, months: Iterable[str] | None = None,
                tables: Iterable[str] | None = None) -> Dataset:
     """The tables of a store (default: all) in one snapshot; ``months`` limits the monthly
     reports read; a table not asked for is :class:`NotRead`."""
-    import pandas as pd
     import sqlalchemy as sa
 
     from izreport.storage.store import ORDER, TABLES, monthly_reports
@@ -630,8 +629,7 @@ def read_store(store: Store, months: Iterable[str] | None = None,
             result = conn.execute(query)
             rows = result.cursor.fetchall()
             result.close()
-            frame = pd.DataFrame.from_records(rows, columns=list(columns), nrows=len(rows))
-            frames[name] = _typed(frame, columns)
+            frames[name] = _frame(rows, columns)
         # two scalar subqueries: each is one index seek, min and max together a full scan
         month = monthly_reports.c.month
         first, last = conn.execute(sa.select(sa.select(sa.func.min(month)).scalar_subquery(),
@@ -642,13 +640,30 @@ def read_store(store: Store, months: Iterable[str] | None = None,
     return Dataset(folder=folder, span=span, **frames)
 
 
-def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """The dtypes reading the CSV file gives: text '' for NULL, NaN for a missing number."""
+def _frame(rows: list[Any], columns: dict[str, str]) -> pd.DataFrame:
+    """The driver's rows with the dtypes reading the CSV file gives: text '' for NULL, NaN
+    for a missing number.
+
+    Column by column from one array of the values: half the time of ``from_records`` and a
+    conversion of each column (0,11 s against 0,14 to 0,22 s for 134.700 monthly rows).
+    """
+    import numpy as np
     import pandas as pd
 
-    out = {column: frame[column].astype(object).fillna("").astype(kind) if kind == _TEXT
-           else frame[column].astype(kind) for column, kind in columns.items()}
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+    values = np.empty((len(rows), len(columns)), dtype=object)
+    if rows:
+        values[:] = rows
+    out: dict[str, Any] = {}
+    for j, (column, kind) in enumerate(columns.items()):
+        cells = values[:, j]
+        if kind == _TEXT:
+            missing = pd.isna(cells)
+            if missing.any():
+                cells = np.where(missing, "", cells)
+            out[column] = pd.array(cells, dtype=kind)
+        else:
+            out[column] = cells.astype(kind)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))
 
 
 def load(folder: Path | str | None = None, months: Iterable[str] | None = None,
