@@ -301,3 +301,16 @@ def test_a_selection_is_the_rows_of_its_months_in_order_or_not(
             if zone is not None:
                 expected = expected[expected["zone_id"] == zone]
             pd.testing.assert_frame_equal(ds.select(wanted, zone), expected)
+
+
+def test_rows_from_the_driver_become_the_csv_files_dtypes() -> None:
+    """NULL text reads as '' and a NULL number as NaN, as in the exchange files; no rows
+    give the typed, empty columns."""
+    columns = {"t": "string", "f": "float64", "i": "int64"}
+    frame = data._frame([("a", None, 1), (None, 2.5, 3)], columns)
+    assert frame["t"].tolist() == ["a", ""] and frame["i"].tolist() == [1, 3]
+    assert frame["f"].isna().tolist() == [True, False] and frame["f"].iloc[1] == 2.5
+    assert {k: str(v) for k, v in frame.dtypes.items()} == {"t": "string", "f": "float64",
+                                                            "i": "int64"}
+    empty = data._frame([], columns)
+    assert len(empty) == 0 and list(empty.dtypes.astype(str)) == ["string", "float64", "int64"]
