@@ -10,6 +10,7 @@ from izreport.blocks import metrics
 from izreport.core.formatting import number, percent
 from izreport.core.periods import Period
 from izreport.storage.data import Dataset
+from tests.conftest import DATA
 
 Q1 = Period.parse("2021-Q1")
 
@@ -197,3 +198,23 @@ def test_every_zone_at_once_equals_each_zone_alone(period: str) -> None:
         assert together[zone] == metrics.kpis(alone, p, zone)  # to the last bit
     with pytest.raises(ValueError, match="outside the data"):
         metrics.zone_kpis(ds, p, ["no-such-zone"])
+
+
+@pytest.mark.parametrize("period", ["2021-H1", "2020", "2021-06", "2019-Q3"])
+def test_aggregates_on_the_datasets_numbered_values_equal_those_on_text(period: str) -> None:
+    """Grouping and counting enterprises on the dataset's numbered values (what a report
+    does) gives exactly the frames grouping on the text gives, a zone's rows too."""
+    import itertools
+
+    from izreport.storage import data
+
+    p = Period.parse(period)
+    ds = data.load(DATA, months=data.report_months(p), tables=data.REPORT_TABLES)
+    for by, zone in itertools.product((None, "zone_id", "sector", "ownership", "month",
+                                       "investor_country"), (None, "hoa-xa")):
+        rows = ds.select(p.months, zone)
+        pd.testing.assert_frame_equal(metrics.aggregate(rows, p, by=by, ds=ds),
+                                      metrics.aggregate(rows, p, by=by))
+    codes, values = ds.codes("zone_id")
+    assert list(values) == sorted(values) and len(codes) == len(ds.reports)
+    assert (values[codes] == ds.reports["zone_id"]).all()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,11 +31,13 @@ __all__ = ["FLOWS", "INDICATORS", "Indicator", "Kpi", "aggregate", "breakdown", 
            "zone_kpis"]
 
 
-def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = None
-              ) -> pd.DataFrame:
+def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = None,
+              ds: Dataset | None = None) -> pd.DataFrame:
     """Every indicator for report rows of one period, overall (one row) or per group.
 
     Grouped by ``month``, each group is its own period: its head counts are that month's.
+    ``ds``: the dataset whose :attr:`~Dataset.reports` the rows were selected from (labels
+    kept): groups and enterprises are then counted on its numbered values, not on text.
     """
     keys = [by] if isinstance(by, str) else list(by or [])
     if "month" in keys:
@@ -44,8 +47,17 @@ def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = N
     workers = rows["workers"].to_numpy()
     # only the columns summed, in one pass per group (a national report's rows are many);
     # arrays rather than Series: nothing to align, the same values and types
+    if ds is not None:
+        at = rows.index.to_numpy()
+        columns: dict[str, Any] = {
+            k: pd.Categorical.from_codes(ds.codes(k)[0][at], categories=ds.codes(k)[1])
+            for k in keys}
+        enterprise = ds.codes("enterprise_id")[0][at]
+    else:
+        columns = {k: rows[k].array for k in keys}
+        enterprise = rows["enterprise_id"].array
     work = pd.DataFrame({
-        **{k: rows[k].array for k in keys},
+        **columns,
         "_all": 0,
         **{k: rows[k].to_numpy() for k in FLOWS},
         "workers": np.where(at_end, workers, 0),
@@ -53,13 +65,17 @@ def aggregate(rows: pd.DataFrame, period: Period, by: str | list[str] | None = N
         "foreign_workers": np.where(at_end, rows["foreign_workers"].to_numpy(), 0),
         "_iw": rows["avg_income"].to_numpy() * workers,
         "_w": workers,
-        "_enterprise": rows["enterprise_id"].array,
+        "_enterprise": enterprise,
     }, index=rows.index)
     grouped = work.groupby(keys or "_all", observed=True, sort=True)
     out = grouped[[*FLOWS, "workers", "female_workers", "foreign_workers", "_iw", "_w"]].sum()
     out["enterprises"] = grouped["_enterprise"].nunique()
     if not keys:
         out = out.reset_index(drop=True)
+    elif ds is not None:   # the groups' values as text again, as grouping on text gives
+        out.index = (out.index.astype(rows[keys[0]].dtype) if len(keys) == 1 else
+                     out.index.set_levels([level.astype(rows[k].dtype) for level, k
+                                           in zip(out.index.levels, keys, strict=True)]))
     out["avg_income"] = (out["_iw"] / out["_w"]).where(out["_w"] > 0)
     return out.drop(columns=["_iw", "_w"])
 
@@ -70,7 +86,7 @@ def _aggregated(ds: Dataset, months: Iterable[str], period: Period, by: str | No
     the same figures from several places: its KPIs, breakdowns, reconciliation); a copy."""
     months = tuple(months)
     return ds.memo(("aggregate", months, period.last_month, by, zone_id),
-                   lambda: aggregate(ds.select(months, zone_id), period, by=by)).copy()
+                   lambda: aggregate(ds.select(months, zone_id), period, by=by, ds=ds)).copy()
 
 
 def totals(ds: Dataset, period: Period, zone_id: str | None = None) -> dict[str, float] | None:

@@ -403,6 +403,19 @@ class Dataset:
         codes, known = pd.factorize(self.reports["month"])
         return codes, pd.Index(known)
 
+    def codes(self, column: str) -> tuple[Any, pd.Index]:
+        """Each report row's ``column`` as a number (-1 where missing) and the values in
+        sorted order, numbered once per dataset: grouping and counting on numbers instead
+        of text. Row ``i`` of :attr:`reports` (and of every selection, which keeps its
+        labels) has the code at position ``i``."""
+        def factorize() -> tuple[Any, pd.Index]:
+            import pandas as pd
+
+            codes, values = pd.factorize(self.reports[column], sort=True)
+            return codes, pd.Index(values, name=column)
+
+        return self.memo(("codes", column), factorize)  # type: ignore[no-any-return]
+
     @cached_property
     def _months_in_order(self) -> bool:
         """Whether the report rows come month after month (then a month's code, given in
