@@ -126,18 +126,18 @@ def _reset(source: Path | str) -> None:
 def test_a_reader_sees_one_state_while_an_ingest_writes(
         store_source: Path | str, monkeypatch: pytest.MonkeyPatch) -> None:
     data.open_store(store_source)
-    real = data._typed
+    real = data._frame
     calls = []
 
-    def typed_then_ingest(frame: object, columns: dict[str, str]) -> object:
+    def frame_then_ingest(rows: list[object], columns: dict[str, str]) -> object:
         calls.append(1)
         if len(calls) == 1:                            # after the first table was read
             ingest(FILES, store_source)
-        return real(frame, columns)  # type: ignore[arg-type]
+        return real(rows, columns)
 
-    monkeypatch.setattr(data, "_typed", typed_then_ingest)
+    monkeypatch.setattr(data, "_frame", frame_then_ingest)
     during = data.load(store_source)
-    monkeypatch.setattr(data, "_typed", real)
+    monkeypatch.setattr(data, "_frame", real)
     assert during.months == ("2017-01", "2025-06")     # the state when reading began
     assert "2025-07" not in set(during.monthly_reports["month"])
     after = data.load(store_source)
