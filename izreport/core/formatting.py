@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
+from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
 __all__ = [
     "MISSING",
     "UNITS",
@@ -116,10 +118,11 @@ def _format(value: Decimal, decimals: int, strip: bool) -> str:
     return format(rounded, f",.{shown}f").translate(_SEPARATORS)
 
 
-#: Python's "," and "." as Babel's ``vi`` locale writes them (its minus sign is "-"): the
-#: text ``babel.numbers.format_decimal`` gives (tests/test_formatting.py checks it), without
-#: loading the locale and parsing a pattern for every cell of every table.
-_SEPARATORS = str.maketrans({",": ".", ".": ","})
+#: Python's ",", "." and "-" as Babel's ``vi`` locale writes them, read from the locale once:
+#: the text ``babel.numbers.format_decimal`` gives (tests/test_formatting.py checks it),
+#: without parsing a pattern for every cell of every table.
+_SEPARATORS = str.maketrans({",": get_group_symbol(_LOCALE), ".": get_decimal_symbol(_LOCALE),
+                             "-": get_minus_sign_symbol(_LOCALE)})
 
 
 def number(value: float | int | None, decimals: int = 0, *, strip: bool = False) -> str:
