@@ -174,9 +174,9 @@ def _zone_totals(ds: Dataset, period: Period) -> dict[str, dict[str, float]]:
     if not covers(ds, period):
         return {}
     rows = ds.select(period.months)
-    codes, _zones = pd.factorize(rows["zone_id"], sort=True)  # the groups' own order
+    codes = ds.codes("zone_id")[0][rows.index.to_numpy()]   # the groups' own order
     ordered = rows.iloc[np.argsort(codes, kind="stable")]
-    frame = aggregate(ordered, period, by="zone_id")
+    frame = aggregate(ordered, period, by="zone_id", ds=ds)
     return {str(zone): {k: float(v) for k, v in row.items()} for zone, row in frame.iterrows()}
 
 

@@ -58,10 +58,9 @@ def missing_enterprises(ds: Dataset, month: str) -> pd.DataFrame:
 
 def _missing(ds: Dataset, month: str) -> pd.DataFrame:
     expected = expected_enterprises(ds, month)
-    reports = ds.monthly_reports
-    present = set(reports.loc[reports["month"] == month, "enterprise_id"])
-    out = expected[~expected["enterprise_id"].isin(present)].reset_index(drop=True)
-    out["last_reported"] = out["enterprise_id"].map(_last_months(reports, month)
+    out = expected[expected["enterprise_id"].isin(_missing_ids(ds, month))
+                   ].reset_index(drop=True)
+    out["last_reported"] = out["enterprise_id"].map(_last_months(ds.monthly_reports, month)
                                                     ).fillna("").astype("string")
     return out
 
