@@ -374,7 +374,7 @@ class Dataset:
         def rows() -> pd.DataFrame:
             import numpy as np
 
-            codes, known = self._month_codes
+            codes, known = self.codes("month")   # selecting months compares numbers
             wanted = np.unique(known.get_indexer(list(months)))
             wanted = wanted[wanted >= 0]
             if self._months_in_order and len(wanted) and wanted[-1] - wanted[0] < len(wanted):
@@ -394,15 +394,6 @@ class Dataset:
             self._memo[key] = compute()
         return self._memo[key]
 
-    @cached_property
-    def _month_codes(self) -> tuple[Any, pd.Index]:
-        """Each report row's month as a number and the months numbered: selecting months
-        compares numbers, not text."""
-        import pandas as pd
-
-        codes, known = pd.factorize(self.reports["month"])
-        return codes, pd.Index(known)
-
     def codes(self, column: str) -> tuple[Any, pd.Index]:
         """Each report row's ``column`` as a number (-1 where missing) and the values in
         sorted order, numbered once per dataset: grouping and counting on numbers instead
@@ -418,12 +409,11 @@ class Dataset:
 
     @cached_property
     def _months_in_order(self) -> bool:
-        """Whether the report rows come month after month (then a month's code, given in
-        order of appearance, also grows with the month)."""
+        """Whether the report rows come month after month (the months are numbered in
+        order, so their numbers then never decrease)."""
         import numpy as np
 
-        codes, known = self._month_codes
-        return bool((np.diff(codes) >= 0).all() and known.is_monotonic_increasing)
+        return bool((np.diff(self.codes("month")[0]) >= 0).all())
 
     @cached_property
     def _memo(self) -> dict[tuple[object, ...], Any]:
