@@ -424,11 +424,11 @@ def _start_launcher(runnable: list[tuple[int, Job]]) -> Any:
     _i, job = runnable[0]
     notebook = job.request.spec.path
     env = kernel_env(job.request.data, base=_environment())
-    ready, _prestarted = _prestarted, None
+    ready = _prestarted
     if ready is not None and ready.alive and ready.key == Zygote.key_for(notebook.parent, env):
+        _prestarted = None
         return ready
-    if ready is not None:
-        ready.close(now=True)
+    discard_prestarted()   # none, or one for other kernels
     return _launcher(notebook, env)
 
 

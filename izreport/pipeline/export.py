@@ -71,7 +71,7 @@ def export_formats(nb: Any, formats: Iterable[str], stem: str,
     wanted = check_formats(formats)
     check_notebook(nb, f"{stem}.ipynb", skip_tags={HIDDEN_TAG})
     out: dict[str, bytes] = {}
-    with without_cycle_collector():
+    with _without_cycle_collector():
         for fmt in wanted:
             if on_start is not None:
                 on_start(fmt)
@@ -86,7 +86,7 @@ def export_formats(nb: Any, formats: Iterable[str], stem: str,
 
 
 @contextlib.contextmanager
-def without_cycle_collector() -> Iterator[None]:
+def _without_cycle_collector() -> Iterator[None]:
     """Python's cycle collector paused for the block, as it was after.
 
     A PDF's layout makes millions of short-lived objects, nearly all freed by reference
