@@ -22,11 +22,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from izreport.blocks import numbering
-from izreport.blocks.html import Html, paragraphs
 from izreport.core.catalogue import measure
 from izreport.core.formatting import MISSING, UNITS, number, percent, rounded
 
-__all__ = ["TOTAL_LABELS", "ColumnFormat", "Html", "Table", "paragraphs", "with_total"]
+__all__ = ["TOTAL_LABELS", "ColumnFormat", "Table", "with_total"]
 
 #: First-column labels of rows that sum up the rows above (printed in bold).
 TOTAL_LABELS = frozenset({"Tổng số", "Tổng cộng", "Cộng", "Toàn tỉnh"})
