@@ -22,7 +22,18 @@ DATA = ROOT / "data"
 runner = CliRunner()
 
 
-def test_one_failing_job_does_not_stop_the_others(data_copy: Path, tmp_path: Path) -> None:
+def test_one_failing_job_does_not_stop_the_others(data_copy: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from izreport.pipeline.chartserver import ChartServer
+
+    drawn: list[str] = []
+    draw = ChartServer.draw
+
+    def counting(self: ChartServer, spec: dict[str, object]) -> str:
+        drawn.append(draw(self, spec))
+        return drawn[-1]
+
+    monkeypatch.setattr(ChartServer, "draw", counting)   # the drawer runs in this process
     out = tmp_path / "out"
     (data_copy / "plans.csv").write_text("year,scope,indicator,target,unit\nx,y,z,w,v\n",
                                          encoding="utf-8")
@@ -42,6 +53,10 @@ def test_one_failing_job_does_not_stop_the_others(data_copy: Path, tmp_path: Pat
     assert good.ok and good.stem == "half-year_2021-H1" and good.duration > 0
     assert good.files["html"] == (out / "half-year_2021-H1.html").resolve()
     assert good.files["html"].is_file() and good.error is None
+    # the workers' charts were drawn by the batch's one drawer, and are in the page
+    assert drawn and all(svg.startswith("<svg") for svg in drawn)
+    page = good.files["html"].read_text(encoding="utf-8")
+    assert page.count("<svg") >= len(drawn)
     assert not bad.ok and "failed in cell" in str(bad.error)
     assert (out / "failed" / "half-year_2021.ipynb").is_file()  # kept for diagnosis
     assert not (out / "half-year_2021.html").exists()

@@ -196,6 +196,34 @@ def test_markdown_cells_hidden_cells_and_live_outputs() -> None:
         check_notebook(_notebook(md))
 
 
+def test_an_output_checked_again_is_not_parsed_again_and_a_changed_one_is(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+
+    from izreport.formats import offline
+
+    offline._text_findings.cache_clear()
+    parsed: list[str] = []
+    feed = offline._Scanner.feed
+
+    def counting(self: Any, data: str) -> None:
+        parsed.append(data)
+        feed(self, data)
+
+    monkeypatch.setattr(offline._Scanner, "feed", counting)
+    nb = _notebook(nbformat.v4.new_markdown_cell("Số liệu **6 tháng**."),
+                   _code("x = 1", "<p>Bảng 1</p>"), _code("y = 2", "<p>Bảng 2</p>"))
+    check_notebook(nb)
+    first = len(parsed)
+    assert first == 3                          # the Markdown cell and two outputs
+    check_notebook(copy.deepcopy(nb))          # as each exporter checks its own copy
+    assert len(parsed) == first
+    nb.cells[2].outputs[0]["data"]["text/html"] = f'<script src="{CDN}"></script>'
+    with pytest.raises(NetworkOutputError, match="ô mã số 2"):
+        check_notebook(nb)
+    assert len(parsed) == first + 1            # only the changed output is read
+
+
 def test_the_exported_page_keeps_only_its_own_vega_bundle_unsearched() -> None:
     from izreport.core.resources import vega_bundle
 

@@ -87,3 +87,54 @@ def test_exports_run_without_the_cycle_collector_and_leave_it_as_it_was(
         assert gc.isenabled() is collector_on         # and as it was after, failure or not
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_an_export_validates_the_notebook_once_not_after_each_step(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    validated: list[object] = []
+    validate = nbformat.validate
+
+    def counting(nb: object, *args: object, **kw: object) -> None:
+        validated.append(nb)
+        validate(nb, *args, **kw)
+
+    nb = _executed()
+    monkeypatch.setattr(nbformat, "validate", counting)
+    exporter = ReportHTMLExporter()
+    assert len(exporter._preprocessors) > 5
+    exporter.from_notebook_node(nb, resources={"metadata": {"name": "thu"}})
+    assert len(validated) == 1
+
+
+def test_templates_are_compiled_once_per_process_and_again_when_changed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from izreport.formats import export as exporters
+
+    compiled: list[str | None] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: object, name: str | None = None,
+                 *args: object, **kw: object) -> object:
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kw)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    cache = exporters._CompiledTemplates()
+    sources = {"page.html": "<p>{{ x }}</p>"}
+
+    def page() -> str:
+        env = jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=cache)
+        return env.get_template("page.html").render(x="Hòa Xá")
+
+    assert page() == "<p>Hòa Xá</p>" and compiled == ["page.html"]
+    assert page() == "<p>Hòa Xá</p>" and compiled == ["page.html"]   # a new environment
+    sources["page.html"] = "<b>{{ x }}</b>"                          # the template edited
+    assert page() == "<b>Hòa Xá</b>" and compiled == ["page.html"] * 2
+
+    # the exporters share the process's cache: a second report compiles nothing
+    first = ReportHTMLExporter().from_notebook_node(_executed())[0]
+    compiled.clear()
+    assert ReportHTMLExporter().from_notebook_node(_executed())[0] == first
+    assert compiled == []

@@ -233,3 +233,43 @@ def test_a_single_render_starts_its_own_kernel_without_history(
     probe = _probe(result.files["ipynb"])
     assert not probe["forked"] and probe["warm"]     # the cold path, warmed while it started
     assert probe["history"] is False
+
+
+#: In a fresh interpreter: the launcher's imports, then a kernel's initialisation (what a
+#: forked kernel does first); writes the modules that initialisation still imported.
+_INIT_IMPORTS = """
+import contextlib, importlib, json, os, sys, tempfile
+from izreport.pipeline.zygote import OPTIONAL, PRELOAD
+for name in PRELOAD:
+    importlib.import_module(name)
+for name in OPTIONAL:
+    with contextlib.suppress(ImportError):
+        importlib.import_module(name)
+before = set(sys.modules)
+from jupyter_client.connect import write_connection_file
+from ipykernel.kernelapp import IPKernelApp
+folder = tempfile.mkdtemp()
+connection, _info = write_connection_file(os.path.join(folder, "k.json"), transport="ipc",
+                                          ip=os.path.join(folder, "k"))
+IPKernelApp.instance().initialize(["-f", connection, "--HistoryManager.enabled=False"])
+with open(sys.argv[1], "w") as found:   # the kernel holds stdout
+    json.dump(sorted(set(sys.modules) - before), found)
+os._exit(0)
+"""
+
+
+def test_a_forked_kernel_finds_what_it_imports_at_start_already_imported(
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    found = tmp_path / "imported.json"
+    done = subprocess.run([sys.executable, "-c", _INIT_IMPORTS, str(found)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = json.loads(found.read_text())
+    # a few small modules may remain; none of the packages whose import made the start slow
+    slow = {"ipykernel", "debugpy", "pydevd", "_pydevd_bundle", "psutil", "jedi", "pandas",
+            "altair", "izreport", "pdb"}
+    assert not {m.split(".")[0] for m in modules} & slow, modules
+    assert len(modules) < 15, modules

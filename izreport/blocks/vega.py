@@ -4,9 +4,9 @@ A kernel that ``izreport render`` starts does not draw its charts' SVG: each fig
 output carries a placeholder and its spec (:data:`PENDING`, ``izreport.svg_spec`` in the
 output's metadata), and the rendering process draws them all before export
 (:func:`draw_pending`). vl-convert's JavaScript engine then starts once per rendering
-process, not once per report kernel (about 0,4 s of CPU each), and a batch worker keeps
-it warm for all its reports. In JupyterLab and under plain papermill the figure draws
-its SVG itself, as before.
+process, not once per report kernel (about 0,4 s of CPU each); a batch's workers share
+one drawer in the batch's parent (:func:`use_drawer`). In JupyterLab and under plain
+papermill the figure draws its SVG itself, as before.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -51,8 +52,31 @@ def _fonts_registered() -> None:
     vlc.register_font_directory(str(FONTS_DIR))
 
 
+#: Who draws this process's charts when not itself: a batch's one shared drawer
+#: (:mod:`izreport.pipeline.chartserver`), set by :func:`use_drawer`.
+_drawer: Callable[[dict[str, Any]], str] | None = None
+
+
+def use_drawer(draw: Callable[[dict[str, Any]], str] | None) -> None:
+    """Have ``draw`` make this process's SVG (None: vl-convert here). A drawer that
+    raises ``ConnectionError`` is dropped and the charts are drawn here from then on."""
+    global _drawer
+    _drawer = draw
+
+
 def to_svg(spec: dict[str, Any]) -> str:
     """Static SVG of a Vega-Lite spec, with the project fonts and no network access."""
+    global _drawer
+    if _drawer is not None:
+        try:
+            return _drawer(spec)
+        except ConnectionError:
+            _drawer = None
+    return draw_locally(spec)
+
+
+def draw_locally(spec: dict[str, Any]) -> str:
+    """:func:`to_svg` by this process's own vl-convert engine."""
     import vl_convert as vlc
 
     _fonts_registered()
@@ -67,8 +91,11 @@ def figure_svg(spec: dict[str, Any]) -> str:
 
 
 def warm_up() -> None:
-    """Start vl-convert's engine with the project fonts, so the first chart is not slower."""
-    to_svg({"data": {"values": [{"v": 1}]}, "mark": "bar", "encoding": {"x": {"field": "v"}}})
+    """Start vl-convert's engine with the project fonts, so the first chart is not slower
+    (nothing to start where another process draws the charts)."""
+    if _drawer is None:
+        draw_locally({"data": {"values": [{"v": 1}]}, "mark": "bar",
+                      "encoding": {"x": {"field": "v"}}})
 
 
 def deferred(environ: dict[str, str] | None = None) -> bool:

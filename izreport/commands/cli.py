@@ -25,7 +25,6 @@ from izreport.commands.render_help import RenderCommand
 from izreport.core.errors import IzReportError, ParameterError
 from izreport.core.files import output_folder
 from izreport.core.i18n import LANGUAGES, N_, _
-from izreport.pipeline.params import BARE_FLAG
 
 _err = Console(stderr=True)
 _out = Console()
@@ -149,6 +148,8 @@ def _report_params(words: list[str]) -> dict[str, Any]:
     A bare ``--name`` gets BARE_FLAG; the report's declaration decides whether that means
     True (a boolean such as --final) or a missing value.
     """
+    from izreport.pipeline.params import BARE_FLAG
+
     params: dict[str, Any] = {}
     i = 0
     while i < len(words):
@@ -221,8 +222,14 @@ def render(
         "--timeout", help=N_("Most seconds for a whole report (default: [render] in "
                              "izreport.toml, 1800)."))] = None,
 ) -> None:
+    from izreport.pipeline.workers import default_workers
+    from izreport.pipeline.workers import start as start_workers
+
+    batch = all_zones and (jobs or default_workers(os.cpu_count() or 1)) > 1
+    if batch:
+        start_workers()   # the workers' fork server imports meanwhile
     from izreport.core.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV, render_limits
-    from izreport.pipeline.batch import default_workers, discard_prestarted, prestart
+    from izreport.pipeline.batch import discard_prestarted, prestart
     from izreport.pipeline.params import get_report
 
     out = _outputs(out)
@@ -235,8 +242,8 @@ def render(
         _at_least_one(option, value)
     render_limits()
     spec = get_report(report)
-    if all_zones and (jobs or default_workers(os.cpu_count() or 1)) > 1:
-        prestart(spec.path, data)   # the workers' and kernels' launchers import meanwhile
+    if batch:
+        prestart(spec.path, data)   # the kernels' launcher imports meanwhile
     try:
         _render_requests(ctx, spec, to, out, data, all_zones, jobs)
     finally:

@@ -10,12 +10,15 @@ read as the same flag rather than as a stray word.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from typer import _click
 
 from izreport.commands.cli_base import Command
 from izreport.core.i18n import _
-from izreport.pipeline.params import FALSE_WORDS, TRUE_WORDS, ParamSpec, ReportSpec, reports
+
+if TYPE_CHECKING:
+    from izreport.pipeline.params import ParamSpec, ReportSpec
 
 #: The render command's own flags (typer booleans) that may be given a yes/no word.
 FLAGS = ("--all-zones",)
@@ -52,14 +55,17 @@ class RenderCommand(Command):
 
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         words = _fold_flags(args)
-        named = next((w for w in words if not w.startswith("-")), None)
-        if named in reports():
-            ctx.meta["izreport.blocks.report"] = named
+        # the report named, for the help; read only if help is asked for (the declarations
+        # are not read before the command starts its helper processes)
+        ctx.meta["izreport.render.named"] = next((w for w in words if not w.startswith("-")),
+                                                 None)
         return super().parse_args(ctx, words)
 
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-        name = ctx.meta.get("izreport.blocks.report")
-        if name is None:
+        from izreport.pipeline.params import reports
+
+        name = ctx.meta.get("izreport.render.named")
+        if name not in reports():
             super().format_help(ctx, formatter)
             self._format_reports(formatter)
             return
@@ -81,6 +87,8 @@ class RenderCommand(Command):
                 report=name, example=example))
 
     def _format_reports(self, formatter: _click.HelpFormatter) -> None:
+        from izreport.pipeline.params import reports
+
         rows = [(name, _("{title}; parameters: {flags}").format(
             title=spec.heading, flags=", ".join(p.flag for p in spec.specs)))
             for name, spec in sorted(reports().items())]
@@ -94,6 +102,8 @@ class RenderCommand(Command):
 
 def _fold_flags(words: list[str]) -> list[str]:
     """``--all-zones true`` / ``--all-zones=no``: the flag itself, or nothing."""
+    from izreport.pipeline.params import FALSE_WORDS, TRUE_WORDS
+
     out: list[str] = []
     i = 0
     while i < len(words):

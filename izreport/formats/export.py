@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jinja2.bccache import Bucket, BytecodeCache
 from nbconvert.exporters import Exporter, TemplateExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import default
@@ -125,6 +126,32 @@ class NetworkOutputChecker(Preprocessor):
         return nb, resources
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates kept in memory for the process's next exports.
+
+    Each exporter makes a new Jinja environment, which compiled the page templates
+    (nbconvert's and ours) again for every report of a batch. Jinja checks each entry
+    against the template's source, so an edited template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self._codes: dict[str, tuple[str, Any]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        checksum, code = self._codes.get(bucket.key, ("", None))
+        if code is not None and checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._codes[bucket.key] = (bucket.checksum, bucket.code)
+
+    def clear(self) -> None:
+        self._codes.clear()
+
+
+_TEMPLATE_CODE = _CompiledTemplates()
+
+
 def _page_name(resources: dict[str, Any], suffix: str) -> str:
     return f"{resources.get('metadata', {}).get('name') or 'report'}{suffix}"
 
@@ -154,6 +181,17 @@ class _ReportExporter(TemplateExporter):
     @default("exclude_output_prompt")
     def _exclude_output_prompt_default(self) -> bool:
         return True
+
+    @default("optimistic_validation")
+    def _optimistic_validation_default(self) -> bool:
+        # the notebook is validated once, after the last preprocessor, not after each of
+        # the sixteen: 0,1 s of every export of the half-year report
+        return True
+
+    def _create_environment(self) -> Any:
+        env = super()._create_environment()
+        env.bytecode_cache = _TEMPLATE_CODE
+        return env
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)

@@ -29,7 +29,6 @@ log (and its fingerprint remembered) by :mod:`izreport.pipeline.write`, in the p
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue
 import shutil
@@ -44,6 +43,9 @@ from typing import Any
 from izreport.core.errors import IzReportError
 from izreport.core.i18n import _
 from izreport.pipeline.request import RunRequest
+from izreport.pipeline.workers import context as workers_context
+from izreport.pipeline.workers import default_workers
+from izreport.pipeline.workers import start as start_workers
 from izreport.pipeline.write import RunLog
 
 #: What a worker sends back for a job: files and timings, or an error.
@@ -100,15 +102,6 @@ class BatchSummary:
         return tuple(r for r in self.results if not r.ok)
 
 
-def default_workers(jobs: int) -> int:
-    """As many workers as jobs, at most one per core available to this process."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(jobs, cores, os.cpu_count() or cores))
-
-
 # --------------------------------------------------------------------------- worker side
 
 _events: Any = None  # the parent's queue, in a worker process
@@ -134,13 +127,18 @@ def _worker_pool() -> Any:
     return _pool
 
 
-def _init_worker(events: Any, launcher: Any = None) -> None:
+def _init_worker(events: Any, launcher: Any = None, charts: str | None = None) -> None:
     global _events, _launcher
     from izreport.pipeline.lifeline import die_with_parent
 
     die_with_parent()   # with the fork server (or, started by spawn, with izreport)
     _events = events
     _launcher = launcher
+    if charts is not None:   # the batch's one chart drawer (pipeline.chartserver)
+        from izreport.blocks import vega
+        from izreport.pipeline.chartserver import client
+
+        vega.use_drawer(client(charts))
 
 
 def _render_job(index: int, request: RunRequest, out_dir: str, formats: tuple[str, ...],
@@ -351,29 +349,14 @@ def _result(job: Job, outcome: _Outcome) -> JobResult:
         timings=dict(outcome.get("timings", {})), draft=bool(outcome.get("draft")))
 
 
-#: Imported once in the fork server, so that each worker starts with them loaded.
-_PRELOAD = ["izreport.pipeline.lifeline", "izreport.pipeline.render", "papermill", "nbformat",
-            "jupyter_client", "nbconvert", "weasyprint", "izreport.formats.export",
-            "izreport.pipeline.kernels"]
-
-
-def _context() -> Any:
-    from izreport.pipeline.lifeline import arm_children
-
-    arm_children()   # the fork server, started now or later from here, dies with us
-    if os.environ.get("IZREPORT_BATCH_START") != "spawn" and \
-            "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
-        return context
-    return multiprocessing.get_context("spawn")
-
-
 def _in_processes(runnable: list[tuple[int, Job]], out: str,
                   formats: tuple[str, ...], workers: int, event: Callable[[int, str], None],
                   finished: Callable[[int, _Outcome], None]) -> None:
-    context = _context()
+    from izreport.pipeline.chartserver import ChartServer
+
+    context = workers_context()
     launcher = _start_launcher(runnable)   # imports while the fork server preloads
+    charts = ChartServer().start()         # its engine starts meanwhile too
     events = context.Queue()
 
     def drain() -> None:
@@ -386,7 +369,8 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
 
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker,
-        initargs=(events, None if launcher is None else (launcher.address, launcher.key)))
+        initargs=(events, None if launcher is None else (launcher.address, launcher.key),
+                  charts.address))
     try:
         futures: dict[Future[_Outcome], int] = {
             # a worker takes about every workers-th job: it warms a kernel for its next one
@@ -409,6 +393,7 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
         pool.shutdown(wait=True, cancel_futures=True)
         events.close()
         events.join_thread()
+        charts.close()
         if launcher is not None:
             launcher.close()
 
@@ -456,10 +441,7 @@ def prestart(notebook: Path, data: Path | str | None) -> None:
     from izreport.pipeline.kernels import kernel_env
 
     discard_prestarted()
-    if _context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+    start_workers()
     _prestarted = _launcher(notebook, kernel_env(data, base=_environment()))
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from izreport.core.errors import DataError, ScopeError
 from izreport.core.i18n import _
 from izreport.core.periods import Period, month_range, shift_month
+from izreport.storage import DB_NAME
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: checks before a render skip it
     import pandas as pd
@@ -142,8 +143,6 @@ def describe(source: Path | str | None = None) -> str:
 
 def _exchange_folder(folder: Path | None) -> bool:
     """A folder of CSV files with no store: read as it is, never written to."""
-    from izreport.storage.store import DB_NAME
-
     return (folder is not None and not (folder / DB_NAME).exists()
             and (folder / "monthly_reports.csv").exists())
 
