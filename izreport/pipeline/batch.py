@@ -19,9 +19,10 @@ elsewhere the batch is silent.
 With one job, or one worker, the renders run in this process one after the other (no
 process start-up to pay). Each process that renders several reports keeps a
 :class:`~izreport.pipeline.kernels.KernelPool`: while a report runs, the kernel of the
-next one starts and imports pandas, altair and vl-convert; a kernel serves one report and
-is then shut down (nothing a notebook defines reaches the next report). A single render
-starts its kernel itself.
+next one starts (forked by the batch's kernel launcher, :mod:`izreport.pipeline.zygote`);
+a kernel serves one report and is then shut down (nothing a notebook defines reaches the
+next report). The workers' charts are drawn by one drawer in this process
+(:mod:`izreport.pipeline.chartserver`). A single render starts its kernel itself.
 
 Each finished job with a :class:`~izreport.pipeline.write.RunLog` is recorded in the run
 log (and its fingerprint remembered) by :mod:`izreport.pipeline.write`, in the parent.

@@ -20,9 +20,10 @@ from izreport.pipeline.write import keep_failed
 
 
 def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
-            failed_copy: Path, limits: RenderLimits) -> None:
-    """Execute with papermill into ``executed``; a failed cell, a dead kernel or a timeout
-    is a RenderError naming the copy kept at ``failed_copy``.
+            failed_copy: Path, limits: RenderLimits) -> Any:
+    """Execute with papermill into ``executed`` and return the executed notebook (as
+    written there); a failed cell, a dead kernel or a timeout is a RenderError naming
+    the copy kept at ``failed_copy``.
 
     Each cell may run ``cell_timeout`` seconds, and no longer than what is left of
     ``report_timeout`` (nbclient asks ``timeout_func`` before every cell).
@@ -43,11 +44,11 @@ def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
             notebook=notebook.name, reason=reason, copy=failed_copy))
 
     try:
-        pm.execute_notebook(str(notebook), str(executed), parameters=values,
-                            progress_bar=False, log_output=False, report_mode=False,
-                            cwd=str(notebook.parent), km=km,
-                            request_save_on_cell_execute=False, timeout_func=timeout,
-                            engine_name=_engine(), keep_at=str(executed))
+        return pm.execute_notebook(str(notebook), str(executed), parameters=values,
+                                   progress_bar=False, log_output=False, report_mode=False,
+                                   cwd=str(notebook.parent), km=km,
+                                   request_save_on_cell_execute=False, timeout_func=timeout,
+                                   engine_name=_engine(), keep_at=str(executed))
     except PapermillExecutionError as exc:
         keep_failed(executed, failed_copy)
         raise RenderError(

@@ -124,7 +124,7 @@ class Prefetch(threading.Thread):
             from izreport.formats import export
 
             export.vega_bundle()
-            vega.warm_up()   # this process draws the charts' SVG (once per process)
+            vega.warm_up()   # this process's chart engine, unless a batch's drawer draws
         except BaseException as exc:  # reported when the exporters are used
             self.error = exc
 

@@ -96,7 +96,8 @@ def render_request(request: RunRequest, out_dir: Path | str,
                 try:
                     km = kernel.manager()
                     timings["kernel_wait"] = time.perf_counter() - start
-                    execute(spec.path, executed, request.kernel_params, km, failed_copy, limits)
+                    nb = execute(spec.path, executed, request.kernel_params, km, failed_copy,
+                                 limits)
                 finally:
                     # one report per kernel: nothing leaks to the next; it ends while the
                     # page is exported, and the render returns once it has
@@ -116,7 +117,6 @@ def render_request(request: RunRequest, out_dir: Path | str,
                         error=prefetch.error)) from prefetch.error
                 import nbformat
 
-                nb = nbformat.read(executed, as_version=4)
                 timings["cells"] = float(nb.metadata.get("papermill", {}).get("duration") or 0)
                 start = time.perf_counter()
                 try:   # the charts' SVG, left by the kernel to this process (blocks.vega)
