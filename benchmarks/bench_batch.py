@@ -10,8 +10,9 @@ The reports are the province and each zone operating in 2021-H1, HTML + PDF:
   core, each keeping a warm kernel for its next report (``izreport.pipeline.kernels``);
 - ``batch-1``: the same with ``--jobs 1``: one process, its pool warming the next kernel.
 
-All are measured in the same run, interleaved, and reported as medians and as ratios
-against ``cold``.
+All are measured in the same run, interleaved (the order turns from run to run), and
+reported as medians and as ratios against ``cold``, with the CPU time each case cost the
+whole machine (its processes and theirs; read from ``/proc/stat``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ def _run(command: list[str], work: Path) -> int:
 def _render(*extra: str) -> list[str]:
     return [str(BIN / "izreport"), "render", "half-year", "--period", PERIOD,
             "--to", "html,pdf", *extra]
+
+
+def _busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy so far (Linux /proc/stat): what a case
+    costs in CPU, whichever processes it starts (the machine is otherwise idle)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]   # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def zones() -> list[str]:
@@ -78,34 +88,42 @@ def main() -> None:
     reports = 1 + len(names)
     todo = cases(names)
     times: dict[str, list[float]] = {name: [] for name in todo}
+    cpu: dict[str, list[float]] = {name: [] for name in todo}
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm-up"
         warm.mkdir()
         files = todo["batch"](warm)  # warm-up: caches, first imports from disk
         assert files == 3 * reports, (files, reports)
+        names = list(todo)
         for i in range(args.runs):
-            for name, case in todo.items():
+            # the order turns each run: no case always follows the same one
+            for name in names[i % len(names):] + names[:i % len(names)]:
                 work = Path(tmp) / f"{name}-{i}"
                 work.mkdir()
+                busy = _busy_seconds()
                 start = time.perf_counter()
-                case(work)
+                todo[name](work)
                 times[name].append(time.perf_counter() - start)
-                print(f"run {i + 1}/{args.runs} {name:8} {times[name][-1]:6.2f} s", flush=True)
+                cpu[name].append(_busy_seconds() - busy)
+                print(f"run {i + 1}/{args.runs} {name:8} {times[name][-1]:6.2f} s, "
+                      f"{cpu[name][-1]:5.1f} s of CPU", flush=True)
     med = {name: statistics.median(values) for name, values in times.items()}
+    med_cpu = {name: statistics.median(values) for name, values in cpu.items()}
     ratios = {name: med["cold"] / med[name] for name in med if name != "cold"}
     workers = default_workers(reports)
     print(f"\n{reports} reports ({PERIOD}: province + {len(names)} zones), HTML + PDF, "
           f"{os.cpu_count()} cores, {workers} workers")
     print(f"median cold (one izreport render per report): {med['cold']:.2f} s "
-          f"({med['cold'] / reports:.2f} s per report)")
+          f"({med['cold'] / reports:.2f} s per report, {med_cpu['cold']:.1f} s of CPU)")
     for name in ratios:
-        print(f"median {name}: {med[name]:.2f} s ({med[name] / reports:.2f} s per report), "
-              f"{ratios[name]:.2f}x faster than cold")
+        print(f"median {name}: {med[name]:.2f} s ({med[name] / reports:.2f} s per report, "
+              f"{med_cpu[name]:.1f} s of CPU), {ratios[name]:.2f}x faster than cold")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"reports": reports, "cores": os.cpu_count(),
                                      "load_average": os.getloadavg(),
                                      "workers": workers, "runs": times, "median": med,
-                                     "ratio": ratios}, indent=2) + "\n")
+                                     "ratio": ratios, "cpu_runs": cpu,
+                                     "cpu_median": med_cpu}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

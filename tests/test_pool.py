@@ -32,14 +32,16 @@ def _report(folder: Path, name: str, code: str) -> None:
 
 #: what a report's kernel knows when its first cell runs: its pid, whether the pool had
 #: imported the report's libraries, whether the kernel launcher forked it, whether an
-#: earlier report's global is there, and whether it keeps an input history
+#: earlier report's global is there, whether it keeps an input history, and whether it
+#: has the store's SQLAlchemy loaded
 _PROBE = ("import json, os, sys\n"
           "with open(f'/proc/{os.getppid()}/cmdline', 'rb') as f: parent = f.read()\n"
           "print(json.dumps({'pid': os.getpid(), 'parent': os.getppid(),\n"
           "                  'warm': 'altair' in sys.modules,\n"
           "                  'forked': b'izreport.pipeline.zygote' in parent,\n"
           "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT'),\n"
-          "                  'history': get_ipython().history_manager.enabled}))")
+          "                  'history': get_ipython().history_manager.enabled,\n"
+          "                  'store': 'sqlalchemy' in sys.modules}))")
 
 
 @pytest.fixture
@@ -139,6 +141,7 @@ def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
     assert all(r.ok for r in summary.results), [r.error for r in summary.results]
     probes = [_probe(r.files["ipynb"]) for r in summary.results]
     assert all(p["forked"] for p in probes)
+    assert not any(p["store"] for p in probes)      # the sample is CSV files: no SQLAlchemy
     assert len({p["pid"] for p in probes}) == 4              # one kernel per report
     assert len({p["parent"] for p in probes}) == 1           # all from the batch's launcher
 
@@ -273,3 +276,19 @@ def test_a_forked_kernel_finds_what_it_imports_at_start_already_imported(
             "altair", "izreport", "pdb"}
     assert not {m.split(".")[0] for m in modules} & slow, modules
     assert len(modules) < 15, modules
+
+
+def test_kernels_load_the_stores_library_ahead_only_where_they_read_a_store(
+        tmp_path: Path) -> None:
+    from izreport.pipeline.kernels import WARM_UP, kernel_env, warm_up_code
+    from izreport.storage.data import STORE_MODULE, reads_store
+    from tests.conftest import sqlite_store
+
+    store = sqlite_store(tmp_path / "store")
+    cases = {DATA: False, store: True, "postgresql://u@h/db": True}
+    for source, expected in cases.items():
+        env = kernel_env(source, base={})
+        assert reads_store(env) is expected, source
+        code = warm_up_code(env)
+        assert code.startswith(WARM_UP) and (f"import {STORE_MODULE}" in code) is expected
+    assert reads_store({}) is True           # the configured default: taken to be a store

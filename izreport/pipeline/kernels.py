@@ -28,17 +28,23 @@ from izreport.blocks.notebook_display import RENDER_ENV
 from izreport.blocks.vega import DEFER_ENV
 from izreport.pipeline import outfolder
 from izreport.pipeline.params import read_report
-from izreport.storage.data import DATA_ENV, URL_ENV, is_url
+from izreport.storage.data import DATA_ENV, STORE_MODULE, URL_ENV, is_url, reads_store
 
 #: Run silently in a new kernel before it gets a report: the libraries the report cells
 #: import. altair comes first: imported after the package's modules inside a kernel, its
 #: JSON-schema dependencies took 6 s of CPU instead of 2,5 s (measured with JupyterLab's
-#: environment). The store's SQLAlchemy too: the report's first data read imported it
-#: (0,17 s of its cells). No vl-convert: the rendering process draws the charts' SVG
+#: environment). No vl-convert: the rendering process draws the charts' SVG
 #: (:mod:`izreport.blocks.vega`), so its JavaScript engine starts once per process, not
 #: once per kernel.
 WARM_UP = ("import altair\nimport pandas\nimport izreport.blocks.report\n"
-           "import izreport.blocks.charts\nimport izreport.storage.store\n")
+           "import izreport.blocks.charts\n")
+
+
+def warm_up_code(env: dict[str, str]) -> str:
+    """What a kernel with environment ``env`` runs before its report: with the store's
+    module where it reads a store (SQLAlchemy: its first data read imported it, 0,17 s of
+    its cells), not for a folder of exchange CSV files, which does not need it."""
+    return WARM_UP + (f"import {STORE_MODULE}\n" if reads_store(env) else "")
 
 
 #: A report kernel keeps no input history: IPython would write each cell into its SQLite
@@ -98,7 +104,7 @@ class WarmKernel(threading.Thread):
             await kc.wait_for_ready(timeout=60)
             ready = time.perf_counter()
             self.timings["kernel_start"] = ready - start
-            msg_id = kc.execute(WARM_UP, silent=True, store_history=False)
+            msg_id = kc.execute(warm_up_code(self.env), silent=True, store_history=False)
             while True:
                 reply = await kc.get_shell_msg(timeout=120)
                 if reply["parent_header"].get("msg_id") == msg_id:

@@ -44,7 +44,7 @@ from jupyter_client.provisioning import LocalProvisioner
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
            "IPython.core.completerlib", "IPython.core.debugger",
            "IPython.extensions.storemagic", "altair", "pandas", "izreport.blocks.report",
-           "izreport.blocks.charts", "izreport.storage.store")
+           "izreport.blocks.charts")
 #: Imported too where installed: the kernel imports them if they are (ipykernel's
 #: debugger loads debugpy; psutil reports the kernel's memory).
 OPTIONAL = ("ipykernel.debugger", "psutil")
@@ -268,6 +268,10 @@ def main(address: str) -> None:
         for name in OPTIONAL:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        from izreport.storage.data import STORE_MODULE, reads_store
+
+        if reads_store(os.environ):        # the kernels' environment: their data
+            importlib.import_module(STORE_MODULE)
     except Exception as exc:
         print(f"izreport kernel launcher: cannot import: {exc}", file=sys.stderr)
         return

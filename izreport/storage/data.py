@@ -18,7 +18,7 @@ import hashlib
 import io
 import os
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -131,6 +131,24 @@ def resolve(source: Path | str | None = None) -> tuple[Path | None, str | None]:
         return Path(os.environ[DATA_ENV]), None
     settings = store_settings()
     return (None, settings.url) if settings.url else (settings.folder, None)
+
+
+#: The module a process imports to read a store (SQLAlchemy's tables).
+STORE_MODULE = "izreport.storage.store"
+
+
+def reads_store(environ: Mapping[str, str]) -> bool:
+    """Whether a process with this environment reads its data through the store
+    (SQLAlchemy), or reads a folder of exchange CSV files directly.
+
+    Without a data folder or URL in it, the configured default is taken to be a store.
+    Kernels import the store's module ahead only when they will use it (0,2 s).
+    """
+    source = environ.get(URL_ENV) or environ.get(DATA_ENV)
+    if not source:
+        return True
+    folder, _url = resolve(source)
+    return not _exchange_folder(folder)
 
 
 def describe(source: Path | str | None = None) -> str:
