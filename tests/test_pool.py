@@ -292,3 +292,27 @@ def test_kernels_load_the_stores_library_ahead_only_where_they_read_a_store(
         code = warm_up_code(env)
         assert code.startswith(WARM_UP) and (f"import {STORE_MODULE}" in code) is expected
     assert reads_store({}) is True           # the configured default: taken to be a store
+
+
+def test_the_kernel_launcher_says_nothing_on_the_terminal(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from izreport.pipeline.kernels import kernel_env
+    from izreport.pipeline.zygote import Zygote
+
+    address = str(tmp_path / "launcher")
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(tmp_path),
+        env=Zygote.environment(kernel_env(DATA)), stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        zygote = Zygote.attach(address, ())
+        pid = zygote.fork(["-f", str(tmp_path / "kernel.json")])   # after its imports
+        assert pid > 0
+        os.kill(pid, 9)
+    finally:
+        _out, err = launcher.communicate(timeout=30)   # closes its stdin: it ends
+    assert launcher.returncode == 0
+    assert "Debugger warning" not in err and "frozen modules" not in err, err

@@ -51,6 +51,10 @@ OPTIONAL = ("ipykernel.debugger", "psutil")
 #: No BLAS thread pool: a process with threads must not fork (numpy's OpenBLAS starts one
 #: thread per core at import unless told otherwise; the reports' arrays are small).
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: debugpy, imported ahead for ipykernel's debugger, warns on stderr at import that Python's
+#: frozen modules may hide breakpoints; ipykernel's own kernel spec sets this for the same
+#: reason. Report kernels are never debugged.
+QUIET_DEBUGGER = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 class ZygoteError(RuntimeError):
@@ -81,8 +85,14 @@ class Zygote:
         address = os.path.join(folder, "launcher")
         process = subprocess.Popen(
             [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(cwd),
-            env={**env, **SINGLE_THREADED}, stdin=subprocess.PIPE, text=True)
+            env=cls.environment(env), stdin=subprocess.PIPE, text=True)
         return cls(address, process, cls.key_for(cwd, env))
+
+    @staticmethod
+    def environment(env: dict[str, str]) -> dict[str, str]:
+        """The launcher's environment (its kernels'): ``env`` with no BLAS threads and a
+        quiet debugger."""
+        return {**env, **SINGLE_THREADED, **QUIET_DEBUGGER}
 
     @staticmethod
     def key_for(cwd: Path, env: dict[str, str]) -> tuple[Any, ...]:
