@@ -91,3 +91,17 @@ def _draw_in_another_process(address: str) -> str:
 
     assert "vl_convert" not in sys.modules
     return vega.to_svg(SPEC)
+
+
+def test_any_failure_of_the_drawer_reaches_the_worker_as_a_named_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(spec: dict[str, Any]) -> str:
+        raise RuntimeError("engine crashed")
+
+    monkeypatch.setattr(vega, "draw_locally", broken)
+    server = ChartServer().start()
+    try:
+        with pytest.raises(ValueError, match="RuntimeError: engine crashed"):
+            client(server.address)(SPEC)
+    finally:
+        server.close()

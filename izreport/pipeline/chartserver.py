@@ -9,8 +9,9 @@ workers are still being started; each worker sends a chart's spec and reads its 
 
 One request per connection: a line of JSON (the spec), answered by a line of JSON,
 ``{"svg": …}`` or ``{"error": …}``. A spec vl-convert refuses raises the same
-``ValueError`` in the worker as it would have there; a drawer that cannot be reached
-is a :class:`DrawerGone`, and the worker draws its charts itself from then on.
+``ValueError`` in the worker as it would have there (any other failure too, named); a
+drawer that cannot be reached is a :class:`DrawerGone`, and the worker draws its charts
+itself from then on.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class _Handler(socketserver.StreamRequestHandler):
             answer = {"svg": server.draw(spec)}
         except ValueError as exc:          # vl-convert's refusal of a spec, or bad JSON
             answer = {"error": str(exc)}
+        except Exception as exc:           # anything else: the worker's render names it
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
         self.wfile.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
 
 
@@ -64,8 +67,9 @@ class ChartServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self._thread: threading.Thread | None = None
 
     def draw(self, spec: dict[str, Any]) -> str:
-        svg = vega.draw_locally(spec)
+        """One chart's SVG, one chart at a time (the engine runs one script at a time)."""
         with self._lock:
+            svg = vega.draw_locally(spec)
             self.drawn += 1
         return svg
 
