@@ -105,3 +105,23 @@ def test_any_failure_of_the_drawer_reaches_the_worker_as_a_named_error(
             client(server.address)(SPEC)
     finally:
         server.close()
+
+
+def test_a_batch_without_a_drawer_draws_its_charts_in_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from izreport.pipeline import chartserver
+    from izreport.pipeline.batch import Job, run_batch
+    from izreport.pipeline.request import resolve
+    from tests.conftest import DATA
+
+    def no_socket(self: ChartServer) -> None:
+        raise OSError("AF_UNIX path too long")
+
+    monkeypatch.setattr(chartserver.ChartServer, "__init__", no_socket)
+    jobs = [Job(resolve("half-year", {"period": "2021-H1", "zone": zone}, DATA))
+            for zone in ("hoa-xa", "bao-minh")]
+    summary = run_batch(jobs, tmp_path / "out", formats=["html"], workers=2, show=False)
+    assert [r.ok for r in summary.results] == [True, True], [r.error for r in summary.results]
+    for result in summary.results:
+        page = result.files["html"].read_text(encoding="utf-8")
+        assert "<svg" in page and vega.PENDING not in page

@@ -357,7 +357,10 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
 
     context = workers_context()
     launcher = _start_launcher(runnable)   # imports while the fork server preloads
-    charts = ChartServer().start()         # its engine starts meanwhile too
+    try:
+        charts: ChartServer | None = ChartServer().start()   # its engine starts meanwhile
+    except OSError:    # no socket to be had: each worker draws its own charts, as before
+        charts = None
     events = context.Queue()
 
     def drain() -> None:
@@ -371,7 +374,7 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker,
         initargs=(events, None if launcher is None else (launcher.address, launcher.key),
-                  charts.address))
+                  None if charts is None else charts.address))
     try:
         futures: dict[Future[_Outcome], int] = {
             # a worker takes about every workers-th job: it warms a kernel for its next one
@@ -394,7 +397,8 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
         pool.shutdown(wait=True, cancel_futures=True)
         events.close()
         events.join_thread()
-        charts.close()
+        if charts is not None:
+            charts.close()
         if launcher is not None:
             launcher.close()
 
