@@ -321,7 +321,7 @@ def _text_findings(kind: str, text: str) -> tuple[Finding, ...]:
 
     Remembered: a render checks each output three times (before exporting, then in the
     HTML and the print exporter, on copies holding the same strings), and parsing the
-    outputs' HTML again was 0,1 s of every report.
+    outputs' HTML each time would cost 0,1 s of every report.
     """
     if kind.endswith("json"):
         try:

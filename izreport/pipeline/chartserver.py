@@ -1,9 +1,9 @@
 """One chart drawer for the workers of a batch: vl-convert's engine started once, not per worker.
 
 A report's charts are drawn as SVG by the process that exports it
-(:mod:`izreport.blocks.vega`). Each batch worker used to start its own vl-convert
-JavaScript engine: about 0,4 s of CPU per worker, holding the worker's interpreter while
-its first kernel started. The batch's parent instead serves the drawing on a Unix socket
+(:mod:`izreport.blocks.vega`). Were each batch worker to start its own vl-convert
+JavaScript engine, it would pay about 0,4 s of CPU, holding the worker's interpreter while
+its first kernel starts. The batch's parent instead serves the drawing on a Unix socket
 in a private folder (``$TMPDIR/izk-<pid>-XXXX/charts``), warming the engine while the
 workers are still being started; each worker sends a chart's spec and reads its SVG.
 

@@ -40,7 +40,7 @@ from jupyter_client.provisioning import LocalProvisioner
 
 #: What the zygote imports before it forks: the kernel's start, the report's imports, and
 #: what a kernel imports as it initialises (its shell, the debugger's debugpy, IPython's
-#: magics): 0,17 s of every forked kernel's start before they were here, 0,03 s after.
+#: magics): without them each forked kernel spends 0,17 s importing them, with them 0,03 s.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
            "IPython.core.completerlib", "IPython.core.debugger",
            "IPython.extensions.storemagic", "altair", "pandas", "izreport.blocks.report",
