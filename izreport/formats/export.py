@@ -145,9 +145,6 @@ class _CompiledTemplates(BytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._codes[bucket.key] = (bucket.checksum, bucket.code)
 
-    def clear(self) -> None:
-        self._codes.clear()
-
 
 _TEMPLATE_CODE = _CompiledTemplates()
 

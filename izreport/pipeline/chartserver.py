@@ -22,7 +22,6 @@ import os
 import shutil
 import socket
 import socketserver
-import tempfile
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -58,7 +57,7 @@ class ChartServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
     def __init__(self) -> None:
-        self._folder = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
+        self._folder = outfolder.private_folder()
         self.address = os.path.join(self._folder, "charts")
         super().__init__(self.address, _Handler)
         #: charts drawn so far

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,16 +27,14 @@ from izreport.blocks.notebook_display import RENDER_ENV
 from izreport.blocks.vega import DEFER_ENV
 from izreport.pipeline import outfolder
 from izreport.pipeline.params import read_report
+from izreport.pipeline.zygote import REPORT_IMPORTS, Zygote, use_zygote
 from izreport.storage.data import DATA_ENV, STORE_MODULE, URL_ENV, is_url, reads_store
 
 #: Run silently in a new kernel before it gets a report: the libraries the report cells
-#: import. altair comes first: imported after the package's modules inside a kernel, its
-#: JSON-schema dependencies took 6 s of CPU instead of 2,5 s (measured with JupyterLab's
-#: environment). No vl-convert: the rendering process draws the charts' SVG
+#: import. No vl-convert: the rendering process draws the charts' SVG
 #: (:mod:`izreport.blocks.vega`), so its JavaScript engine starts once per process, not
 #: once per kernel.
-WARM_UP = ("import altair\nimport pandas\nimport izreport.blocks.report\n"
-           "import izreport.blocks.charts\n")
+WARM_UP = "".join(f"import {name}\n" for name in REPORT_IMPORTS)
 
 
 def warm_up_code(env: dict[str, str]) -> str:
@@ -71,15 +68,13 @@ class WarmKernel(threading.Thread):
         # local sockets instead of TCP ports: nothing listens on the network. An
         # asynchronous manager, because nbclient notices a dead kernel only while its
         # event loop runs: a blocking client's wait for output would stall it forever.
-        self._sockets = tempfile.mkdtemp(prefix=f"{outfolder.KERNEL_PREFIX}{os.getpid()}-")
+        self._sockets = outfolder.private_folder()
         self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                                      ip=os.path.join(self._sockets, "kernel"),
                                      connection_file=os.path.join(self._sockets,
                                                                   "kernel.json"),
                                      client_class=CLIENT)
         if zygote is not None:   # forked from a launcher that has imported the libraries
-            from izreport.pipeline.zygote import use_zygote
-
             use_zygote(self.km, zygote)
         self.key = _key(kernel_name, cwd, env)
         self.cwd = cwd
@@ -213,8 +208,6 @@ class KernelPool:
     def _zygote(self, name: str, cwd: Path, env: dict[str, str]) -> Any:
         """The launcher for kernels of this kind (started on first use); None when the
         kernel is not this Python's ipykernel or the launcher failed."""
-        from izreport.pipeline.zygote import Zygote
-
         if not forkable(name):
             return None
         key = Zygote.key_for(cwd, env)

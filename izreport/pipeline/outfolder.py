@@ -27,8 +27,17 @@ from izreport.core.errors import RenderError
 from izreport.core.i18n import _
 
 LOCKS = "locks"
-#: Temporary folders of a render's kernel (sockets and connection file): izk-<pid>-XXXX.
+#: Temporary folders of a render's sockets (kernel, launcher, chart drawer): izk-<pid>-XXXX.
 KERNEL_PREFIX = "izk-"
+
+
+def private_folder() -> str:
+    """A new folder for this process's sockets (a kernel's, the kernel launcher's, the
+    chart drawer's), only this user's to read: ``$TMPDIR/izk-<pid>-XXXX``, so that
+    :func:`clean_stale_kernels` removes it once the process is gone."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=f"{KERNEL_PREFIX}{os.getpid()}-")
 
 
 class StemBusy(RenderError):

@@ -28,7 +28,6 @@ from izreport.core.errors import DataError
 from izreport.core.i18n import _
 from izreport.storage import DB_NAME
 
-#: The embedded store's file inside a data folder.
 #: The newest migration in ``izreport/storage/migrations/versions`` (a test keeps them equal).
 HEAD = "0005"
 #: Seconds a writer waits for another writer before giving up.
