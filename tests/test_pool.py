@@ -32,16 +32,18 @@ def _report(folder: Path, name: str, code: str) -> None:
 
 #: what a report's kernel knows when its first cell runs: its pid, whether the pool had
 #: imported the report's libraries, whether the kernel launcher forked it, whether an
-#: earlier report's global is there, whether it keeps an input history, and whether it
-#: has the store's SQLAlchemy loaded
-_PROBE = ("import json, os, sys\n"
+#: earlier report's global is there, whether it keeps an input history, whether it
+#: has the store's SQLAlchemy loaded, and its cycle collector's state (on; how many
+#: objects it leaves alone, frozen)
+_PROBE = ("import gc, json, os, sys\n"
           "with open(f'/proc/{os.getppid()}/cmdline', 'rb') as f: parent = f.read()\n"
           "print(json.dumps({'pid': os.getpid(), 'parent': os.getppid(),\n"
           "                  'warm': 'altair' in sys.modules,\n"
           "                  'forked': b'izreport.pipeline.zygote' in parent,\n"
           "                  'seen': globals().get('LEFT_BY_AN_EARLIER_REPORT'),\n"
           "                  'history': get_ipython().history_manager.enabled,\n"
-          "                  'store': 'sqlalchemy' in sys.modules}))")
+          "                  'store': 'sqlalchemy' in sys.modules,\n"
+          "                  'gc': [gc.isenabled(), gc.get_freeze_count()]}))")
 
 
 @pytest.fixture
@@ -144,6 +146,31 @@ def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
     assert not any(p["store"] for p in probes)      # the sample is CSV files: no SQLAlchemy
     assert len({p["pid"] for p in probes}) == 4              # one kernel per report
     assert len({p["parent"] for p in probes}) == 1           # all from the batch's launcher
+    # the launcher imported without the collector; its kernels collect, but never walk
+    # the objects of those imports (frozen when forked)
+    assert all(p["gc"][0] and p["gc"][1] > 100_000 for p in probes), probes
+
+
+def _collector() -> tuple[bool, int, bool]:
+    import gc
+    import sys
+
+    return gc.isenabled(), gc.get_freeze_count(), "weasyprint" in sys.modules
+
+
+def test_batch_workers_collect_but_leave_the_fork_servers_imports_alone() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from izreport.pipeline import batch, workers
+
+    context = workers.context()
+    if context.get_start_method() != "forkserver":
+        pytest.skip("no fork server on this system: workers are spawned")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=batch._init_worker,
+                             initargs=(None,)) as pool:
+        enabled, frozen, preloaded = pool.submit(_collector).result(timeout=120)
+    assert enabled and preloaded
+    assert frozen > 100_000   # the render stack the fork server imported
 
 
 @pytest.fixture

@@ -313,7 +313,7 @@ def local_fetcher() -> Any:
     from urllib.parse import urlsplit
     from urllib.request import url2pathname
 
-    from weasyprint.urls import URLFetcher
+    from izreport.formats.pdfengine import URLFetcher
 
     root = Path(izreport.__file__).resolve().parent
 
@@ -337,8 +337,7 @@ def html_to_pdf(html: str, variant: str | None = None) -> bytes:
     plain PDF, tagged too, so that a screen reader follows its headings and tables. The
     file identifier is a hash of the content, so the same page gives the same bytes.
     """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
+    from izreport.formats.pdfengine import HTML, FontConfiguration
 
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=str(FONTS_DIR) + os.sep, url_fetcher=local_fetcher())

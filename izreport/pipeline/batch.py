@@ -130,8 +130,10 @@ def _worker_pool() -> Any:
 
 def _init_worker(events: Any, launcher: Any = None, charts: str | None = None) -> None:
     global _events, _launcher
+    from izreport.pipeline.forking import forked
     from izreport.pipeline.lifeline import die_with_parent
 
+    forked()            # the fork server imported without the cycle collector
     die_with_parent()   # with the fork server (or, started by spawn, with izreport)
     _events = events
     _launcher = launcher

@@ -118,10 +118,10 @@ class Prefetch(threading.Thread):
 
     def run(self) -> None:
         try:
-            import weasyprint  # noqa: F401
-
             from izreport.blocks import vega
-            from izreport.formats import export
+            from izreport.formats import export, pdfengine
+
+            pdfengine.load()
 
             export.vega_bundle()
             vega.warm_up()   # this process's chart engine, unless a batch's drawer draws

@@ -4,9 +4,9 @@ A killed ``run-due`` must not leave its fork server, pool workers and kernels ru
 still rendering into the output folder while the next run holds the lock. Linux delivers
 a chosen signal to a process when the thread that forked it ends (``PR_SET_PDEATHSIG``):
 
-- the fork server is a direct child of izreport; importing this module there (it is the
-  first module the fork server preloads) arms it against izreport's end, once izreport has
-  named itself with :func:`arm_children`;
+- the fork server is a direct child of izreport; importing this module there (among the
+  first modules the fork server preloads) arms it against izreport's end, once izreport
+  has named itself with :func:`arm_children`;
 - each pool worker arms itself against the fork server (``batch._init_worker``);
 - a kernel polls its parent, the worker, each second and exits when it is gone (ipykernel);
 - a batch's kernel launcher (:mod:`izreport.pipeline.zygote`) arms itself against the

@@ -13,8 +13,10 @@ import os
 from typing import Any
 
 #: Imported once in the fork server, so that each worker starts with them loaded.
-PRELOAD = ["izreport.pipeline.lifeline", "izreport.pipeline.render", "papermill", "nbformat",
-           "jupyter_client", "nbconvert", "weasyprint", "izreport.formats.export",
+#: (The first turns the cycle collector off for the imports: :mod:`izreport.pipeline.forking`.)
+PRELOAD = ["izreport.pipeline.preload", "izreport.pipeline.lifeline",
+           "izreport.pipeline.render", "papermill", "nbformat", "jupyter_client", "nbconvert",
+           "izreport.formats.pdfengine", "izreport.formats.export",
            "izreport.pipeline.kernels", "izreport.pipeline.chartserver"]
 #: ``spawn`` starts each worker as a new interpreter (no fork server).
 START_ENV = "IZREPORT_BATCH_START"

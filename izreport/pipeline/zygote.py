@@ -241,7 +241,10 @@ def _kernel(args: list[str], *inherited: Any) -> None:
         for sock in inherited:
             sock.close()
         os.setsid()
+        from izreport.pipeline.forking import forked
         from izreport.pipeline.lifeline import die_with_parent
+
+        forked()                          # the launcher imported without the collector
 
         die_with_parent()                 # ends with the zygote
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -276,6 +279,9 @@ def main(address: str) -> None:
     try:
         import importlib
 
+        from izreport.pipeline import forking
+
+        forking.importing()
         for name in PRELOAD:
             importlib.import_module(name)
         for name in OPTIONAL:

@@ -276,11 +276,10 @@ def _text_stamp(agency: str, when: dt.datetime, folder: Path) -> Any:
     from html import escape
 
     from pyhanko.stamp import StaticStampStyle
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
 
     from izreport.core.resources import FONTS_DIR
     from izreport.formats.export import local_fetcher
+    from izreport.formats.pdfengine import HTML, FontConfiguration
 
     w, h = TEXT_BOX_MM
     html = (f'<html lang="vi"><style>@font-face {{ font-family: "IZ Serif"; '
