@@ -181,8 +181,8 @@ def launchers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     started: list[Any] = []
     real = Zygote.start.__func__  # type: ignore[attr-defined]
 
-    def spy(cls: type[Zygote], cwd: Path, env: dict[str, str]) -> Zygote:
-        started.append(real(cls, cwd, env))
+    def spy(cls: type[Zygote], cwd: Path, env: dict[str, str], *rest: Any) -> Zygote:
+        started.append(real(cls, cwd, env, *rest))
         return started[-1]
 
     monkeypatch.setattr(Zygote, "start", classmethod(spy))
@@ -220,6 +220,57 @@ def test_a_launcher_for_other_data_or_no_batch_is_ended_unused(
     batch.prestart(notebooks / "reads.ipynb", DATA)        # then the checks fail: no batch
     batch.discard_prestarted()
     assert len(launchers) == 3 and launchers[2].process.poll() is not None
+
+
+def test_a_launcher_for_a_kernel_it_cannot_fork_imports_nothing_and_refuses_at_once(
+        tmp_path: Path) -> None:
+    import os
+    import time
+
+    from izreport.pipeline.zygote import Zygote, ZygoteError
+
+    launcher = Zygote.start(tmp_path, dict(os.environ), "no-such-kernel")
+    try:
+        start = time.monotonic()
+        with pytest.raises(ZygoteError, match="'no'"):
+            launcher.fork(["-f", str(tmp_path / "kernel.json")])
+        assert time.monotonic() - start < 20       # an answer, not a wait for a timeout
+        assert launcher.process is not None and launcher.process.poll() is None
+        assert not launcher.alive                  # its owner asks it no more
+    finally:
+        launcher.close()
+    assert launcher.process.poll() is not None
+
+
+#: Runs the command line, then writes which of the kernels' libraries its process imported.
+_PARENT = ("import atexit, json, os, sys\n"
+           "def left():\n"
+           "    names = ('jupyter_client', 'ipykernel', 'zmq', 'pandas', 'altair')\n"
+           "    with open(os.environ['PROBE_OUT'], 'w') as f:\n"
+           "        json.dump([n for n in names if n in sys.modules], f)\n"
+           "atexit.register(left)\n"
+           "sys.argv = ['izreport', *sys.argv[1:]]\n"
+           "from izreport.commands.cli import main\n"
+           "main()\n")
+
+
+def test_a_batchs_own_process_imports_none_of_the_kernels_libraries(tmp_path: Path) -> None:
+    """Its launcher checks the kernel and its workers drive the kernels: the process that
+    started them needs neither jupyter_client nor the report's libraries."""
+    import os
+    import subprocess
+    import sys
+
+    probe = tmp_path / "imported.json"
+    done = subprocess.run(
+        [sys.executable, "-c", _PARENT, "render", "half-year", "--period", "2021-H1",
+         "--all-zones", "--jobs", "2", "--to", "html", "--out", str(tmp_path / "out"),
+         "--data", str(DATA)],
+        env=dict(os.environ, PROBE_OUT=str(probe)), capture_output=True, text=True,
+        timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(list((tmp_path / "out").glob("half-year_2021-H1*.html"))) > 1
+    assert json.loads(probe.read_text()) == []
 
 
 def test_a_kernel_is_driven_by_the_quick_client_and_outputs_stay_the_reports_own(

@@ -425,10 +425,11 @@ def _start_launcher(runnable: list[tuple[int, Job]]) -> Any:
 
 
 def _launcher(notebook: Path, env: dict[str, str]) -> Any:
-    from izreport.pipeline.kernels import forkable, kernel_name
+    """The kernel launcher for the notebook's kernels (it checks that it can fork them)."""
+    from izreport.pipeline.kernels import kernel_name
     from izreport.pipeline.zygote import Zygote
 
-    return Zygote.start(notebook.parent, env) if forkable(kernel_name(notebook)) else None
+    return Zygote.start(notebook.parent, env, kernel_name(notebook))
 
 
 #: The kernel launcher :func:`prestart` started, until a batch takes it.

@@ -27,7 +27,7 @@ from izreport.blocks.notebook_display import RENDER_ENV
 from izreport.blocks.vega import DEFER_ENV
 from izreport.pipeline import outfolder
 from izreport.pipeline.params import read_report
-from izreport.pipeline.zygote import REPORT_IMPORTS, Zygote, use_zygote
+from izreport.pipeline.zygote import REPORT_IMPORTS, Zygote, forkable, use_zygote
 from izreport.storage.data import DATA_ENV, STORE_MODULE, URL_ENV, is_url, reads_store
 
 #: Run silently in a new kernel before it gets a report: the libraries the report cells
@@ -152,23 +152,6 @@ def kernel_env(data: Path | str | None, base: dict[str, str] | None = None) -> d
     return env
 
 
-def forkable(name: str) -> bool:
-    """Whether kernel ``name`` is an ipykernel of this very Python (the launcher's)."""
-    import sys
-
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        argv = KernelSpecManager().get_kernel_spec(name).argv
-    except NoSuchKernel:
-        return False
-    if not argv:
-        return False
-    pythons = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
-    ours = argv[0] in pythons or os.path.realpath(argv[0]) == os.path.realpath(sys.executable)
-    return ours and argv[1:3] == ["-m", "ipykernel_launcher"]
-
-
 def start_kernel(notebook: Path, data: Path | str | None) -> WarmKernel:
     """Start a kernel for the notebook now; it warms up while the caller goes on."""
     kernel = WarmKernel(kernel_name(notebook), notebook.parent, kernel_env(data))
@@ -215,7 +198,7 @@ class KernelPool:
             return self._shared
         zygote = self._zygotes.get(key)
         if zygote is None:
-            zygote = self._zygotes[key] = Zygote.start(cwd, env)
+            zygote = self._zygotes[key] = Zygote.start(cwd, env, name)
         return zygote if zygote.alive else None
 
     def take(self, notebook: Path, data: Path | str | None) -> WarmKernel:

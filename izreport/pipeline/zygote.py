@@ -9,19 +9,21 @@ vl-convert engine: the rendering process draws the charts' SVG, :mod:`izreport.b
 It listens on a Unix socket in a private folder (``$TMPDIR/izk-<pid>-XXXX/launcher``), so
 that every worker of a batch reaches the one launcher the batch started: each connection
 sends ``fork`` and the kernel's arguments (a JSON list: ``-f <connection file>`` and
-options) and reads the kernel's pid. A launcher that cannot import
-or finds a thread running closes its socket, and the pools start ordinary kernels. It ends
-when its stdin closes (its owner ends it) or when the process that started it ends
-(``PR_SET_PDEATHSIG``); each kernel ends with it the same way, and polls it too.
+options) and reads the kernel's pid. A launcher that cannot fork this kind of kernel,
+cannot import or finds a thread running answers ``no``, and the pools start ordinary
+kernels. It ends when its stdin closes (its owner ends it) or when the process that
+started it ends (``PR_SET_PDEATHSIG``); each kernel ends with it the same way, and polls
+it too.
 
-:class:`ZygoteProvisioner` lets jupyter_client drive such a kernel as its own: the
-manager writes the connection file, the zygote forks, and polling, signals and kills go
-to the kernel's pid (its own process group: a signal to it never reaches izreport).
+Its provisioner (:func:`provisioner_class`) lets jupyter_client drive such a kernel as its
+own: the manager writes the connection file, the zygote forks, and polling, signals and
+kills go to the kernel's pid (its own process group: a signal to it never reaches izreport).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import selectors
@@ -34,8 +36,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-
-from jupyter_client.provisioning import LocalProvisioner
 
 #: The libraries a report's cells import, imported ahead in every report kernel (here,
 #: and by :data:`izreport.pipeline.kernels.WARM_UP` in kernels started without a launcher).
@@ -80,15 +80,21 @@ class Zygote:
         self.failed = False
 
     @classmethod
-    def start(cls, cwd: Path, env: dict[str, str]) -> Zygote:
-        """Start a launcher whose kernels run in ``cwd`` with ``env``."""
+    def start(cls, cwd: Path, env: dict[str, str], kernel: str = "python3") -> Zygote:
+        """Start a launcher whose kernels (of kind ``kernel``) run in ``cwd`` with ``env``.
+
+        Whether ``kernel`` is this Python's ipykernel is checked by the launcher, first
+        thing: where it is not, it imports nothing and refuses every request (the pools
+        then start ordinary kernels). The caller, often a batch's parent that starts no
+        kernel itself, then never imports jupyter_client (0,3 s of CPU with the check).
+        """
         from izreport.pipeline import outfolder
 
         folder = outfolder.private_folder()
         address = os.path.join(folder, "launcher")
         process = subprocess.Popen(
-            [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(cwd),
-            env=cls.environment(env), stdin=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "izreport.pipeline.zygote", address, kernel],
+            cwd=str(cwd), env=cls.environment(env), stdin=subprocess.PIPE, text=True)
         return cls(address, process, cls.key_for(cwd, env))
 
     @staticmethod
@@ -195,19 +201,25 @@ class _Forked:
         self.send_signal(signal.SIGTERM)
 
 
-class ZygoteProvisioner(LocalProvisioner):  # type: ignore[misc]
-    """jupyter_client's local provisioner, with the kernel forked by a :class:`Zygote`."""
+@functools.cache
+def provisioner_class() -> type[Any]:
+    """jupyter_client's local provisioner, with the kernel forked by a :class:`Zygote`
+    (made on first use: only the processes that drive kernels import jupyter_client)."""
+    from jupyter_client.provisioning import LocalProvisioner
 
-    zygote: Zygote | None = None
+    class ZygoteProvisioner(LocalProvisioner):  # type: ignore[misc]
+        zygote: Zygote | None = None
 
-    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-        assert self.zygote is not None
-        pid = self.zygote.fork(cmd[cmd.index("-f"):])   # the kernel's own arguments
-        self.process = _Forked(pid)
-        self.pid = pid
-        self.pgid = pid      # its own group (setsid after the fork)
-        self.cwd = kwargs.get("cwd", Path.cwd())
-        return self.connection_info
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            assert self.zygote is not None
+            pid = self.zygote.fork(cmd[cmd.index("-f"):])   # the kernel's own arguments
+            self.process = _Forked(pid)
+            self.pid = pid
+            self.pgid = pid      # its own group (setsid after the fork)
+            self.cwd = kwargs.get("cwd", Path.cwd())
+            return self.connection_info
+
+    return ZygoteProvisioner
 
 
 def use_zygote(km: Any, zygote: Zygote) -> None:
@@ -215,10 +227,25 @@ def use_zygote(km: Any, zygote: Zygote) -> None:
     import uuid
 
     km.kernel_id = km.kernel_id or str(uuid.uuid4())
-    provisioner = ZygoteProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec,
-                                    parent=km)
+    provisioner = provisioner_class()(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec,
+                                      parent=km)
     provisioner.zygote = zygote
     km.provisioner = provisioner
+
+
+def forkable(name: str) -> bool:
+    """Whether kernel ``name`` is an ipykernel of this very Python (the launcher's)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(name).argv
+    except NoSuchKernel:
+        return False
+    if not argv:
+        return False
+    pythons = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
+    ours = argv[0] in pythons or os.path.realpath(argv[0]) == os.path.realpath(sys.executable)
+    return ours and argv[1:3] == ["-m", "ipykernel_launcher"]
 
 
 # --------------------------------------------------------------------------- the zygote
@@ -264,9 +291,10 @@ def _kernel(args: list[str], *inherited: Any) -> None:
         os._exit(code)
 
 
-def main(address: str) -> None:
+def main(address: str, kernel: str = "python3") -> None:
     """The zygote: import, listen on ``address``, fork a kernel per request until stdin
-    closes (its owner ended it, or ended)."""
+    closes (its owner ended it, or ended). Where ``kernel`` is not this Python's
+    ipykernel, import nothing and answer every request ``no``."""
     from izreport.pipeline.lifeline import die_with_parent
 
     die_with_parent()
@@ -276,12 +304,15 @@ def main(address: str) -> None:
     server.bind(address + ".tmp")         # requests wait in the backlog while it imports
     server.listen(64)
     os.rename(address + ".tmp", address)
+    from izreport.pipeline import forking
+
+    forking.importing()
+    if not forkable(kernel):
+        _serve(server, None)
+        return
     try:
         import importlib
 
-        from izreport.pipeline import forking
-
-        forking.importing()
         for name in PRELOAD:
             importlib.import_module(name)
         for name in OPTIONAL:
@@ -293,11 +324,19 @@ def main(address: str) -> None:
             importlib.import_module(STORE_MODULE)
     except Exception as exc:
         print(f"izreport kernel launcher: cannot import: {exc}", file=sys.stderr)
+        _serve(server, None)
         return
     if _threads() != 1:                   # refuse: clients fall back to ordinary kernels
         print(f"izreport kernel launcher: {_threads()} threads", file=sys.stderr)
+        _serve(server, None)
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped at once
+    _serve(server, _kernel)
+
+
+def _serve(server: socket.socket, fork: Any) -> None:
+    """Answer requests until stdin closes: fork a kernel with ``fork(args, *sockets)`` in
+    the child and answer its pid, or answer ``no`` when ``fork`` is None."""
     events = selectors.DefaultSelector()
     events.register(sys.stdin, selectors.EVENT_READ)
     events.register(server, selectors.EVENT_READ)
@@ -318,16 +357,19 @@ def main(address: str) -> None:
                     continue
                 if not isinstance(args, list) or "-f" not in args:
                     continue
+                if fork is None:
+                    with contextlib.suppress(OSError):
+                        conn.sendall(b"no\n")
+                    continue
                 pid = os.fork()
                 if pid == 0:
-                    _kernel([str(a) for a in args], server, conn)
+                    fork([str(a) for a in args], server, conn)
                 with contextlib.suppress(OSError):
                     conn.sendall(f"{pid}\n".encode())
 
-
 if __name__ == "__main__":
     try:
-        main(sys.argv[1])
+        main(*sys.argv[1:3])
     finally:
         import gc
 
