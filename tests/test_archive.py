@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from pathlib import Path
@@ -66,6 +67,44 @@ def test_final_pdf_is_pdfa_2a_with_the_documents_metadata(final_report: RenderRe
     assert info["Subject"].startswith("Tình hình hoạt động của các khu công nghiệp")
     assert "Bản chính thức" in info["Keywords"]
     assert info["Tagged"] == "yes"  # level A: structure tags for screen readers
+
+
+def _figure_alternatives(pdf: Path) -> list[str]:
+    """The text alternative (/Alt) of each Figure in the PDF's structure tree, in order."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, generic.IndirectObject):
+            node = node.get_object()
+        if isinstance(node, generic.ArrayObject):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, generic.DictionaryObject):
+            if node.get("/S") == "/Figure":
+                found.append(str(node.get("/Alt", "")))
+            if "/K" in node:
+                walk(node["/K"])
+
+    with pdf.open("rb") as f:
+        walk(PdfFileReader(f).root["/StructTreeRoot"])
+    return found
+
+
+def test_every_chart_of_the_pdf_tells_a_screen_reader_what_it_shows(
+        final_report: RenderResult, rendered: RenderResult) -> None:
+    """PDF/A level A wants a text alternative on every figure: each chart's is the one the
+    intranet page gives it (what it shows, with its figures), in Vietnamese."""
+    page = rendered.files["html"].read_text(encoding="utf-8")
+    labels = [html.unescape(label)
+              for label in re.findall(r'class="iz-chart" role="img" aria-label="([^"]*)"', page)]
+    assert len(labels) == 4
+    for result in (final_report, rendered):
+        alternatives = _figure_alternatives(result.files["pdf"])
+        assert alternatives == labels
+        assert all(a.startswith("Biểu đồ ") and re.search(r": \d", a) for a in alternatives)
 
 
 def test_final_pdf_embeds_every_font(final_report: RenderResult) -> None:

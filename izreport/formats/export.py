@@ -90,6 +90,18 @@ def markdown_to_html(source: str) -> str:
     return MarkdownWithMath(renderer=renderer).render(source)
 
 
+def svg_image(svg: str) -> str:
+    """A chart's SVG as the source of an image (a ``data:`` URI), for the print page.
+
+    WeasyPrint lays out the same picture from it, byte for byte in the PDF, but reads it
+    with an XML parser instead of its HTML5 parser's tokenizer: 7 to 8 % of a PDF's time
+    on the half-year report, which has four charts.
+    """
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
 class ChartDrawer(Preprocessor):
     """Draw the SVG of charts a render kernel left to the rendering process
     (:mod:`izreport.blocks.vega`); a notebook with none is unchanged."""
@@ -202,6 +214,7 @@ class _ReportExporter(TemplateExporter):
     def default_filters(self) -> Any:
         yield from super().default_filters()
         yield ("markdown2html", markdown_to_html)
+        yield ("svg_image", svg_image)
 
     def _izreport_resources(self, nb: Any, resources: dict[str, Any]) -> dict[str, Any]:
         css = "\n".join(asset(name) for name in self._css_files)

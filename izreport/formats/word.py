@@ -438,9 +438,9 @@ class _Writer:
         self.para(after=0, size=4)
 
     def figure(self, el: Tag) -> None:
-        svg = el.find("svg")
+        svg = _figure_svg(el)
         if svg is not None:
-            self.picture(str(svg))
+            self.picture(svg)
         caption = el.find("figcaption")
         if caption is not None and _text(caption):
             self.para(_text(caption), size=12, italic=True, align=_CENTER, after=8)
@@ -501,3 +501,20 @@ class _Writer:
 def _png_size(png: bytes) -> tuple[int, int]:
     """Width and height in pixels from a PNG header (IHDR)."""
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _figure_svg(figure: Tag) -> str | None:
+    """A print-page figure's SVG: inline, or the ``data:`` image the print page gives
+    the PDF (:func:`izreport.formats.export.svg_image`)."""
+    import base64
+
+    svg = figure.find("svg")
+    if svg is not None:
+        return str(svg)
+    image = figure.find("img")
+    source = str(image.get("src") or "") if image is not None else ""
+    head, _sep, data = source.partition(",")
+    if head == "data:image/svg+xml;base64":
+        return base64.b64decode(data).decode("utf-8")
+    return None
+
