@@ -43,11 +43,13 @@ from typing import Any
 #: 6 s of CPU instead of 2,5 s (measured with JupyterLab's environment).
 REPORT_IMPORTS = ("altair", "pandas", "izreport.blocks.report", "izreport.blocks.charts")
 #: What the zygote imports before it forks: the kernel's start, the report's imports, and
-#: what a kernel imports as it initialises (its shell, the debugger's debugpy, IPython's
-#: magics): without them each forked kernel spends 0,17 s importing them, with them 0,03 s.
+#: what a kernel imports as it initialises and starts (its shell, the debugger's debugpy,
+#: IPython's magics and object inspector, tornado's asyncio loop): without them each forked
+#: kernel spends 0,17 s importing them, with them 0,03 s.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
-           "IPython.core.completerlib", "IPython.core.debugger",
-           "IPython.extensions.storemagic", *REPORT_IMPORTS)
+           "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect",
+           "IPython.utils.wildcard", "IPython.extensions.storemagic",
+           "tornado.platform.asyncio", "faulthandler", *REPORT_IMPORTS)
 #: Imported too where installed: the kernel imports them if they are (ipykernel's
 #: debugger loads debugpy; psutil reports the kernel's memory).
 OPTIONAL = ("ipykernel.debugger", "psutil")
