@@ -309,7 +309,12 @@ def main(address: str, kernel: str = "python3") -> None:
     from izreport.pipeline import forking
 
     forking.importing()
-    if not forkable(kernel):
+    try:
+        ours = forkable(kernel)
+    except Exception as exc:              # a kernel spec it cannot read: not ours to fork
+        print(f"izreport kernel launcher: {kernel}: {exc}", file=sys.stderr)
+        ours = False
+    if not ours:
         _serve(server, None)
         return
     try:
