@@ -153,3 +153,15 @@ def test_docx_is_a_format_and_an_nbconvert_exporter() -> None:
 
     assert _check_formats(["html", "docx"]) == ("html", "docx")
     assert get_exporter("izreport_docx") is ReportDocxExporter
+
+
+def test_a_chart_given_as_an_image_comes_back_as_its_svg() -> None:
+    """The print page gives the PDF each chart as a ``data:`` image; the Word file reads
+    the SVG back from it (and nothing from any other image)."""
+    from izreport.blocks.vega import image_svg, svg_image
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><text>Hòa Xá: 100,0%</text></svg>'
+    source = svg_image(svg)
+    assert source.startswith("data:image/svg+xml;base64,") and "<" not in source
+    assert image_svg(source) == svg
+    assert image_svg("data:image/png;base64,iVBORw0KGgo=") is None

@@ -123,3 +123,29 @@ def draw_pending(nb: Any) -> int:
                     data[kind] = data[kind].replace(PENDING, svg)
             drawn += 1
     return drawn
+
+
+#: How the print page gives a chart's SVG as an image's source.
+_SVG_IMAGE = "data:image/svg+xml;base64,"
+
+
+def svg_image(svg: str) -> str:
+    """A chart's SVG as the source of an image (a ``data:`` URI), for the print page
+    (``izreport_print`` template) and back (:func:`image_svg`, the Word file).
+
+    WeasyPrint lays out the same picture from it, byte for byte in the PDF, but reads it
+    with an XML parser instead of its HTML5 parser's tokenizer: 7 to 8 % of a PDF's time
+    on the half-year report, which has four charts.
+    """
+    import base64
+
+    return _SVG_IMAGE + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def image_svg(source: str) -> str | None:
+    """The SVG back from an image source :func:`svg_image` made (None for any other)."""
+    import base64
+
+    if not source.startswith(_SVG_IMAGE):
+        return None
+    return base64.b64decode(source[len(_SVG_IMAGE):]).decode("utf-8")

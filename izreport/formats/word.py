@@ -505,16 +505,12 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 def _figure_svg(figure: Tag) -> str | None:
     """A print-page figure's SVG: inline, or the ``data:`` image the print page gives
-    the PDF (:func:`izreport.formats.export.svg_image`)."""
-    import base64
+    the PDF (:func:`izreport.blocks.vega.svg_image`)."""
+    from izreport.blocks.vega import image_svg
 
     svg = figure.find("svg")
     if svg is not None:
         return str(svg)
     image = figure.find("img")
-    source = str(image.get("src") or "") if image is not None else ""
-    head, _sep, data = source.partition(",")
-    if head == "data:image/svg+xml;base64":
-        return base64.b64decode(data).decode("utf-8")
-    return None
+    return image_svg(str(image.get("src") or "")) if image is not None else None
 
