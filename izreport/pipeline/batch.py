@@ -107,7 +107,7 @@ class BatchSummary:
 
 _events: Any = None  # the parent's queue, in a worker process
 _pool: Any = None    # the worker's KernelPool
-_launcher: Any = None  # the batch's kernel launcher: (address, key), in a worker
+_shared_launcher: Any = None  # the batch's kernel launcher: (address, key), in a worker
 
 
 def _worker_pool() -> Any:
@@ -119,24 +119,24 @@ def _worker_pool() -> Any:
         from izreport.pipeline.kernels import KernelPool
 
         shared = None
-        if _launcher is not None:
+        if _shared_launcher is not None:
             from izreport.pipeline.zygote import Zygote
 
-            shared = Zygote.attach(*_launcher)
+            shared = Zygote.attach(*_shared_launcher)
         _pool = KernelPool(fork=True, launcher=shared)
         Finalize(_pool, _pool.close, exitpriority=10)
     return _pool
 
 
 def _init_worker(events: Any, launcher: Any = None, charts: str | None = None) -> None:
-    global _events, _launcher
+    global _events, _shared_launcher
     from izreport.pipeline.forking import forked
     from izreport.pipeline.lifeline import die_with_parent
 
     forked()            # the fork server imported without the cycle collector
     die_with_parent()   # with the fork server (or, started by spawn, with izreport)
     _events = events
-    _launcher = launcher
+    _shared_launcher = launcher
     if charts is not None:   # the batch's one chart drawer (pipeline.chartserver)
         from izreport.blocks import vega
         from izreport.pipeline.chartserver import client
@@ -375,7 +375,7 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
 
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker,
-        initargs=(events, None if launcher is None else (launcher.address, launcher.key),
+        initargs=(events, (launcher.address, launcher.key),
                   None if charts is None else charts.address))
     try:
         futures: dict[Future[_Outcome], int] = {
@@ -401,8 +401,7 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
         events.join_thread()
         if charts is not None:
             charts.close()
-        if launcher is not None:
-            launcher.close()
+        launcher.close()
 
 
 def _start_launcher(runnable: list[tuple[int, Job]]) -> Any:
