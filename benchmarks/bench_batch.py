@@ -1,4 +1,4 @@
-"""Batch benchmark: every report of one period, warm kernel pool against one process each.
+"""Batch benchmark: every report of one period, forked warm, against one process each.
 
     make bench                     # or: .venv/bin/python benchmarks/bench_batch.py --runs 5
 
@@ -7,8 +7,9 @@ The reports are the province and each zone operating in 2021-H1, HTML + PDF:
 - ``cold``: one ``izreport render half-year --period 2021-H1 [--zone Z]`` process per
   report, one after the other (each pays its process start, its imports and its kernel);
 - ``batch``: ``izreport render half-year --period 2021-H1 --all-zones``: one worker per
-  core, each keeping a warm kernel for its next report (``izreport.pipeline.kernels``);
-- ``batch-1``: the same with ``--jobs 1``: one process, its pool warming the next kernel.
+  core; each report's notebook runs in a process forked for it from the batch's launcher,
+  which imported the report's libraries once (``izreport.pipeline.zygote``);
+- ``batch-1``: the same with ``--jobs 1``: the renders one after the other in one process.
 
 All are measured in the same run, interleaved (the order turns from run to run), and
 reported as medians and as ratios against ``cold``, with the CPU time each case cost the

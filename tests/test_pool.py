@@ -1,4 +1,6 @@
-"""Warm kernels: a batch takes kernels warmed ahead, and each serves one report only."""
+"""Warm reports: a batch runs each report in a process forked for it from a launcher that
+imported the report's libraries; where it cannot, on kernels warmed ahead; each process
+or kernel serves one report only."""
 
 from __future__ import annotations
 
@@ -30,8 +32,8 @@ def _report(folder: Path, name: str, code: str) -> None:
     nbformat.write(nb, folder / f"{name}.ipynb")
 
 
-#: what a report's kernel knows when its first cell runs: its pid, whether the pool had
-#: imported the report's libraries, whether the kernel launcher forked it, whether an
+#: what a report's process knows when its first cell runs: its pid, whether the report's
+#: libraries were imported before, whether the report launcher forked it, whether an
 #: earlier report's global is there, whether it keeps an input history, whether it
 #: has the store's SQLAlchemy loaded, and its cycle collector's state (on; how many
 #: objects it leaves alone, frozen)
@@ -67,17 +69,23 @@ def _probe(executed: Path) -> dict[str, object]:
     return json.loads(output["text"])  # type: ignore[no-any-return]
 
 
-def test_a_global_set_by_one_report_is_not_seen_by_the_next(
-        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[kernels_module.WarmKernel] = []
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[kernels_module.WarmKernel]:
+    """Every kernel a pool starts, in order."""
+    kernels: list[kernels_module.WarmKernel] = []
     real_start = KernelPool._start
 
     def start(self: KernelPool, notebook: Path, data: Path | None
               ) -> kernels_module.WarmKernel:
-        started.append(real_start(self, notebook, data))
-        return started[-1]
+        kernels.append(real_start(self, notebook, data))
+        return kernels[-1]
 
     monkeypatch.setattr(KernelPool, "_start", start)
+    return kernels
+
+
+def test_a_global_set_by_one_report_is_not_seen_by_the_next(
+        notebooks: Path, tmp_path: Path, started: list[kernels_module.WarmKernel]) -> None:
     out = tmp_path / "out"
     jobs = [_job("sets"), _job("reads"), _job("reads-too")]
     summary = run_batch(jobs, out, formats=["html"], workers=1, show=False)
@@ -85,14 +93,45 @@ def test_a_global_set_by_one_report_is_not_seen_by_the_next(
     first, second, third = (_probe(r.files["ipynb"]) for r in summary.results)
     assert first["seen"] == 42                          # the global was set ...
     assert second["seen"] is None and third["seen"] is None   # ... and did not leak
-    assert len({first["pid"], second["pid"], third["pid"]}) == 3  # one kernel per report
-    # the later reports ran on kernels the pool had warmed (altair imported before the
-    # report asked), and no kernel was started beyond the three reports
-    assert second["warm"] and third["warm"]
-    assert first["forked"] and second["forked"] and third["forked"]
+    assert len({first["pid"], second["pid"], third["pid"]}) == 3  # one process per report
+    # each report ran in a process the launcher forked, with the report's libraries
+    # imported before it asked, and no kernel was started at all
+    assert all(p["warm"] and p["forked"] for p in (first, second, third))
     assert not any(p["history"] for p in (first, second, third))   # no history written
-    assert len(started) == 3
-    assert all(not k.km.has_kernel for k in started)   # every kernel shut down
+    assert started == []
+
+
+def test_where_the_launcher_refuses_the_reports_run_on_kernels_warmed_ahead(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        started: list[kernels_module.WarmKernel]) -> None:
+    """A notebook of a kernel that is not this Python's ipykernel (here: this Python
+    behind a wrapper script) is not run by the launcher: each report gets a kernel."""
+    import os
+    import stat
+    import sys
+
+    wrapper = tmp_path / "other-python"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    spec = tmp_path / "jupyter" / "kernels" / "other"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(wrapper), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Other", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", os.pathsep.join(
+        [str(tmp_path / "jupyter"), os.environ.get("JUPYTER_PATH", "")]))
+    for name in ("sets", "reads", "reads-too"):
+        nb = nbformat.read(notebooks / f"{name}.ipynb", as_version=4)
+        nb.metadata["kernelspec"]["name"] = "other"
+        nbformat.write(nb, notebooks / f"{name}.ipynb")
+    jobs = [_job("sets"), _job("reads"), _job("reads-too")]
+    summary = run_batch(jobs, tmp_path / "out", formats=["html"], workers=1, show=False)
+    assert [r.ok for r in summary.results] == [True] * 3, [r.error for r in summary.results]
+    probes = [_probe(r.files["ipynb"]) for r in summary.results]
+    assert not any(p["forked"] for p in probes)              # kernels, not the launcher
+    assert probes[1]["seen"] is None and probes[2]["seen"] is None
+    assert len(started) == 3 and probes[2]["warm"]           # the last one warmed ahead
+    assert all(not k.km.has_kernel for k in started)         # every kernel shut down
 
 
 def test_a_kernel_warmed_for_another_environment_is_not_handed_out(
@@ -112,7 +151,7 @@ def test_a_kernel_warmed_for_another_environment_is_not_handed_out(
         pool.close()
 
 
-def test_kernels_forked_by_the_launcher_fail_fast_when_they_die_or_loop(
+def test_reports_run_by_the_launcher_fail_fast_when_they_die_or_loop(
         notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from izreport.core.config import CELL_TIMEOUT_ENV, REPORT_TIMEOUT_ENV
 
@@ -128,12 +167,12 @@ def test_kernels_forked_by_the_launcher_fail_fast_when_they_die_or_loop(
     assert not dies.ok and "the kernel died" in str(dies.error)
     assert not loops.ok and "a cell ran over 2 seconds" in str(loops.error)
     assert (out / "failed" / "dies.ipynb").is_file() and (out / "failed" / "loops.ipynb").is_file()
-    # the reports around them ran on kernels the launcher forked, one each
+    # the reports around them ran in processes the launcher forked, one each
     probes = [_probe(r.files["ipynb"]) for r in (reads, reads_too)]
     assert all(p["forked"] for p in probes) and probes[0]["pid"] != probes[1]["pid"]
 
 
-def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
+def test_the_workers_of_a_batch_run_their_reports_from_one_launcher(
         notebooks: Path, tmp_path: Path) -> None:
     for name in ("reads-3", "reads-4"):
         _report(notebooks, name, _PROBE)
@@ -144,10 +183,10 @@ def test_the_workers_of_a_batch_fork_their_kernels_from_one_launcher(
     probes = [_probe(r.files["ipynb"]) for r in summary.results]
     assert all(p["forked"] for p in probes)
     assert not any(p["store"] for p in probes)      # the sample is CSV files: no SQLAlchemy
-    assert len({p["pid"] for p in probes}) == 4              # one kernel per report
+    assert len({p["pid"] for p in probes}) == 4              # one process per report
     assert len({p["parent"] for p in probes}) == 1           # all from the batch's launcher
-    # the launcher imported without the collector; its kernels collect, but never walk
-    # the objects of those imports (frozen when forked)
+    # the launcher imported without the collector; each report's process collects, but
+    # never walks the objects of those imports (frozen when forked)
     assert all(p["gc"][0] and p["gc"][1] > 100_000 for p in probes), probes
 
 
@@ -222,18 +261,19 @@ def test_a_launcher_for_other_data_or_no_batch_is_ended_unused(
     assert len(launchers) == 3 and launchers[2].process.poll() is not None
 
 
-def test_a_launcher_for_a_kernel_it_cannot_fork_imports_nothing_and_refuses_at_once(
+def test_a_launcher_for_a_kernel_it_cannot_run_imports_nothing_and_refuses_at_once(
         tmp_path: Path) -> None:
     import os
     import time
 
-    from izreport.pipeline.zygote import Zygote, ZygoteError
+    from izreport.pipeline.zygote import Run, Zygote, ZygoteError
 
     launcher = Zygote.start(tmp_path, dict(os.environ), "no-such-kernel")
     try:
         start = time.monotonic()
         with pytest.raises(ZygoteError, match="'no'"):
-            launcher.fork(["-f", str(tmp_path / "kernel.json")])
+            launcher.run(Run(str(tmp_path / "x.ipynb"), str(tmp_path / "y.ipynb"), {},
+                             "no-such-kernel", 0, 0))
         assert time.monotonic() - start < 20       # an answer, not a wait for a timeout
         assert launcher.process is not None and launcher.process.poll() is None
         assert not launcher.alive                  # its owner asks it no more
@@ -316,47 +356,45 @@ def test_a_single_render_starts_its_own_kernel_without_history(
     assert probe["history"] is False
 
 
-#: In a fresh interpreter: the launcher's imports, then a kernel's initialisation (what a
-#: forked kernel does first); writes the modules that initialisation still imported.
-_INIT_IMPORTS = """
-import contextlib, importlib, json, os, sys, tempfile
-from izreport.pipeline.zygote import OPTIONAL, PRELOAD
+#: In a fresh interpreter: the launcher's imports, then a report's run (what a forked
+#: process does); writes the modules the run still imported.
+_RUN_IMPORTS = """
+import importlib, json, sys
+import papermill as pm
+from izreport.pipeline.zygote import PRELOAD
+from izreport.pipeline.shell_engine import engine
 for name in PRELOAD:
     importlib.import_module(name)
-for name in OPTIONAL:
-    with contextlib.suppress(ImportError):
-        importlib.import_module(name)
+name = engine()
 before = set(sys.modules)
-from jupyter_client.connect import write_connection_file
-from ipykernel.kernelapp import IPKernelApp
-folder = tempfile.mkdtemp()
-connection, _info = write_connection_file(os.path.join(folder, "k.json"), transport="ipc",
-                                          ip=os.path.join(folder, "k"))
-app = IPKernelApp.instance()
-app.initialize(["-f", connection, "--HistoryManager.enabled=False"])
-app.kernel.start()                       # and what it imports as it starts
-with open(sys.argv[1], "w") as found:   # the kernel holds stdout
+pm.execute_notebook(sys.argv[2], sys.argv[3], parameters={"x": 2}, engine_name=name,
+                    progress_bar=False, kernel_name="python3",
+                    request_save_on_cell_execute=False)
+with open(sys.argv[1], "w") as found:
     json.dump(sorted(set(sys.modules) - before), found)
-os._exit(0)
 """
 
 
-def test_a_forked_kernel_finds_what_it_imports_at_start_already_imported(
-        tmp_path: Path) -> None:
+def test_a_reports_process_finds_what_it_imports_at_start_already_imported(
+        notebooks: Path, tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    _report(notebooks, "small", "import pandas as pd\npd.DataFrame({'a': [x]})")
     found = tmp_path / "imported.json"
-    done = subprocess.run([sys.executable, "-c", _INIT_IMPORTS, str(found)],
+    done = subprocess.run([sys.executable, "-c", _RUN_IMPORTS, str(found),
+                           str(notebooks / "small.ipynb"), str(tmp_path / "ran.ipynb")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     modules = json.loads(found.read_text())
     # none of the packages whose import made the start slow, and next to nothing else
     # (with these pins: nothing at all)
-    slow = {"ipykernel", "debugpy", "pydevd", "_pydevd_bundle", "psutil", "jedi", "pandas",
-            "altair", "izreport", "pdb", "IPython", "tornado"}
+    slow = {"ipykernel", "debugpy", "jedi", "pandas", "altair", "izreport", "pdb", "IPython",
+            "papermill", "nbclient", "jupyter_client", "zmq"}
     assert not {m.split(".")[0] for m in modules} & slow, modules
     assert len(modules) <= 3, modules
+    ran = nbformat.read(tmp_path / "ran.ipynb", as_version=4)
+    assert "<table" in ran.cells[-1].outputs[0]["data"]["text/html"]
 
 
 def test_kernels_load_the_stores_library_ahead_only_where_they_read_a_store(
@@ -375,25 +413,72 @@ def test_kernels_load_the_stores_library_ahead_only_where_they_read_a_store(
     assert reads_store({}) is True           # the configured default: taken to be a store
 
 
-def test_the_kernel_launcher_says_nothing_on_the_terminal(tmp_path: Path) -> None:
+def test_the_report_launcher_says_nothing_on_the_terminal(
+        notebooks: Path, tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
 
     from izreport.pipeline.kernels import kernel_env
-    from izreport.pipeline.zygote import Zygote
+    from izreport.pipeline.zygote import Run, Zygote
 
     address = str(tmp_path / "launcher")
+    env = Zygote.environment(kernel_env(DATA))
     launcher = subprocess.Popen(
-        [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(tmp_path),
-        env=Zygote.environment(kernel_env(DATA)), stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "izreport.pipeline.zygote", address], cwd=str(notebooks),
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
     try:
         zygote = Zygote.attach(address, ())
-        pid = zygote.fork(["-f", str(tmp_path / "kernel.json")])   # after its imports
-        assert pid > 0
-        os.kill(pid, 9)
+        outcome = zygote.run(Run(str(notebooks / "reads.ipynb"), str(tmp_path / "ran.ipynb"),
+                                 {}, "python3", 60, 120))   # after its imports
+        assert outcome.status == "ok", outcome
     finally:
-        _out, err = launcher.communicate(timeout=30)   # closes its stdin: it ends
+        out, err = launcher.communicate(timeout=30)   # closes its stdin: it ends
     assert launcher.returncode == 0
-    assert "Debugger warning" not in err and "frozen modules" not in err, err
+    assert (out, err) == ("", ""), err
+    assert _probe(tmp_path / "ran.ipynb")["forked"]
+    assert os.path.getsize(tmp_path / "ran.ipynb") > 0
+
+
+def test_a_run_that_no_timer_can_stop_is_killed_after_its_reports_time(
+        notebooks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell that blocks the timer's signal is not stopped by the run itself: the process
+    that asked for the run kills it, and everything it started, once the report's time and
+    the grace are over."""
+    import time
+
+    from izreport.pipeline import zygote
+    from izreport.pipeline.kernels import kernel_env
+
+    _report(notebooks, "stuck", "import os, signal, subprocess, sys\n"
+            "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+            "open(os.environ['STUCK_PIDS'], 'w').write(f'{os.getpid()} {child.pid}')\n"
+            "while True:\n    pass")
+    pids = tmp_path / "pids"
+    env = dict(kernel_env(DATA), STUCK_PIDS=str(pids))
+    monkeypatch.setattr(zygote, "GRACE", 1.0)
+    launcher = zygote.Zygote.start(notebooks, env)
+    try:
+        start = time.monotonic()
+        outcome = launcher.run(zygote.Run(str(notebooks / "stuck.ipynb"),
+                                          str(tmp_path / "ran.ipynb"), {}, "python3", 2, 2))
+        assert outcome == zygote.Outcome("timeout", timeout="report")
+        assert time.monotonic() - start < 30
+    finally:
+        launcher.close()
+    run, child = (int(p) for p in pids.read_text().split())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(p) for p in (run, child)):
+        time.sleep(0.1)
+    assert not _running(run) and not _running(child)
+    assert nbformat.read(tmp_path / "ran.ipynb", as_version=4).cells   # the kept notebook
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

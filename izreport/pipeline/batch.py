@@ -17,11 +17,13 @@ terminal a Rich display shows one line per job (its current step) and an overall
 elsewhere the batch is silent.
 
 With one job, or one worker, the renders run in this process one after the other (no
-process start-up to pay). Each process that renders several reports keeps a
-:class:`~izreport.pipeline.kernels.KernelPool`: while a report runs, the kernel of the
-next one starts (forked by the batch's kernel launcher, :mod:`izreport.pipeline.zygote`);
-a kernel serves one report and is then shut down (nothing a notebook defines reaches the
-next report). The workers' charts are drawn by one drawer in this process
+process start-up to pay). Each report of a batch runs in a process of its own, forked
+for it by the batch's report launcher (:mod:`izreport.pipeline.zygote`), which imported
+IPython, pandas and altair once; the process ends with its report (nothing a notebook
+defines reaches the next report). Where the launcher cannot run the notebook's kernel,
+each worker keeps a :class:`~izreport.pipeline.kernels.KernelPool` instead: while a
+report runs, the kernel of the next one starts; a kernel serves one report and is then
+shut down. The workers' charts are drawn by one drawer in this process
 (:mod:`izreport.pipeline.chartserver`). A single render starts its kernel itself.
 
 Each finished job with a :class:`~izreport.pipeline.write.RunLog` is recorded in the run
@@ -106,8 +108,8 @@ class BatchSummary:
 # --------------------------------------------------------------------------- worker side
 
 _events: Any = None  # the parent's queue, in a worker process
-_pool: Any = None    # the worker's KernelPool
-_shared_launcher: Any = None  # the batch's kernel launcher: (address, key), in a worker
+_pool: Any = None    # the worker's KernelPool, where the launcher cannot run the reports
+_launcher: Any = None  # the batch's report launcher, attached by its address, in a worker
 
 
 def _worker_pool() -> Any:
@@ -118,25 +120,23 @@ def _worker_pool() -> Any:
 
         from izreport.pipeline.kernels import KernelPool
 
-        shared = None
-        if _shared_launcher is not None:
-            from izreport.pipeline.zygote import Zygote
-
-            shared = Zygote.attach(*_shared_launcher)
-        _pool = KernelPool(fork=True, launcher=shared)
+        _pool = KernelPool()
         Finalize(_pool, _pool.close, exitpriority=10)
     return _pool
 
 
 def _init_worker(events: Any, launcher: Any = None, charts: str | None = None) -> None:
-    global _events, _shared_launcher
+    global _events, _launcher
     from izreport.pipeline.forking import forked
     from izreport.pipeline.lifeline import die_with_parent
 
     forked()            # the fork server imported without the cycle collector
     die_with_parent()   # with the fork server (or, started by spawn, with izreport)
     _events = events
-    _shared_launcher = launcher
+    if launcher is not None:
+        from izreport.pipeline.zygote import Zygote
+
+        _launcher = Zygote.attach(*launcher)
     if charts is not None:   # the batch's one chart drawer (pipeline.chartserver)
         from izreport.blocks import vega
         from izreport.pipeline.chartserver import client
@@ -147,13 +147,15 @@ def _init_worker(events: Any, launcher: Any = None, charts: str | None = None) -
 def _render_job(index: int, request: RunRequest, out_dir: str, formats: tuple[str, ...],
                 say: Callable[[int, str], None] | None = None,
                 own_cwd: bool = True, env: dict[str, str] | None = None,
-                kernels: Any = None, warm_next: bool = False) -> _Outcome:
+                kernels: Any = None, warm_next: bool = False, launcher: Any = None
+                ) -> _Outcome:
     """Run one render; never raises (the outcome carries the error).
 
     ``env``: the parent's environment now (a fork server's children would otherwise see
-    the environment of when the server started). ``kernels``: the pool to take the
-    kernel from (in a worker: the worker's own); ``warm_next``: another report will follow
-    in this process, warm its kernel now.
+    the environment of when the server started). ``launcher``: the batch's report launcher
+    (in a worker: the one it attached to); ``kernels``: the pool to take a kernel from
+    where the launcher cannot run the report (in a worker: the worker's own);
+    ``warm_next``: another report will follow in this process, warm its kernel now.
     """
     if env is not None:
         os.environ.clear()
@@ -170,11 +172,13 @@ def _render_job(index: int, request: RunRequest, out_dir: str, formats: tuple[st
             os.chdir(work)
         from izreport.pipeline.render import render_request
 
-        if kernels is None and _events is not None:   # a worker process
-            kernels = _worker_pool()
+        if _events is not None:   # a worker process
+            launcher = _launcher
+            if launcher is None or not launcher.alive:
+                kernels = _worker_pool()
         result = render_request(request, out_dir, formats,
                                 progress=lambda msg: tell(index, msg), kernels=kernels,
-                                warm_next=warm_next)
+                                warm_next=warm_next, launcher=launcher)
         return {"files": {fmt: str(p) for fmt, p in result.files.items()},
                 "timings": result.timings, "draft": result.draft,
                 "duration": time.perf_counter() - start}
@@ -314,17 +318,7 @@ def run_batch(jobs: Iterable[Job], out_dir: Path | str, formats: Iterable[str] =
     with display:
         runnable = list(enumerate(jobs))
         if count == 1 or len(runnable) <= 1:
-            from izreport.pipeline.kernels import KernelPool
-
-            kernels = KernelPool(fork=True) if len(runnable) > 1 else None
-            try:
-                for n, (i, job) in enumerate(runnable):
-                    finished(i, _render_job(i, job.request, out, wanted, say=event,
-                                            own_cwd=False, kernels=kernels,
-                                            warm_next=n + 1 < len(runnable)))
-            finally:
-                if kernels is not None:
-                    kernels.close()
+            _in_this_process(runnable, out, wanted, event, finished)
         else:
             _in_processes(runnable, out, wanted, count, event, finished)
     done = tuple(r for r in results if r is not None)
@@ -350,6 +344,28 @@ def _result(job: Job, outcome: _Outcome) -> JobResult:
         files={fmt: Path(p) for fmt, p in outcome.get("files", {}).items()},
         duration=float(outcome.get("duration", 0.0)), error=outcome.get("error"),
         timings=dict(outcome.get("timings", {})), draft=bool(outcome.get("draft")))
+
+
+def _in_this_process(runnable: list[tuple[int, Job]], out: str, formats: tuple[str, ...],
+                     event: Callable[[int, str], None],
+                     finished: Callable[[int, _Outcome], None]) -> None:
+    """The renders one after the other here: one job on a kernel of its own, several in
+    processes a launcher forks (or, where it cannot, on kernels warmed ahead)."""
+    from izreport.pipeline.kernels import KernelPool
+
+    several = len(runnable) > 1
+    launcher = _start_launcher(runnable) if several else None
+    kernels = KernelPool() if several else None
+    try:
+        for n, (i, job) in enumerate(runnable):
+            finished(i, _render_job(i, job.request, out, formats, say=event, own_cwd=False,
+                                    kernels=kernels, launcher=launcher,
+                                    warm_next=n + 1 < len(runnable)))
+    finally:
+        if kernels is not None:
+            kernels.close()
+        if launcher is not None:
+            launcher.close()
 
 
 def _in_processes(runnable: list[tuple[int, Job]], out: str,
@@ -379,8 +395,8 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
                   None if charts is None else charts.address))
     try:
         futures: dict[Future[_Outcome], int] = {
-            # a worker takes about every workers-th job: it warms a kernel for its next one
-            # only while jobs remain for it
+            # a worker takes about every workers-th job: where its reports run on kernels,
+            # it warms one for its next report only while jobs remain for it
             pool.submit(_render_job, i, job.request, out, formats, env=_environment(),
                         warm_next=n + workers < len(runnable)): i
             for n, (i, job) in enumerate(runnable)}
@@ -405,7 +421,7 @@ def _in_processes(runnable: list[tuple[int, Job]], out: str,
 
 
 def _start_launcher(runnable: list[tuple[int, Job]]) -> Any:
-    """One kernel launcher for the workers, with the environment their kernels will have
+    """One report launcher for the workers, with the environment their reports will have
     (that of the first job: the workers use it for the jobs it fits); the one
     :func:`prestart` started if it is that one."""
     global _prestarted
@@ -419,28 +435,29 @@ def _start_launcher(runnable: list[tuple[int, Job]]) -> Any:
     if ready is not None and ready.alive and ready.key == Zygote.key_for(notebook.parent, env):
         _prestarted = None
         return ready
-    discard_prestarted()   # none, or one for other kernels
+    discard_prestarted()   # none, or one for other reports
     return _launcher(notebook, env)
 
 
 def _launcher(notebook: Path, env: dict[str, str]) -> Any:
-    """The kernel launcher for the notebook's kernels (it checks that it can fork them)."""
+    """The report launcher for the notebook's reports (it checks that it can run their
+    kernel's notebooks)."""
     from izreport.pipeline.kernels import kernel_name
     from izreport.pipeline.zygote import Zygote
 
     return Zygote.start(notebook.parent, env, kernel_name(notebook))
 
 
-#: The kernel launcher :func:`prestart` started, until a batch takes it.
+#: The report launcher :func:`prestart` started, until a batch takes it.
 _prestarted: Any = None
 
 
 def prestart(notebook: Path, data: Path | str | None) -> None:
     """Start a batch's helper processes now, while the caller resolves its requests.
 
-    The fork server its workers come from imports the render stack, the kernel launcher
-    imports the kernels' libraries: each a second or more that then overlaps with the
-    checks. :func:`run_batch` takes the launcher if its kernels fit the first job (same
+    The fork server its workers come from imports the render stack, the report launcher
+    imports the reports' libraries: each a second or so that then overlaps with the
+    checks. :func:`run_batch` takes the launcher if its reports fit the first job (same
     notebook folder and data), else ends it; :func:`discard_prestarted` ends one no batch
     took.
     """

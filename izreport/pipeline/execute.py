@@ -1,7 +1,9 @@
-"""Execute a report notebook with papermill on a given kernel; failures become RenderError.
+"""Execute a report notebook with papermill, on a kernel or in a batch's report launcher;
+failures become RenderError.
 
 A failed cell, a dead kernel or a timeout fails the render with one line, and the
-notebook as far as it ran is kept (:func:`izreport.pipeline.write.keep_failed`).
+notebook as far as it ran is kept (:func:`izreport.pipeline.write.keep_failed`). Both
+ways give the same messages.
 """
 
 from __future__ import annotations
@@ -17,6 +19,50 @@ from izreport.core.config import RenderLimits
 from izreport.core.errors import RenderError
 from izreport.core.i18n import _
 from izreport.pipeline.write import keep_failed
+
+
+def execute_in(launcher: Any, notebook: Path, executed: Path, values: dict[str, Any],
+               kernel: str, failed_copy: Path, limits: RenderLimits) -> Any:
+    """Execute in a process the batch's report launcher forks for it
+    (:mod:`izreport.pipeline.zygote`), into ``executed``; the executed notebook, or a
+    RenderError as :func:`execute` gives. :class:`~izreport.pipeline.zygote.ZygoteError`
+    when the launcher refuses (nothing ran: the caller uses a kernel instead)."""
+    import nbformat
+
+    from izreport.pipeline.zygote import Run
+
+    outcome = launcher.run(Run(str(notebook), str(executed), values, kernel,
+                               limits.cell_timeout, limits.report_timeout))
+    if outcome.status == "ok":
+        return nbformat.read(executed, as_version=4)
+    keep_failed(executed, failed_copy)
+    if outcome.status == "failed":
+        raise RenderError(_failed_cell(notebook, outcome.exec_count, outcome.ename,
+                                       outcome.evalue, failed_copy))
+    if outcome.status == "timeout":
+        reason = _over_time(limits, outcome.timeout == "report")
+    else:
+        reason = _("the kernel died while running (out of memory or killed)")
+    raise RenderError(_failed(notebook, reason, failed_copy))
+
+
+def _failed_cell(notebook: Path, exec_count: Any, ename: str, evalue: str,
+                 failed_copy: Path) -> str:
+    return _("{name} failed in cell {exec_count}: {ename}: {evalue} (executed notebook kept at "
+             "{failed_copy})").format(name=notebook.name, exec_count=exec_count, ename=ename,
+                                      evalue=evalue, failed_copy=failed_copy)
+
+
+def _failed(notebook: Path, reason: str, failed_copy: Path) -> str:
+    return _("{notebook}: {reason} (executed notebook kept at {copy})").format(
+        notebook=notebook.name, reason=reason, copy=failed_copy)
+
+
+def _over_time(limits: RenderLimits, whole_report: bool) -> str:
+    if whole_report:
+        return _("over the time for the whole report ({seconds} seconds)").format(
+            seconds=limits.report_timeout)
+    return _("a cell ran over {seconds} seconds").format(seconds=limits.cell_timeout)
 
 
 def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
@@ -40,8 +86,7 @@ def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
 
     def failed(reason: str, exc: BaseException) -> RenderError:
         keep_failed(executed, failed_copy)
-        return RenderError(_("{notebook}: {reason} (executed notebook kept at {copy})").format(
-            notebook=notebook.name, reason=reason, copy=failed_copy))
+        return RenderError(_failed(notebook, reason, failed_copy))
 
     try:
         return pm.execute_notebook(str(notebook), str(executed), parameters=values,
@@ -51,21 +96,13 @@ def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
                                    engine_name=_engine(), keep_at=str(executed))
     except PapermillExecutionError as exc:
         keep_failed(executed, failed_copy)
-        raise RenderError(
-            _("{name} failed in cell {exec_count}: {ename}: {evalue} (executed notebook kept at "
-              "{failed_copy})").format(
-                  name=notebook.name, exec_count=exc.exec_count, ename=exc.ename, evalue=exc.evalue,
-                  failed_copy=failed_copy)) from exc
+        raise RenderError(_failed_cell(notebook, exc.exec_count, exc.ename, exc.evalue,
+                                       failed_copy)) from exc
     except DeadKernelError as exc:
         raise failed(_("the kernel died while running (out of memory or killed)"),
                      exc) from exc
     except CellTimeoutError as exc:
-        if time.monotonic() >= deadline - 1:
-            reason = _("over the time for the whole report ({seconds} seconds)").format(
-                seconds=limits.report_timeout)
-        else:
-            reason = _("a cell ran over {seconds} seconds").format(seconds=limits.cell_timeout)
-        raise failed(reason, exc) from exc
+        raise failed(_over_time(limits, time.monotonic() >= deadline - 1), exc) from exc
 
 
 @functools.cache

@@ -1,8 +1,9 @@
 """Python's cycle collector in the processes that import once and then only fork.
 
-A batch's fork server (:mod:`izreport.pipeline.workers`) and its kernel launcher
-(:mod:`izreport.pipeline.zygote`) each import the render stack, some 1.250 modules, then
-fork workers and kernels. They follow the recipe of :func:`gc.freeze`'s documentation:
+A batch's fork server (:mod:`izreport.pipeline.workers`) and its report launcher
+(:mod:`izreport.pipeline.zygote`) each import their part of the render stack, a thousand
+modules or more, then fork workers and report processes. They follow the recipe of
+:func:`gc.freeze`'s documentation:
 
 - the collector is off while they import; otherwise it walks the growing heap of module
   objects again and again (0,13 to 0,14 s of the 0,7 to 0,9 s of CPU each spends

@@ -2,9 +2,11 @@
 
 Starting a kernel and importing pandas, altair and vl-convert in it costs seconds of CPU.
 A single render overlaps that with the parent's own imports (:func:`start_kernel`); a
-batch keeps a :class:`KernelPool` that warms the next report's kernel while the current
-one runs. A kernel never serves two reports: once a report has run on it, it is shut down
-and its folder removed, so nothing a notebook defines reaches the next report.
+batch runs its reports in processes its report launcher forks
+(:mod:`izreport.pipeline.zygote`), and where the launcher cannot (a notebook of another
+kernel) keeps a :class:`KernelPool` that warms the next report's kernel while the
+current one runs. A kernel never serves two reports: once a report has run on it, it is
+shut down and its folder removed, so nothing a notebook defines reaches the next report.
 
 Each kernel's sockets and connection file live in ``$TMPDIR/izk-<pid>-XXXX/``, named by
 the process that started it, so that :func:`izreport.pipeline.outfolder.clean_stale_kernels`
@@ -27,7 +29,7 @@ from izreport.blocks.notebook_display import RENDER_ENV
 from izreport.blocks.vega import DEFER_ENV
 from izreport.pipeline import outfolder
 from izreport.pipeline.params import read_report
-from izreport.pipeline.zygote import REPORT_IMPORTS, Zygote, forkable, use_zygote
+from izreport.pipeline.zygote import REPORT_IMPORTS
 from izreport.storage.data import DATA_ENV, STORE_MODULE, URL_ENV, is_url, reads_store
 
 #: Run silently in a new kernel before it gets a report: the libraries the report cells
@@ -60,8 +62,7 @@ class WarmKernel(threading.Thread):
     ``silent=True``: it leaves no output and no execution count in the notebook.
     """
 
-    def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str],
-                 zygote: Any = None) -> None:
+    def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str]) -> None:
         super().__init__(daemon=True, name="izreport-kernel")
         from jupyter_client.manager import AsyncKernelManager
 
@@ -74,8 +75,6 @@ class WarmKernel(threading.Thread):
                                      connection_file=os.path.join(self._sockets,
                                                                   "kernel.json"),
                                      client_class=CLIENT)
-        if zygote is not None:   # forked from a launcher that has imported the libraries
-            use_zygote(self.km, zygote)
         self.key = _key(kernel_name, cwd, env)
         self.cwd = cwd
         self.env = env
@@ -167,39 +166,16 @@ class KernelPool:
     after its one report. :meth:`close` stops the kernels nobody took.
     """
 
-    def __init__(self, fork: bool = False, launcher: Any = None) -> None:
+    def __init__(self) -> None:
         self._ready: list[WarmKernel] = []
         self._lock = threading.Lock()
-        self._zygotes: dict[tuple[Any, ...], Any] = {}
-        #: a launcher another process started (the batch's), used when its kind matches
-        self._shared = launcher
-        self.fork = fork
         self.started = 0
         self.taken_warm = 0
 
     def _start(self, notebook: Path, data: Path | str | None) -> WarmKernel:
-        if not self.fork:
-            kernel = start_kernel(notebook, data)
-        else:
-            name, env = kernel_name(notebook), kernel_env(data)
-            kernel = WarmKernel(name, notebook.parent, env,
-                                self._zygote(name, notebook.parent, env))
-            kernel.start()
+        kernel = start_kernel(notebook, data)
         self.started += 1
         return kernel
-
-    def _zygote(self, name: str, cwd: Path, env: dict[str, str]) -> Any:
-        """The launcher for kernels of this kind (started on first use); None when the
-        kernel is not this Python's ipykernel or the launcher failed."""
-        if not forkable(name):
-            return None
-        key = Zygote.key_for(cwd, env)
-        if self._shared is not None and self._shared.key == key and self._shared.alive:
-            return self._shared
-        zygote = self._zygotes.get(key)
-        if zygote is None:
-            zygote = self._zygotes[key] = Zygote.start(cwd, env, name)
-        return zygote if zygote.alive else None
 
     def take(self, notebook: Path, data: Path | str | None) -> WarmKernel:
         """A kernel for one report of ``notebook``."""
@@ -225,8 +201,5 @@ class KernelPool:
         """Shut down every kernel not taken."""
         with self._lock:
             left, self._ready = self._ready, []
-            zygotes, self._zygotes = list(self._zygotes.values()), {}
         for kernel in left:
             kernel.shutdown()
-        for zygote in zygotes:
-            zygote.close()

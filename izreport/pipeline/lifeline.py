@@ -1,18 +1,20 @@
 """The processes a render batch starts end with the izreport process that started them.
 
-A killed ``run-due`` must not leave its fork server, pool workers and kernels running on,
-still rendering into the output folder while the next run holds the lock. Linux delivers
-a chosen signal to a process when the thread that forked it ends (``PR_SET_PDEATHSIG``):
+A killed ``run-due`` must not leave its fork server, pool workers, report processes and
+kernels running on, still rendering into the output folder while the next run holds the
+lock. Linux delivers a chosen signal to a process when the thread that forked it ends
+(``PR_SET_PDEATHSIG``):
 
 - the fork server is a direct child of izreport; importing this module there (among the
   first modules the fork server preloads) arms it against izreport's end, once izreport
   has named itself with :func:`arm_children`;
 - each pool worker arms itself against the fork server (``batch._init_worker``);
 - a kernel polls its parent, the worker, each second and exits when it is gone (ipykernel);
-- a batch's kernel launcher (:mod:`izreport.pipeline.zygote`) arms itself against the
-  process that started it, and each kernel it forks against the launcher.
+- a batch's report launcher (:mod:`izreport.pipeline.zygote`) arms itself against the
+  process that started it, and each report process it forks against the launcher.
 
-So a SIGKILL of izreport ends the fork server, then the workers, then their kernels.
+So a SIGKILL of izreport ends the fork server and the launcher, then the workers and the
+report processes, then their kernels.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 - check: the parameters, the formats and the output folder, before any kernel starts;
 - execute: papermill runs the notebook on a kernel started for this report (or taken warm
-  from a :class:`~izreport.pipeline.kernels.KernelPool`), while the exporters are imported
-  on a background thread;
+  from a :class:`~izreport.pipeline.kernels.KernelPool`), or, in a batch, in a process its
+  report launcher forks (:mod:`izreport.pipeline.zygote`), while the exporters are
+  imported on a background thread;
 - export: the executed notebook to each format's bytes (pure, no file written);
 - write: into a temporary folder beside the output, moved into place only when every
   format succeeded, so a failed run never replaces a good report; the executed notebook
@@ -26,9 +27,10 @@ from izreport.core.errors import NetworkOutputError, RenderError
 from izreport.core.i18n import _
 from izreport.pipeline import export as stages_export
 from izreport.pipeline import outfolder, write
-from izreport.pipeline.execute import execute
-from izreport.pipeline.kernels import KernelPool, start_kernel
+from izreport.pipeline.execute import execute, execute_in
+from izreport.pipeline.kernels import KernelPool, kernel_env, kernel_name, start_kernel
 from izreport.pipeline.request import RunRequest, resolve
+from izreport.pipeline.zygote import Zygote, ZygoteError
 
 FORMATS = tuple(stages_export.FORMATS)
 #: What a render writes unless told otherwise (the Word file is asked for: --to docx).
@@ -49,6 +51,11 @@ class RenderResult:
     draft: bool = False
 
 
+def _kernel(kernels: KernelPool | None, notebook: Path, data: Any) -> Any:
+    """A kernel for one report: warmed ahead by the pool, else started now."""
+    return kernels.take(notebook, data) if kernels is not None else start_kernel(notebook, data)
+
+
 def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
            formats: Iterable[str] = DEFAULT_FORMATS, data_dir: Path | str | None = None,
            progress: Progress | None = None) -> RenderResult:
@@ -60,12 +67,15 @@ def render(report: str, params: Mapping[str, Any], out_dir: Path | str,
 def render_request(request: RunRequest, out_dir: Path | str,
                    formats: Iterable[str] = DEFAULT_FORMATS,
                    progress: Progress | None = None, kernels: KernelPool | None = None,
-                   warm_next: bool = False) -> RenderResult:
+                   warm_next: bool = False, launcher: Any = None) -> RenderResult:
     """Render one resolved request to ``out_dir``; returns the files written (.ipynb, .html,
     .pdf). The request is not checked again: :func:`izreport.pipeline.request.resolve` did.
 
     ``kernels``: take a kernel warmed ahead from this pool (``warm_next``: and have it
     warm the next report's while this one exports) instead of starting one.
+    ``launcher``: run the notebook in a process this batch launcher forks
+    (:class:`~izreport.pipeline.zygote.Zygote`) where its folder and environment are the
+    report's; where they are not, or it refuses, on a kernel as above.
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -83,8 +93,9 @@ def render_request(request: RunRequest, out_dir: Path | str,
         outfolder.check_final(out, stem, values)
         outfolder.clean_stale(out, stem)
         outfolder.clean_stale_kernels()
-        kernel = (kernels.take(spec.path, data) if kernels is not None
-                  else start_kernel(spec.path, data))
+        use_launcher = (launcher is not None and launcher.alive and
+                        launcher.key == Zygote.key_for(spec.path.parent, kernel_env(data)))
+        kernel = None if use_launcher else _kernel(kernels, spec.path, data)
         prefetch = stages_export.Prefetch()
         prefetch.start()
         ending: threading.Thread | None = None
@@ -93,23 +104,32 @@ def render_request(request: RunRequest, out_dir: Path | str,
                 executed = tmp / f"{stem}.ipynb"
                 say(_("executing {notebook}").format(notebook=spec.notebook))
                 start = time.perf_counter()
-                try:
-                    km = kernel.manager()
-                    timings["kernel_wait"] = time.perf_counter() - start
-                    nb = execute(spec.path, executed, request.kernel_params, km, failed_copy,
-                                 limits)
-                finally:
-                    # one report per kernel: nothing leaks to the next; it ends while the
-                    # page is exported, and the render returns once it has
-                    ending = threading.Thread(target=kernel.shutdown, daemon=True,
-                                              name="izreport-kernel-end")
-                    ending.start()
+                nb = None
+                if use_launcher:
+                    try:
+                        nb = execute_in(launcher, spec.path, executed, request.kernel_params,
+                                        kernel_name(spec.path), failed_copy, limits)
+                    except ZygoteError:   # refused, nothing ran: on a kernel instead
+                        kernel = _kernel(kernels, spec.path, data)
+                if nb is None:
+                    assert kernel is not None
+                    try:
+                        km = kernel.manager()
+                        timings["kernel_wait"] = time.perf_counter() - start
+                        nb = execute(spec.path, executed, request.kernel_params, km,
+                                     failed_copy, limits)
+                    finally:
+                        # one report per kernel: nothing leaks to the next; it ends while
+                        # the page is exported, and the render returns once it has
+                        ending = threading.Thread(target=kernel.shutdown, daemon=True,
+                                                  name="izreport-kernel-end")
+                        ending.start()
+                    if kernels is not None and warm_next:
+                        # the next report's kernel starts as this one's exports begin: not
+                        # beside this report's own kernel start, which it would slow down
+                        kernels.prepare(spec.path, data)
+                    timings.update(kernel.timings)
                 timings["execute"] = time.perf_counter() - start
-                if kernels is not None and warm_next:
-                    # the next report's kernel starts as this one's exports begin: not beside
-                    # this report's own kernel start, which it would slow down
-                    kernels.prepare(spec.path, data)
-                timings.update(kernel.timings)
 
                 prefetch.join()
                 if prefetch.error is not None:

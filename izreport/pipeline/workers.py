@@ -2,8 +2,8 @@
 
 Kept apart from :mod:`izreport.pipeline.batch` (and free of its imports) so that
 ``izreport render --all-zones`` can start the fork server first thing, before it reads
-the report declarations and checks the requests: its imports (papermill, nbconvert,
-WeasyPrint: over a second) then overlap with that work.
+the report declarations and checks the requests: its imports (nbconvert, WeasyPrint:
+most of a second) then overlap with that work.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ import multiprocessing
 import os
 from typing import Any
 
-#: Imported once in the fork server, so that each worker starts with them loaded.
+#: Imported once in the fork server, so that each worker starts with them loaded: what
+#: exports a report (nbconvert, WeasyPrint). Not papermill: a batch's notebooks run in
+#: processes its report launcher forks (:mod:`izreport.pipeline.zygote`); a worker
+#: imports it only where the launcher cannot run them.
 #: (The first turns the cycle collector off for the imports: :mod:`izreport.pipeline.forking`.)
 PRELOAD = ["izreport.pipeline.preload", "izreport.pipeline.lifeline",
-           "izreport.pipeline.render", "papermill", "nbformat", "jupyter_client", "nbconvert",
+           "izreport.pipeline.render", "nbformat", "nbconvert",
            "izreport.formats.pdfengine", "izreport.formats.export",
-           "izreport.pipeline.kernels", "izreport.pipeline.chartserver"]
+           "izreport.pipeline.chartserver"]
 #: ``spawn`` starts each worker as a new interpreter (no fork server).
 START_ENV = "IZREPORT_BATCH_START"
 

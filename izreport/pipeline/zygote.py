@@ -1,29 +1,27 @@
-"""A kernel launcher that imports the report's libraries once and forks each kernel from it.
+"""A report launcher that imports the report's libraries once and forks each report's run.
 
-A new kernel spends most of its start importing ipykernel, pandas and altair (seconds of
-CPU, on every report of a batch). The zygote is a process that imports them once, with no
-thread running, and then forks one fresh IPython kernel per request: each kernel starts
-with the modules loaded and nothing else (no user variable, no IPython shell yet, no
-vl-convert engine: the rendering process draws the charts' SVG, :mod:`izreport.blocks.vega`).
+Running a report needs IPython, pandas, altair and the package: over a second of CPU to
+import, on every report of a batch. The launcher is a process that imports them once,
+with no thread running, and then forks one process per report: it parameterises and
+runs the notebook with papermill in its own IPython shell
+(:mod:`izreport.pipeline.shell_engine`), writes the executed notebook and ends. Each
+report starts with the modules loaded and nothing else (no user variable, no vl-convert
+engine: the rendering process draws the charts' SVG, :mod:`izreport.blocks.vega`), and
+nothing it defines reaches another report.
 
 It listens on a Unix socket in a private folder (``$TMPDIR/izk-<pid>-XXXX/launcher``), so
-that every worker of a batch reaches the one launcher the batch started: each connection
-sends ``fork`` and the kernel's arguments (a JSON list: ``-f <connection file>`` and
-options) and reads the kernel's pid. A launcher that cannot fork this kind of kernel,
-cannot import or finds a thread running answers ``no``, and the pools start ordinary
-kernels. It ends when its stdin closes (its owner ends it) or when the process that
-started it ends (``PR_SET_PDEATHSIG``); each kernel ends with it the same way, and polls
-it too.
-
-Its provisioner (:func:`provisioner_class`) lets jupyter_client drive such a kernel as its
-own: the manager writes the connection file, the zygote forks, and polling, signals and
-kills go to the kernel's pid (its own process group: a signal to it never reaches izreport).
+that every worker of a batch reaches the one launcher the batch started: a connection
+sends ``run`` and the report (a JSON object: :class:`Run`), then reads the forked
+process's pid and, when it ends, its outcome (one JSON line). A launcher that cannot run
+this kind of kernel's notebooks (the notebook declares another kernel than this Python's
+ipykernel), cannot import or finds a thread running answers ``no``, and the workers
+start ordinary kernels. It ends when its stdin closes (its owner ends it) or when the
+process that started it ends (``PR_SET_PDEATHSIG``); each run ends with it the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import selectors
@@ -34,40 +32,73 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-#: The libraries a report's cells import, imported ahead in every report kernel (here,
+#: The libraries a report's cells import, imported ahead in every report's process (here,
 #: and by :data:`izreport.pipeline.kernels.WARM_UP` in kernels started without a launcher).
 #: altair first: imported after the package's modules, its JSON-schema dependencies took
 #: 6 s of CPU instead of 2,5 s (measured with JupyterLab's environment).
 REPORT_IMPORTS = ("altair", "pandas", "izreport.blocks.report", "izreport.blocks.charts")
-#: What the zygote imports before it forks: the kernel's start, the report's imports, and
-#: what a kernel imports as it initialises and starts (its shell, the debugger's debugpy,
-#: IPython's magics and object inspector, tornado's asyncio loop): without them each forked
-#: kernel spends 0,17 s importing them, with them 0,03 s.
-PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
-           "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect",
-           "IPython.utils.wildcard", "IPython.extensions.storemagic",
-           "tornado.platform.asyncio", "faulthandler", *REPORT_IMPORTS)
-#: Imported too where installed: the kernel imports them if they are (ipykernel's
-#: debugger loads debugpy; psutil reports the kernel's memory).
-OPTIONAL = ("ipykernel.debugger", "psutil")
+#: What the launcher imports before it forks: the report's imports, papermill and the
+#: IPython shell the notebook runs in, what the shell imports as it starts (its magics,
+#: logger, debugger and object inspector) and what shows a DataFrame: without them each
+#: report spends 0,1 s importing them.
+PRELOAD = ("papermill", "nbformat", "IPython.core.interactiveshell", "IPython.core.shellapp",
+           "IPython.core.application", "IPython.core.crashhandler", "IPython.core.logger",
+           "IPython.core.magics", "IPython.core.debugger", "IPython.core.completerlib",
+           "IPython.core.oinspect", "IPython.utils.wildcard", "IPython.extensions.storemagic",
+           "izreport.pipeline.shell_engine", *REPORT_IMPORTS,
+           "pandas.io.formats.html", "pandas.io.formats.string")
+#: What running a report imports the first time, where installed (internal modules of the
+#: pinned versions, which may move): the texts' Markdown, the adapter altair reads a
+#: DataFrame through, pandas' reshaping. 0,08 s of CPU per report otherwise.
+FIRST_RUN = ("mistune", "mistune.plugins.footnotes", "mistune.plugins.formatting",
+             "mistune.plugins.table", "mistune.renderers.html",
+             "narwhals._pandas_like.dataframe", "narwhals._pandas_like.namespace",
+             "narwhals._interchange.dataframe", "narwhals.stable.v1._namespace",
+             "pandas.core.methods.to_dict", "pandas.core.reshape.reshape")
 #: No BLAS thread pool: a process with threads must not fork (numpy's OpenBLAS starts one
 #: thread per core at import unless told otherwise; the reports' arrays are small).
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: debugpy, imported ahead for ipykernel's debugger, warns on stderr at import that Python's
-#: frozen modules may hide breakpoints; ipykernel's own kernel spec sets this for the same
-#: reason. Report kernels are never debugged.
-QUIET_DEBUGGER = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+#: How much longer than a report's time a run may take before it is killed: the run
+#: stops itself at its cells' timeouts; this only ends one stuck in code that no signal
+#: interrupts.
+GRACE = 10.0
 
 
 class ZygoteError(RuntimeError):
-    """The zygote could not start or fork; ordinary kernels are used instead."""
+    """The launcher could not start or run a report; ordinary kernels are used instead."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One report for the launcher to run: papermill's arguments."""
+
+    notebook: str
+    executed: str
+    parameters: dict[str, Any]
+    kernel: str
+    #: most seconds for one cell, and for the whole report (0: no limit)
+    cell_timeout: int
+    report_timeout: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended: ``ok``, ``failed`` (a cell raised), ``timeout`` (``cell`` or
+    ``report``) or ``died`` (the process ended without saying)."""
+
+    status: str
+    exec_count: int | None = None
+    ename: str = ""
+    evalue: str = ""
+    timeout: str = ""
 
 
 class Zygote:
-    """The launcher process, seen from the processes that ask it for kernels.
+    """The launcher process, seen from the processes that ask it to run reports.
 
     :meth:`start` starts one (the starting process owns it: :meth:`close` ends it);
     :meth:`attach` reaches one another process started, by its socket address.
@@ -77,18 +108,19 @@ class Zygote:
                  key: tuple[Any, ...] = ()) -> None:
         self.address = address
         self.process = process
-        #: the folder and environment its kernels have (see kernels.KernelPool)
+        #: the folder and environment its reports run in (see batch._start_launcher)
         self.key = key
         self.failed = False
 
     @classmethod
     def start(cls, cwd: Path, env: dict[str, str], kernel: str = "python3") -> Zygote:
-        """Start a launcher whose kernels (of kind ``kernel``) run in ``cwd`` with ``env``.
+        """Start a launcher whose reports (notebooks of kernel ``kernel``) run in ``cwd``
+        with ``env``.
 
         Whether ``kernel`` is this Python's ipykernel is checked by the launcher, first
-        thing: where it is not, it imports nothing and refuses every request (the pools
-        then start ordinary kernels). The caller, often a batch's parent that starts no
-        kernel itself, then never imports jupyter_client (0,3 s of CPU with the check).
+        thing: where it is not, it imports nothing and refuses every request (the workers
+        then start ordinary kernels). The caller, often a batch's parent that runs no
+        report itself, then never imports jupyter_client (0,3 s of CPU with the check).
         """
         from izreport.pipeline import outfolder
 
@@ -101,13 +133,12 @@ class Zygote:
 
     @staticmethod
     def environment(env: dict[str, str]) -> dict[str, str]:
-        """The launcher's environment (its kernels'): ``env`` with no BLAS threads and a
-        quiet debugger."""
-        return {**env, **SINGLE_THREADED, **QUIET_DEBUGGER}
+        """The launcher's environment (its reports'): ``env`` with no BLAS threads."""
+        return {**env, **SINGLE_THREADED}
 
     @staticmethod
     def key_for(cwd: Path, env: dict[str, str]) -> tuple[Any, ...]:
-        """What a launcher's kernels share: their folder and their environment."""
+        """What a launcher's reports share: their folder and their environment."""
         return (str(cwd), tuple(sorted(env.items())))
 
     @classmethod
@@ -118,30 +149,53 @@ class Zygote:
     def alive(self) -> bool:
         return not self.failed and (self.process is None or self.process.poll() is None)
 
-    def fork(self, args: list[str]) -> int:
-        """Fork a kernel with ipykernel's command-line ``args`` (``-f <connection file>``
-        and options); its pid (waits until the launcher is ready)."""
-        answer = ""
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                conn.settimeout(120)
-                for _attempt in range(600):   # the launcher binds its socket as it starts
-                    try:
-                        conn.connect(self.address)
-                        break
-                    except (FileNotFoundError, ConnectionRefusedError):
-                        if not self.alive:
-                            raise
-                        time.sleep(0.05)
-                conn.sendall(f"fork {json.dumps(args)}\n".encode())
-                answer = conn.makefile("r", encoding="utf-8").readline().strip()
-            return int(answer)
-        except (OSError, ValueError) as exc:
-            self.failed = True
-            raise ZygoteError(f"the kernel launcher did not fork: {exc or answer}") from exc
+    def run(self, job: Run) -> Outcome:
+        """Run one report in a process forked for it; its outcome once it ended.
+
+        Waits until the launcher is ready. A run that outlives its report's time by
+        :data:`GRACE` is killed (``timeout``). :class:`ZygoteError` when the launcher
+        refuses or cannot be reached: nothing ran.
+        """
+        limit = job.report_timeout + GRACE if job.report_timeout else None
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            answer = ""
+            try:
+                self._connect(conn)
+                conn.settimeout(120)      # a launcher still importing answers later
+                conn.sendall(f"run {json.dumps(asdict(job))}\n".encode())
+                lines = conn.makefile("r", encoding="utf-8")
+                answer = lines.readline().strip()
+                pid = int(answer)
+            except (OSError, ValueError) as exc:
+                self.failed = True
+                raise ZygoteError(
+                    f"the report launcher did not run the report: {exc or answer}") from exc
+            conn.settimeout(limit)
+            try:
+                said = lines.readline()
+            except TimeoutError:
+                _kill(pid)
+                return Outcome("timeout", timeout="report")
+            except OSError:
+                said = ""
+            if not said:
+                _kill(pid)
+                return Outcome("died")
+            return Outcome(**json.loads(said))
+
+    def _connect(self, conn: socket.socket) -> None:
+        for _attempt in range(600):   # the launcher binds its socket as it starts
+            try:
+                conn.connect(self.address)
+                return
+            except (FileNotFoundError, ConnectionRefusedError):
+                if not self.alive:
+                    raise
+                time.sleep(0.05)
+        raise ConnectionRefusedError(self.address)
 
     def close(self, now: bool = False) -> None:
-        """End the launcher (only its owner does); kernels still running end with it.
+        """End the launcher (only its owner does); reports still running end with it.
 
         ``now``: kill it instead of asking (one never used may still be importing).
         """
@@ -160,83 +214,15 @@ class Zygote:
         shutil.rmtree(os.path.dirname(self.address), ignore_errors=True)
 
 
-class _Forked:
-    """A Popen-like handle on a kernel that is the zygote's child, not ours."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-        self.stdin = self.stdout = self.stderr = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)          # the zygote reaps its children at once
-                with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
-                    if stat.read().rpartition(")")[2].split()[0] == "Z":
-                        self.returncode = -1
-            except (ProcessLookupError, FileNotFoundError):
-                self.returncode = -1
-            except (PermissionError, OSError):
-                pass
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        import time
-
-        end = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if end is not None and time.monotonic() > end:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
-            time.sleep(0.05)
-        return int(self.returncode or 0)
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-
-@functools.cache
-def provisioner_class() -> type[Any]:
-    """jupyter_client's local provisioner, with the kernel forked by a :class:`Zygote`
-    (made on first use: only the processes that drive kernels import jupyter_client)."""
-    from jupyter_client.provisioning import LocalProvisioner
-
-    class ZygoteProvisioner(LocalProvisioner):  # type: ignore[misc]
-        zygote: Zygote | None = None
-
-        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-            assert self.zygote is not None
-            pid = self.zygote.fork(cmd[cmd.index("-f"):])   # the kernel's own arguments
-            self.process = _Forked(pid)
-            self.pid = pid
-            self.pgid = pid      # its own group (setsid after the fork)
-            self.cwd = kwargs.get("cwd", Path.cwd())
-            return self.connection_info
-
-    return ZygoteProvisioner
-
-
-def use_zygote(km: Any, zygote: Zygote) -> None:
-    """Have the kernel manager ``km`` start its kernel through ``zygote``."""
-    import uuid
-
-    km.kernel_id = km.kernel_id or str(uuid.uuid4())
-    provisioner = provisioner_class()(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec,
-                                      parent=km)
-    provisioner.zygote = zygote
-    km.provisioner = provisioner
+def _kill(pid: int) -> None:
+    """End a run's process and whatever it started (its own process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def forkable(name: str) -> bool:
-    """Whether kernel ``name`` is an ipykernel of this very Python (the launcher's)."""
+    """Whether kernel ``name`` is an ipykernel of this very Python (the launcher's): its
+    notebooks then run the same in the launcher's IPython shell."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
@@ -250,7 +236,7 @@ def forkable(name: str) -> bool:
     return ours and argv[1:3] == ["-m", "ipykernel_launcher"]
 
 
-# --------------------------------------------------------------------------- the zygote
+# --------------------------------------------------------------------------- the launcher
 
 
 def _threads() -> int:
@@ -260,41 +246,67 @@ def _threads() -> int:
         return threading.active_count()
 
 
-def _kernel(args: list[str], *inherited: Any) -> None:
-    """In the forked child: become a fresh kernel with ``args``; never returns.
-
-    ``inherited``: the launcher's sockets, closed here.
-    """
+def _run(job: Run, server: socket.socket, conn: socket.socket) -> None:
+    """In the forked child: run the report, tell ``conn`` its pid and outcome; never
+    returns."""
     code = 1
     try:
-        for sock in inherited:
-            sock.close()
+        server.close()
         os.setsid()
         from izreport.pipeline.forking import forked
         from izreport.pipeline.lifeline import die_with_parent
 
         forked()                          # the launcher imported without the collector
-
-        die_with_parent()                 # ends with the zygote
+        die_with_parent()                 # ends with the launcher
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, 0)                  # the zygote's pipes are not the kernel's
+        os.dup2(null, 0)                  # the launcher's pipes are not the report's
         os.dup2(2, 1)
         os.close(null)
-        parent = str(os.getppid())       # ipykernel polls the zygote, and ends with it
-        os.environ["JPY_PARENT_PID"] = parent
-        argv = [*args, f"--IPKernelApp.parent_handle={parent}"]
-        sys.argv = [sys.argv[0], *argv]
-        from ipykernel import kernelapp
-
-        kernelapp.launch_new_instance(argv=argv)
+        conn.settimeout(None)
+        conn.sendall(f"{os.getpid()}\n".encode())
+        outcome = _execute(job)
+        conn.sendall((json.dumps(asdict(outcome)) + "\n").encode())
         code = 0
     finally:
         os._exit(code)
 
 
+def _execute(job: Run) -> Outcome:
+    """Execute the notebook with papermill in this process's IPython shell."""
+    import logging
+    import math
+
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
+    from papermill.exceptions import PapermillExecutionError
+
+    from izreport.pipeline import shell_engine
+
+    logging.getLogger("papermill").addHandler(logging.NullHandler())
+    deadline = time.monotonic() + (job.report_timeout or math.inf)
+
+    def timeout(_cell: Any) -> float:
+        left = deadline - time.monotonic()
+        return max(0.001, min(job.cell_timeout or math.inf, left))
+
+    notebook = Path(job.notebook)
+    try:
+        pm.execute_notebook(job.notebook, job.executed, parameters=job.parameters,
+                            kernel_name=job.kernel, progress_bar=False, log_output=False,
+                            report_mode=False, cwd=str(notebook.parent),
+                            request_save_on_cell_execute=False, timeout_func=timeout,
+                            engine_name=shell_engine.engine(), keep_at=job.executed)
+    except PapermillExecutionError as exc:
+        return Outcome("failed", exc.exec_count, exc.ename, exc.evalue)
+    except CellTimeoutError:
+        over = job.report_timeout and time.monotonic() >= deadline - 1
+        return Outcome("timeout", timeout="report" if over else "cell")
+    return Outcome("ok")
+
+
 def main(address: str, kernel: str = "python3") -> None:
-    """The zygote: import, listen on ``address``, fork a kernel per request until stdin
+    """The launcher: import, listen on ``address``, fork a run per request until stdin
     closes (its owner ended it, or ended). Where ``kernel`` is not this Python's
     ipykernel, import nothing and answer every request ``no``."""
     from izreport.pipeline.lifeline import die_with_parent
@@ -311,8 +323,8 @@ def main(address: str, kernel: str = "python3") -> None:
     forking.importing()
     try:
         ours = forkable(kernel)
-    except Exception as exc:              # a kernel spec it cannot read: not ours to fork
-        print(f"izreport kernel launcher: {kernel}: {exc}", file=sys.stderr)
+    except Exception as exc:              # a kernel spec it cannot read: not ours to run
+        print(f"izreport report launcher: {kernel}: {exc}", file=sys.stderr)
         ours = False
     if not ours:
         _serve(server, None)
@@ -322,28 +334,30 @@ def main(address: str, kernel: str = "python3") -> None:
 
         for name in PRELOAD:
             importlib.import_module(name)
-        for name in OPTIONAL:
+        for name in FIRST_RUN:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        from izreport.pipeline.shell_engine import engine
         from izreport.storage.data import STORE_MODULE, reads_store
 
-        if reads_store(os.environ):        # the kernels' environment: their data
+        engine()                           # registered with papermill once, here
+        if reads_store(os.environ):        # the reports' environment: their data
             importlib.import_module(STORE_MODULE)
     except Exception as exc:
-        print(f"izreport kernel launcher: cannot import: {exc}", file=sys.stderr)
+        print(f"izreport report launcher: cannot import: {exc}", file=sys.stderr)
         _serve(server, None)
         return
-    if _threads() != 1:                   # refuse: clients fall back to ordinary kernels
-        print(f"izreport kernel launcher: {_threads()} threads", file=sys.stderr)
+    if _threads() != 1:                   # refuse: workers fall back to ordinary kernels
+        print(f"izreport report launcher: {_threads()} threads", file=sys.stderr)
         _serve(server, None)
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped at once
-    _serve(server, _kernel)
+    _serve(server, _run)
 
 
-def _serve(server: socket.socket, fork: Any) -> None:
-    """Answer requests until stdin closes: fork a kernel with ``fork(args, *sockets)`` in
-    the child and answer its pid, or answer ``no`` when ``fork`` is None."""
+def _serve(server: socket.socket, run: Any) -> None:
+    """Answer requests until stdin closes: fork and call ``run(job, server, conn)`` in the
+    child, or answer ``no`` when ``run`` is None."""
     events = selectors.DefaultSelector()
     events.register(sys.stdin, selectors.EVENT_READ)
     events.register(server, selectors.EVENT_READ)
@@ -359,20 +373,18 @@ def _serve(server: socket.socket, fork: Any) -> None:
                 try:
                     word, _sep, rest = conn.makefile(
                         "r", encoding="utf-8").readline().strip().partition(" ")
-                    args = json.loads(rest) if word == "fork" else None
-                except (OSError, ValueError):
+                    job = Run(**json.loads(rest)) if word == "run" else None
+                except (OSError, ValueError, TypeError):
                     continue
-                if not isinstance(args, list) or "-f" not in args:
+                if job is None:
                     continue
-                if fork is None:
+                if run is None:
                     with contextlib.suppress(OSError):
                         conn.sendall(b"no\n")
                     continue
-                pid = os.fork()
-                if pid == 0:
-                    fork([str(a) for a in args], server, conn)
-                with contextlib.suppress(OSError):
-                    conn.sendall(f"{pid}\n".encode())
+                if os.fork() == 0:
+                    run(job, server, conn)
+
 
 if __name__ == "__main__":
     try:

@@ -1,0 +1,268 @@
+"""A papermill engine that runs the cells in this process's IPython shell.
+
+A batch's reports run in processes forked from its kernel launcher
+(:mod:`izreport.pipeline.zygote`), which has imported pandas, altair and the package
+once. Each such process is an IPython shell for one report: the same shell, display
+formatters and tracebacks as a Jupyter kernel's, without the kernel's messaging (a
+ZeroMQ message per output and per status change, a client decoding them in another
+process): 0,3 to 0,4 s of CPU per report. The process ends with its report, so nothing
+a notebook defines reaches the next one.
+
+What a cell shows becomes the same nbformat outputs a kernel's messages give: streams
+(consecutive writes of one stream joined), ``display_data``, ``execute_result`` with its
+execution count, ``error`` with IPython's traceback; papermill records the timings and
+the failing cell, as with its own engine. A cell runs no longer than ``timeout_func``
+allows (nbclient's rule); over it, the engine raises nbclient's ``CellTimeoutError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+#: The engine's name in papermill's registry.
+NAME = "izreport-shell"
+#: As an IPython kernel describes its language (nbconvert picks the lexer from it).
+LANGUAGE_INFO = {
+    "name": "python",
+    "version": sys.version.split()[0],
+    "mimetype": "text/x-python",
+    "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+    "pygments_lexer": "ipython3",
+    "nbconvert_exporter": "python",
+    "file_extension": ".py",
+}
+
+
+class _Sink:
+    """The outputs of the cell that runs now.
+
+    What a cell prints is held until something else is shown, or the cell ends, and then
+    given as one output per stream, standard output first: as a kernel flushes its
+    streams before each display and at the end of a cell.
+    """
+
+    def __init__(self) -> None:
+        self.outputs: list[Any] = []
+        self._printed: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._clear_before_next = False
+
+    def write(self, name: str, text: str) -> None:
+        self._printed[name].append(text)
+
+    def flush(self) -> None:
+        for name, parts in self._printed.items():
+            if parts:
+                self._add({"output_type": "stream", "name": name, "text": "".join(parts)})
+                parts.clear()
+
+    def add(self, output: dict[str, Any]) -> None:
+        self.flush()
+        self._add(output)
+
+    def _add(self, output: dict[str, Any]) -> None:
+        from nbformat import from_dict
+
+        if self._clear_before_next:
+            self.outputs.clear()
+            self._clear_before_next = False
+        if output["output_type"] == "stream" and self.outputs:
+            last = self.outputs[-1]
+            if last["output_type"] == "stream" and last["name"] == output["name"]:
+                last["text"] += output["text"]
+                return
+        self.outputs.append(from_dict(output))   # checked with the whole notebook
+
+    def clear(self, wait: bool) -> None:
+        self.flush()
+        if wait:
+            self._clear_before_next = True
+        else:
+            self.outputs.clear()
+
+
+class _Stream(io.TextIOBase):
+    """``sys.stdout`` or ``sys.stderr`` while a cell runs."""
+
+    def __init__(self, sink: _Sink, name: str) -> None:
+        self._sink = sink
+        self.name = name
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            self._sink.write(self.name, str(text))
+        return len(text)
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+class _CellTimeout(BaseException):
+    """Raised by the timer inside a cell that ran over its time."""
+
+
+def _shell(sink: _Sink) -> Any:
+    """An IPython shell whose displays, results and tracebacks go to ``sink``."""
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    class Publisher(DisplayPublisher):  # type: ignore[misc]
+        def publish(self, data: dict[str, Any], metadata: dict[str, Any] | None = None,
+                    source: Any = None, *, transient: Any = None, update: bool = False,
+                    **_kwargs: Any) -> None:
+            sink.add({"output_type": "display_data", "data": data,
+                      "metadata": metadata or {}})
+
+        def clear_output(self, wait: bool = False) -> None:
+            sink.clear(wait)
+
+    class Hook(DisplayHook):  # type: ignore[misc]
+        def start_displayhook(self) -> None:
+            self._data: dict[str, Any] = {}
+            self._metadata: dict[str, Any] = {}
+
+        def write_output_prompt(self) -> None:
+            pass
+
+        def write_format_data(self, format_dict: dict[str, Any],
+                              md_dict: dict[str, Any] | None = None) -> None:
+            self._data, self._metadata = format_dict, md_dict or {}
+
+        def finish_displayhook(self) -> None:
+            if self._data:
+                sink.add({"output_type": "execute_result", "data": self._data,
+                          "metadata": self._metadata,
+                          "execution_count": self.prompt_count})
+
+    class Shell(InteractiveShell):  # type: ignore[misc]
+        display_pub_class = Publisher
+        displayhook_class = Hook
+
+        def _showtraceback(self, etype: type[BaseException], evalue: BaseException,
+                           stb: list[str]) -> None:
+            if etype is not _CellTimeout:
+                sink.add({"output_type": "error", "ename": str(etype.__name__),
+                          "evalue": str(evalue), "traceback": stb})
+
+    from IPython.core.shellapp import InteractiveShellApp
+
+    config = Config()
+    config.HistoryManager.enabled = False    # nobody reads a one-report shell's history
+    config.InteractiveShell.colors = "Linux"  # a kernel's tracebacks are coloured so
+    Shell.clear_instance()     # the one shell of this process (IPython.display finds it)
+    shell = Shell.instance(config=config)
+    InteractiveShellApp(config=config).init_path()   # as a kernel: the notebook's folder
+    return shell
+
+
+@contextlib.contextmanager
+def _streams(sink: _Sink) -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Stream(sink, "stdout"), _Stream(sink, "stderr")
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+@contextlib.contextmanager
+def _timer(seconds: float | None, fired: list[bool]) -> Iterator[None]:
+    """Interrupt the code running ``seconds`` from now (None: never); ``fired`` gets
+    True if it did."""
+    if not seconds:
+        yield
+        return
+
+    def ring(_signum: int, _frame: Any) -> None:
+        fired.append(True)
+        raise _CellTimeout
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_cell(shell: Any, sink: _Sink, cell: Any, timeout: float | None) -> bool:
+    """Run one code cell; its outputs and execution count go into ``cell``. Whether it
+    raised (a failed cell); :class:`nbclient.exceptions.CellTimeoutError` when it ran
+    over ``timeout`` seconds."""
+    from nbclient.exceptions import CellTimeoutError
+
+    sink.outputs = cell.outputs = []
+    cell.execution_count = shell.execution_count
+    fired: list[bool] = []
+    try:
+        with _streams(sink), _timer(timeout, fired):
+            result = shell.run_cell(cell.source, store_history=True)
+    except _CellTimeout:    # between two statements IPython does not guard
+        fired.append(True)
+        result = None
+    sink.flush()
+    if fired:
+        raise CellTimeoutError(f"A cell timed out after {timeout} seconds")
+    return result is None or not result.success
+
+
+def engine() -> str:
+    """Register the engine with papermill (once); its name."""
+    from papermill.engines import Engine, papermill_engines
+
+    if NAME in papermill_engines._engines:
+        return NAME
+
+    class ShellEngine(Engine):  # type: ignore[misc]
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str,
+                                     timeout_func: Callable[[Any], float] | None = None,
+                                     keep_at: str | None = None, **_kwargs: Any) -> Any:
+            """Run the cells in order until one fails. ``keep_at``: where the notebook is
+            written before the first cell runs (what a process that dies leaves) and, when
+            a cell runs over its time, as far as it ran."""
+            from nbclient.exceptions import CellExecutionError, CellTimeoutError
+            from papermill.iorw import write_ipynb
+
+            if keep_at:
+                write_ipynb(nb_man.nb, keep_at)
+            sink = _Sink()
+            shell = _shell(sink)
+            nb = nb_man.nb
+            nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+            try:
+                for index, cell in enumerate(nb.cells):
+                    try:
+                        nb_man.cell_start(cell, index)
+                        if cell.cell_type != "code" or not cell.source.strip() or \
+                                "skip-execution" in cell.metadata.get("tags", []):
+                            continue
+                        failed = run_cell(shell, sink, cell,
+                                          timeout_func(cell) if timeout_func else None)
+                        if failed and "raises-exception" not in cell.metadata.get("tags", []):
+                            error = next(o for o in cell.outputs if o.output_type == "error")
+                            nb_man.cell_exception(cell, cell_index=index,
+                                                  exception=CellExecutionError(
+                                                      "\n".join(error.traceback),
+                                                      error.ename, error.evalue))
+                            break
+                    finally:
+                        nb_man.cell_complete(cell, cell_index=index)
+            except CellTimeoutError:
+                nb_man.output_path = keep_at    # papermill's last save keeps what ran
+                raise
+            return nb
+
+    papermill_engines.register(NAME, ShellEngine)
+    return NAME
