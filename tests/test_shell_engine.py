@@ -29,6 +29,8 @@ CELLS = [
     "def f():\n    return x * 2\nf()",
     "get_ipython().run_line_magic('who_ls', '')",
     "import helper\nhelper.VALUE",                       # a module beside the notebook
+    "shown = display(Markdown('trước'), display_id=True)\nprint('giữa')",
+    "shown.update(Markdown('sau'))\ndisplay(Markdown('mới'), display_id='khác')",
 ]
 
 
@@ -98,21 +100,25 @@ def test_the_shells_outputs_are_a_kernels(tmp_path: Path) -> None:
     assert {c.metadata.papermill.status for c in by_shell.cells} == {"completed"}
     assert nbformat.read(tmp_path / "shell.ipynb", as_version=4).cells[-1].outputs == \
         by_shell.cells[-1].outputs
+    updated = [o for c in by_shell.cells if c.cell_type == "code" for o in c.outputs
+               if o.output_type == "display_data" and "sau" in o.data.get("text/markdown", "")]
+    assert len(updated) == 1      # shown before, updated in place by the next cell
     streams = [o for c in by_shell.cells if c.cell_type == "code"
                for o in c.outputs if o.output_type == "stream"]
     assert [(o.name, o.text) for o in streams] == [("stdout", "a\nb\nc\n"), ("stderr", "warn\n"),
-                                                   ("stdout", "kept\n")]
+                                                   ("stdout", "kept\n"), ("stdout", "giữa\n")]
 
 
 def test_a_failing_cell_fails_the_run_as_on_a_kernel(tmp_path: Path) -> None:
-    notebook = _notebook(tmp_path, ["y = 1", "1 / 0", "print('never')"])
+    notebook = _notebook(tmp_path, ["def f(y):\n    return y / 0", "f(1)", "print('never')"])
     with pytest.raises(PapermillExecutionError) as by_kernel:
         _run(notebook, tmp_path / "kernel.ipynb", None)
     with pytest.raises(PapermillExecutionError) as by_shell:
         _in_fork(lambda: _run(notebook, tmp_path / "shell.ipynb", shell_engine.engine()))
-    for attribute in ("exec_count", "ename", "evalue", "cell_index"):
+    for attribute in ("exec_count", "ename", "evalue", "cell_index", "traceback"):
         assert getattr(by_shell.value, attribute) == getattr(by_kernel.value, attribute)
     kept = nbformat.read(tmp_path / "shell.ipynb", as_version=4)
+    assert _outputs(kept) == _outputs(nbformat.read(tmp_path / "kernel.ipynb", as_version=4))
     assert kept.metadata.papermill.exception is True
     assert kept.cells[-1].outputs == [] and kept.cells[-1].execution_count is None
 

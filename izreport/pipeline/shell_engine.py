@@ -1,15 +1,16 @@
 """A papermill engine that runs the cells in this process's IPython shell.
 
-A batch's reports run in processes forked from its kernel launcher
+A batch's reports run in processes forked from its report launcher
 (:mod:`izreport.pipeline.zygote`), which has imported pandas, altair and the package
 once. Each such process is an IPython shell for one report: the same shell, display
-formatters and tracebacks as a Jupyter kernel's, without the kernel's messaging (a
-ZeroMQ message per output and per status change, a client decoding them in another
-process): 0,3 to 0,4 s of CPU per report. The process ends with its report, so nothing
-a notebook defines reaches the next one.
+formatters, compiler and tracebacks as an IPython kernel's, without the kernel's
+messaging (a ZeroMQ message per output and per status change, a client decoding them in
+another process): 0,3 to 0,4 s of CPU per report. The process ends with its report, so
+nothing a notebook defines reaches the next one.
 
-What a cell shows becomes the same nbformat outputs a kernel's messages give: streams
-(consecutive writes of one stream joined), ``display_data``, ``execute_result`` with its
+What a cell shows becomes the nbformat outputs a kernel's messages give: what it prints
+(held, as a kernel holds it, until something else is shown or the cell ends),
+``display_data`` (updated in place by ``update_display``), ``execute_result`` with its
 execution count, ``error`` with IPython's traceback; papermill records the timings and
 the failing cell, as with its own engine. A cell runs no longer than ``timeout_func``
 allows (nbclient's rule); over it, the engine raises nbclient's ``CellTimeoutError``.
@@ -50,6 +51,8 @@ class _Sink:
         self.outputs: list[Any] = []
         self._printed: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self._clear_before_next = False
+        #: display id → the outputs shown with it, in any cell (``update_display``)
+        self._displays: dict[str, list[Any]] = {}
 
     def write(self, name: str, text: str) -> None:
         self._printed[name].append(text)
@@ -60,11 +63,21 @@ class _Sink:
                 self._add({"output_type": "stream", "name": name, "text": "".join(parts)})
                 parts.clear()
 
-    def add(self, output: dict[str, Any]) -> None:
+    def add(self, output: dict[str, Any], display_id: str | None = None) -> None:
         self.flush()
-        self._add(output)
+        added = self._add(output)
+        if display_id is not None and added is not None:
+            self._displays.setdefault(display_id, []).append(added)
 
-    def _add(self, output: dict[str, Any]) -> None:
+    def update(self, display_id: str, data: dict[str, Any], metadata: dict[str, Any]) -> None:
+        """What was shown with ``display_id`` shows ``data`` now (nothing is added)."""
+        from nbformat import from_dict
+
+        self.flush()
+        for output in self._displays.get(display_id, []):
+            output["data"], output["metadata"] = from_dict(data), from_dict(metadata)
+
+    def _add(self, output: dict[str, Any]) -> Any:
         from nbformat import from_dict
 
         if self._clear_before_next:
@@ -74,8 +87,9 @@ class _Sink:
             last = self.outputs[-1]
             if last["output_type"] == "stream" and last["name"] == output["name"]:
                 last["text"] += output["text"]
-                return
+                return None
         self.outputs.append(from_dict(output))   # checked with the whole notebook
+        return self.outputs[-1]
 
     def clear(self, wait: bool) -> None:
         self.flush()
@@ -120,8 +134,12 @@ def _shell(sink: _Sink) -> Any:
         def publish(self, data: dict[str, Any], metadata: dict[str, Any] | None = None,
                     source: Any = None, *, transient: Any = None, update: bool = False,
                     **_kwargs: Any) -> None:
-            sink.add({"output_type": "display_data", "data": data,
-                      "metadata": metadata or {}})
+            display_id = (transient or {}).get("display_id")
+            if update and display_id is not None:
+                sink.update(display_id, data, metadata or {})
+            else:
+                sink.add({"output_type": "display_data", "data": data,
+                          "metadata": metadata or {}}, display_id)
 
         def clear_output(self, wait: bool = False) -> None:
             sink.clear(wait)
@@ -144,9 +162,12 @@ def _shell(sink: _Sink) -> Any:
                           "metadata": self._metadata,
                           "execution_count": self.prompt_count})
 
+    from ipykernel.compiler import XCachingCompiler  # a kernel's: the same tracebacks
+
     class Shell(InteractiveShell):  # type: ignore[misc]
         display_pub_class = Publisher
         displayhook_class = Hook
+        compiler_class = XCachingCompiler
 
         def _showtraceback(self, etype: type[BaseException], evalue: BaseException,
                            stb: list[str]) -> None:
@@ -158,7 +179,6 @@ def _shell(sink: _Sink) -> Any:
 
     config = Config()
     config.HistoryManager.enabled = False    # nobody reads a one-report shell's history
-    config.InteractiveShell.colors = "Linux"  # a kernel's tracebacks are coloured so
     Shell.clear_instance()     # the one shell of this process (IPython.display finds it)
     shell = Shell.instance(config=config)
     InteractiveShellApp(config=config).init_path()   # as a kernel: the notebook's folder

@@ -42,15 +42,15 @@ from typing import Any
 #: 6 s of CPU instead of 2,5 s (measured with JupyterLab's environment).
 REPORT_IMPORTS = ("altair", "pandas", "izreport.blocks.report", "izreport.blocks.charts")
 #: What the launcher imports before it forks: the report's imports, papermill and the
-#: IPython shell the notebook runs in, what the shell imports as it starts (its magics,
-#: logger, debugger and object inspector) and what shows a DataFrame: without them each
-#: report spends 0,1 s importing them.
-PRELOAD = ("papermill", "nbformat", "IPython.core.interactiveshell", "IPython.core.shellapp",
-           "IPython.core.application", "IPython.core.crashhandler", "IPython.core.logger",
-           "IPython.core.magics", "IPython.core.debugger", "IPython.core.completerlib",
-           "IPython.core.oinspect", "IPython.utils.wildcard", "IPython.extensions.storemagic",
-           "izreport.pipeline.shell_engine", *REPORT_IMPORTS,
-           "pandas.io.formats.html", "pandas.io.formats.string")
+#: IPython shell the notebook runs in (with a kernel's compiler), what the shell imports
+#: as it starts (its magics, logger, debugger, completer and object inspector) and what
+#: shows a DataFrame: without them each report spends 0,1 s importing them.
+PRELOAD = ("papermill", "nbformat", "ipykernel.compiler", "IPython.core.interactiveshell",
+           "IPython.core.shellapp", "IPython.core.application", "IPython.core.crashhandler",
+           "IPython.core.logger", "IPython.core.magics", "IPython.core.debugger",
+           "IPython.core.completerlib", "IPython.core.oinspect", "IPython.utils.wildcard",
+           "izreport.pipeline.shell_engine",
+           *REPORT_IMPORTS, "pandas.io.formats.html", "pandas.io.formats.string")
 #: What running a report imports the first time, where installed (internal modules of the
 #: pinned versions, which may move): the texts' Markdown, the adapter altair reads a
 #: DataFrame through, pandas' reshaping. 0,08 s of CPU per report otherwise.
@@ -178,10 +178,11 @@ class Zygote:
                 return Outcome("timeout", timeout="report")
             except OSError:
                 said = ""
-            if not said:
+            try:
+                return Outcome(**json.loads(said))
+            except (ValueError, TypeError):   # nothing, or cut short: it ended unheard
                 _kill(pid)
                 return Outcome("died")
-            return Outcome(**json.loads(said))
 
     def _connect(self, conn: socket.socket) -> None:
         for _attempt in range(600):   # the launcher binds its socket as it starts
