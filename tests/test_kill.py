@@ -1,4 +1,5 @@
-"""A killed ``run-due`` takes every process it started with it (workers, fork server, kernels)."""
+"""A killed ``run-due`` takes every process it started with it (workers, fork server, report
+launcher, the reports' processes)."""
 
 from __future__ import annotations
 
@@ -36,18 +37,18 @@ def test_a_killed_run_due_leaves_no_process_after_5_seconds(data_copy: Path,
          str(data_copy)], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     parent = psutil.Process(run.pid)
-    # wait (a correctness bound, not a speed one) until both workers run their kernels
+    # wait (a correctness bound, not a speed one) until both workers run their reports
     deadline = time.monotonic() + 180
     children: list[psutil.Process] = []
     while time.monotonic() < deadline and run.poll() is None:
         children = parent.children(recursive=True)
-        kernels = [c for c in children if _is_kernel(c)]
-        if len(kernels) >= 2:
+        running = [c for c in children if _runs_a_report(c)]
+        if len(running) >= 2:
             break
         time.sleep(0.2)
     assert run.poll() is None, "run-due ended before it could be killed"
     children = parent.children(recursive=True)
-    # fork server, two workers, two kernel launchers, two kernels (and more)
+    # fork server, two workers, the report launcher, two reports' processes (and more)
     assert len(children) >= 5
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
@@ -60,8 +61,9 @@ def test_a_killed_run_due_leaves_no_process_after_5_seconds(data_copy: Path,
     assert not left, [(p.pid, _cmdline(p)) for p in left]
 
 
-def _is_kernel(proc: psutil.Process) -> bool:
-    """An ipykernel process, or a kernel forked by the kernel launcher (its child)."""
+def _runs_a_report(proc: psutil.Process) -> bool:
+    """An ipykernel process, or a report's process forked by the report launcher (its
+    child)."""
     if "ipykernel" in " ".join(_cmdline(proc)):
         return True
     try:

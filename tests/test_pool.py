@@ -214,7 +214,7 @@ def test_batch_workers_collect_but_leave_the_fork_servers_imports_alone() -> Non
 
 @pytest.fixture
 def launchers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every kernel launcher started, in order."""
+    """Every report launcher started, in order."""
     from izreport.pipeline.zygote import Zygote
 
     started: list[Any] = []

@@ -32,7 +32,7 @@ KERNEL_PREFIX = "izk-"
 
 
 def private_folder() -> str:
-    """A new folder for this process's sockets (a kernel's, the kernel launcher's, the
+    """A new folder for this process's sockets (a kernel's, the report launcher's, the
     chart drawer's), only this user's to read: ``$TMPDIR/izk-<pid>-XXXX``, so that
     :func:`clean_stale_kernels` removes it once the process is gone."""
     import tempfile
