@@ -29,7 +29,14 @@ help:
 	@echo "make lock     re-pin requirements*.txt from pyproject.toml"
 	@echo "make messages extract the commands' messages, update and compile the vi catalogue"
 
-$(VENV)/.runtime: requirements.txt pyproject.toml
+# pip install -r never removes a package: when the pins change, the environment is built
+# again from nothing, so that it holds what the pins say and nothing a former pin left
+$(VENV)/.pins: requirements.txt requirements-dev.txt
+	rm -rf $(VENV)
+	@mkdir -p $(VENV)
+	@touch $@
+
+$(VENV)/.runtime: $(VENV)/.pins pyproject.toml
 	@scripts/system-packages.sh $(RUNTIME_DEBS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt

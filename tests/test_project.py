@@ -59,3 +59,35 @@ def test_fonts_are_shipped_with_their_licence() -> None:
     assert (fonts / "LICENSE-OFL.txt").is_file()
     assert {p.name for p in fonts.glob("LiberationSerif-*.ttf")} >= {
         "LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf", "LiberationSerif-Italic.ttf"}
+
+
+def test_an_environment_built_from_other_pins_is_built_again_from_nothing(
+        tmp_path: Path) -> None:
+    """``pip install -r`` never removes a package a former pin brought; the Makefile
+    removes the environment when the pins change (here its first target only: no
+    installation), and leaves it alone while they do not."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    venv = tmp_path / ".venv"
+    venv.mkdir()
+    stray = venv / "left-by-an-old-pin"
+    stray.touch()
+
+    def make() -> None:
+        subprocess.run(["make", "-s", "-C", str(tmp_path), ".venv/.pins"], check=True,
+                       capture_output=True, timeout=60)
+
+    make()                                   # built before pins were recorded: again
+    assert (venv / ".pins").is_file() and not stray.exists()
+    stray.touch()
+    make()                                   # the same pins: kept as it is
+    assert stray.exists()
+    later = time.time() + 5
+    os.utime(tmp_path / "requirements-dev.txt", (later, later))   # `make lock`, a pull
+    make()
+    assert not stray.exists() and (venv / ".pins").is_file()
