@@ -24,6 +24,9 @@ CELLS = [
     "display(HTML('<b>Đồng Văn</b>'), Markdown('*46,26%*'))\n"
     "'after'",                                            # displays, then a result
     "import pandas as pd\npd.DataFrame({'Khu': ['Hòa Xá'], 'Tỷ đồng': [12000.5]})",
+    # wider than a terminal: laid out as pandas lays it out in a notebook
+    "wide = pd.DataFrame({f'chỉ tiêu {i}': [i * 1000.5] for i in range(24)})\n"
+    "print(repr(wide)); wide",
     "x;",                                                  # no result after a semicolon
     "from IPython.display import clear_output\nprint('gone'); clear_output()\nprint('kept')",
     "def f():\n    return x * 2\nf()",
@@ -105,8 +108,10 @@ def test_the_shells_outputs_are_a_kernels(tmp_path: Path) -> None:
     assert len(updated) == 1      # shown before, updated in place by the next cell
     streams = [o for c in by_shell.cells if c.cell_type == "code"
                for o in c.outputs if o.output_type == "stream"]
-    assert [(o.name, o.text) for o in streams] == [("stdout", "a\nb\nc\n"), ("stderr", "warn\n"),
-                                                   ("stdout", "kept\n"), ("stdout", "giữa\n")]
+    wide, = (o for o in streams if "chỉ tiêu 23" in o.text)
+    assert "chỉ tiêu 19  \\\n" in wide.text          # wrapped at 80 columns, as in a notebook
+    assert [(o.name, o.text) for o in streams if o is not wide] == [
+        ("stdout", "a\nb\nc\n"), ("stderr", "warn\n"), ("stdout", "kept\n"), ("stdout", "giữa\n")]
 
 
 def test_a_failing_cell_fails_the_run_as_on_a_kernel(tmp_path: Path) -> None:
@@ -137,3 +142,27 @@ def test_a_cell_over_its_time_is_stopped_and_what_ran_is_kept(tmp_path: Path) ->
     assert kept.cells[4].outputs == []                              # no timer's traceback
     assert kept.cells[5].execution_count is None                    # ... and ran no further
     assert kept.cells[5].outputs == [] and kept.cells[5].metadata.papermill.start_time is None
+
+
+def test_a_report_run_in_a_batch_is_the_report_rendered_alone(tmp_path: Path) -> None:
+    """The flagship report, rendered alone (on a Jupyter kernel) and in a batch (in a
+    process the launcher forked, by this engine): the same page, byte for byte."""
+    from izreport.pipeline.batch import Job, run_batch
+    from izreport.pipeline.render import render_request
+    from izreport.pipeline.request import resolve, resolve_zones
+    from tests.conftest import DATA
+
+    province, *zones = resolve_zones("half-year", {"period": "2021-H1"}, DATA)
+    alone = render_request(province, tmp_path / "alone", ["html"])
+    batch = run_batch([Job(province), Job(zones[0])], tmp_path / "batch", ["html"],
+                      workers=1, show=False)
+    assert all(r.ok for r in batch.results), [r.error for r in batch.results]
+    in_batch = batch.results[0].files
+    assert in_batch["html"].read_bytes() == alone.files["html"].read_bytes()
+    # and it was run the other way: nbclient records each cell's messages, the engine not
+    ran_alone = nbformat.read(alone.files["ipynb"], as_version=4)
+    ran_in_batch = nbformat.read(in_batch["ipynb"], as_version=4)
+    assert any("execution" in c.metadata for c in ran_alone.cells)
+    assert not any("execution" in c.metadata for c in ran_in_batch.cells)
+    assert _outputs(ran_in_batch) == _outputs(ran_alone)
+    assert province == resolve("half-year", {"period": "2021-H1"}, DATA)

@@ -12,8 +12,10 @@ What a cell shows becomes the nbformat outputs a kernel's messages give: what it
 (held, as a kernel holds it, until something else is shown or the cell ends),
 ``display_data`` (updated in place by ``update_display``), ``execute_result`` with its
 execution count, ``error`` with IPython's traceback; papermill records the timings and
-the failing cell, as with its own engine. A cell runs no longer than ``timeout_func``
-allows (nbclient's rule); over it, the engine raises nbclient's ``CellTimeoutError``.
+the failing cell, as with its own engine. What libraries decide by where they run is
+decided as in a kernel (pandas lays out a DataFrame's text for a notebook). A cell runs
+no longer than ``timeout_func`` allows (nbclient's rule); over it, the engine raises
+nbclient's ``CellTimeoutError``.
 """
 
 from __future__ import annotations
@@ -164,7 +166,11 @@ def _shell(sink: _Sink) -> Any:
 
     from ipykernel.compiler import XCachingCompiler  # a kernel's: the same tracebacks
 
-    class Shell(InteractiveShell):  # type: ignore[misc]
+    class ZMQLikeShell(InteractiveShell):  # type: ignore[misc]
+        """Named so on purpose: pandas takes a shell whose type names "zmq" for a notebook
+        front end (ipykernel's ``ZMQInteractiveShell``) and lays a DataFrame's text out
+        for it, not for an 80-column terminal; the outputs must be a kernel's."""
+
         display_pub_class = Publisher
         displayhook_class = Hook
         compiler_class = XCachingCompiler
@@ -179,10 +185,26 @@ def _shell(sink: _Sink) -> Any:
 
     config = Config()
     config.HistoryManager.enabled = False    # nobody reads a one-report shell's history
-    Shell.clear_instance()     # the one shell of this process (IPython.display finds it)
-    shell = Shell.instance(config=config)
+    ZMQLikeShell.clear_instance()   # the one shell of this process (IPython.display finds it)
+    shell = ZMQLikeShell.instance(config=config)
     InteractiveShellApp(config=config).init_path()   # as a kernel: the notebook's folder
+    _as_in_a_kernel()
     return shell
+
+
+#: pandas' default for ``display.max_columns`` in a Jupyter kernel.
+KERNEL_MAX_COLUMNS = 20
+
+
+def _as_in_a_kernel() -> None:
+    """Settings a library fixes when it is imported, by whether it is in a kernel, set as
+    in one: pandas chooses its default column count at import (20 in a kernel, 0, "fit
+    the terminal", elsewhere), and the launcher imported it outside any kernel."""
+    try:
+        import pandas
+    except ImportError:   # a notebook without pandas: nothing to set
+        return
+    pandas.set_option("display.max_columns", KERNEL_MAX_COLUMNS)
 
 
 @contextlib.contextmanager
