@@ -266,14 +266,15 @@ def test_a_launcher_for_a_kernel_it_cannot_run_imports_nothing_and_refuses_at_on
     import os
     import time
 
-    from izreport.pipeline.zygote import Run, Zygote, ZygoteError
+    from izreport.core.config import RenderLimits
+    from izreport.pipeline.zygote import Zygote, ZygoteError
 
     launcher = Zygote.start(tmp_path, dict(os.environ), "no-such-kernel")
     try:
         start = time.monotonic()
         with pytest.raises(ZygoteError, match="'no'"):
-            launcher.run(Run(str(tmp_path / "x.ipynb"), str(tmp_path / "y.ipynb"), {},
-                             "no-such-kernel", 0, 0))
+            launcher.run(tmp_path / "x.ipynb", tmp_path / "y.ipynb", {}, "no-such-kernel",
+                         RenderLimits())
         assert time.monotonic() - start < 20       # an answer, not a wait for a timeout
         assert launcher.process is not None and launcher.process.poll() is None
         assert not launcher.alive                  # its owner asks it no more
@@ -419,8 +420,9 @@ def test_the_report_launcher_says_nothing_on_the_terminal(
     import subprocess
     import sys
 
+    from izreport.core.config import RenderLimits
     from izreport.pipeline.kernels import kernel_env
-    from izreport.pipeline.zygote import Run, Zygote
+    from izreport.pipeline.zygote import Zygote
 
     address = str(tmp_path / "launcher")
     env = Zygote.environment(kernel_env(DATA))
@@ -430,8 +432,8 @@ def test_the_report_launcher_says_nothing_on_the_terminal(
         text=True)
     try:
         zygote = Zygote.attach(address, ())
-        outcome = zygote.run(Run(str(notebooks / "reads.ipynb"), str(tmp_path / "ran.ipynb"),
-                                 {}, "python3", 60, 120))   # after its imports
+        outcome = zygote.run(notebooks / "reads.ipynb", tmp_path / "ran.ipynb", {}, "python3",
+                             RenderLimits(60, 120))   # after its imports
         assert outcome.status == "ok", outcome
     finally:
         out, err = launcher.communicate(timeout=30)   # closes its stdin: it ends
@@ -448,6 +450,7 @@ def test_a_run_that_no_timer_can_stop_is_killed_after_its_reports_time(
     the grace are over."""
     import time
 
+    from izreport.core.config import RenderLimits
     from izreport.pipeline import zygote
     from izreport.pipeline.kernels import kernel_env
 
@@ -462,8 +465,8 @@ def test_a_run_that_no_timer_can_stop_is_killed_after_its_reports_time(
     launcher = zygote.Zygote.start(notebooks, env)
     try:
         start = time.monotonic()
-        outcome = launcher.run(zygote.Run(str(notebooks / "stuck.ipynb"),
-                                          str(tmp_path / "ran.ipynb"), {}, "python3", 2, 2))
+        outcome = launcher.run(notebooks / "stuck.ipynb", tmp_path / "ran.ipynb", {},
+                               "python3", RenderLimits(2, 2))
         assert outcome == zygote.Outcome("timeout", timeout="report")
         assert time.monotonic() - start < 30
     finally:

@@ -29,10 +29,7 @@ def execute_in(launcher: Any, notebook: Path, executed: Path, values: dict[str, 
     when the launcher refuses (nothing ran: the caller uses a kernel instead)."""
     import nbformat
 
-    from izreport.pipeline.zygote import Run
-
-    outcome = launcher.run(Run(str(notebook), str(executed), values, kernel,
-                               limits.cell_timeout, limits.report_timeout))
+    outcome = launcher.run(notebook, executed, values, kernel, limits)
     if outcome.status == "ok":
         return nbformat.read(executed, as_version=4)
     keep_failed(executed, failed_copy)
@@ -65,18 +62,27 @@ def _over_time(limits: RenderLimits, whole_report: bool) -> str:
     return _("a cell ran over {seconds} seconds").format(seconds=limits.cell_timeout)
 
 
-def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
-            failed_copy: Path, limits: RenderLimits) -> Any:
-    """Execute with papermill into ``executed`` and return the executed notebook (as
-    written there); a failed cell, a dead kernel or a timeout is a RenderError naming
-    the copy kept at ``failed_copy``.
+class OverTime(Exception):
+    """A cell ran over its time; ``whole_report``: because the report's was over."""
+
+    def __init__(self, whole_report: bool) -> None:
+        super().__init__("over the report's time" if whole_report else "a cell over its time")
+        self.whole_report = whole_report
+
+
+def papermill_execute(notebook: Path, executed: Path, values: dict[str, Any],
+                      limits: RenderLimits, engine: str, **engine_args: Any) -> Any:
+    """papermill as every render runs it, with engine ``engine`` (``engine_args``: the
+    kernel manager, the kernel's name): into ``executed``, quietly, in the notebook's
+    folder; the executed notebook.
 
     Each cell may run ``cell_timeout`` seconds, and no longer than what is left of
-    ``report_timeout`` (nbclient asks ``timeout_func`` before every cell).
+    ``report_timeout`` (the engine asks ``timeout_func`` before every cell); over it,
+    :class:`OverTime`. A failed cell is papermill's ``PapermillExecutionError``, a dead
+    kernel nbclient's ``DeadKernelError``; what ran is kept in ``executed`` each time.
     """
     import papermill as pm
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
+    from nbclient.exceptions import CellTimeoutError
 
     logging.getLogger("papermill").addHandler(logging.NullHandler())  # no stray log lines
     deadline = time.monotonic() + limits.report_timeout
@@ -84,16 +90,30 @@ def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
     def timeout(_cell: Any) -> int:
         return max(1, min(limits.cell_timeout, math.ceil(deadline - time.monotonic())))
 
+    try:
+        return pm.execute_notebook(str(notebook), str(executed), parameters=values,
+                                   progress_bar=False, log_output=False, report_mode=False,
+                                   cwd=str(notebook.parent), request_save_on_cell_execute=False,
+                                   timeout_func=timeout, engine_name=engine,
+                                   keep_at=str(executed), **engine_args)
+    except CellTimeoutError as exc:
+        raise OverTime(time.monotonic() >= deadline - 1) from exc
+
+
+def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
+            failed_copy: Path, limits: RenderLimits) -> Any:
+    """Execute on the kernel ``km`` drives (:func:`papermill_execute`) and return the
+    executed notebook; a failed cell, a dead kernel or a timeout is a RenderError naming
+    the copy kept at ``failed_copy``."""
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
     def failed(reason: str, exc: BaseException) -> RenderError:
         keep_failed(executed, failed_copy)
         return RenderError(_failed(notebook, reason, failed_copy))
 
     try:
-        return pm.execute_notebook(str(notebook), str(executed), parameters=values,
-                                   progress_bar=False, log_output=False, report_mode=False,
-                                   cwd=str(notebook.parent), km=km,
-                                   request_save_on_cell_execute=False, timeout_func=timeout,
-                                   engine_name=_engine(), keep_at=str(executed))
+        return papermill_execute(notebook, executed, values, limits, _engine(), km=km)
     except PapermillExecutionError as exc:
         keep_failed(executed, failed_copy)
         raise RenderError(_failed_cell(notebook, exc.exec_count, exc.ename, exc.evalue,
@@ -101,8 +121,8 @@ def execute(notebook: Path, executed: Path, values: dict[str, Any], km: Any,
     except DeadKernelError as exc:
         raise failed(_("the kernel died while running (out of memory or killed)"),
                      exc) from exc
-    except CellTimeoutError as exc:
-        raise failed(_over_time(limits, time.monotonic() >= deadline - 1), exc) from exc
+    except OverTime as exc:
+        raise failed(_over_time(limits, exc.whole_report), exc) from exc
 
 
 @functools.cache

@@ -49,7 +49,7 @@ PRELOAD = ("papermill", "nbformat", "ipykernel.compiler", "IPython.core.interact
            "IPython.core.shellapp", "IPython.core.application", "IPython.core.crashhandler",
            "IPython.core.logger", "IPython.core.magics", "IPython.core.debugger",
            "IPython.core.completerlib", "IPython.core.oinspect", "IPython.utils.wildcard",
-           "izreport.pipeline.shell_engine",
+           "izreport.pipeline.shell_engine", "izreport.pipeline.execute",
            *REPORT_IMPORTS, "pandas.io.formats.html", "pandas.io.formats.string")
 #: What running a report imports the first time, where installed (internal modules of the
 #: pinned versions, which may move): the texts' Markdown, the adapter altair reads a
@@ -74,13 +74,14 @@ class ZygoteError(RuntimeError):
 
 @dataclass(frozen=True)
 class Run:
-    """One report for the launcher to run: papermill's arguments."""
+    """One report for the launcher to run, as :meth:`Zygote.run` sends it: papermill's
+    arguments."""
 
     notebook: str
     executed: str
     parameters: dict[str, Any]
     kernel: str
-    #: most seconds for one cell, and for the whole report (0: no limit)
+    #: most seconds for one cell, and for the whole report (RenderLimits)
     cell_timeout: int
     report_timeout: int
 
@@ -149,14 +150,18 @@ class Zygote:
     def alive(self) -> bool:
         return not self.failed and (self.process is None or self.process.poll() is None)
 
-    def run(self, job: Run) -> Outcome:
-        """Run one report in a process forked for it; its outcome once it ended.
+    def run(self, notebook: Path, executed: Path, parameters: dict[str, Any], kernel: str,
+            limits: Any) -> Outcome:
+        """Run one report (papermill's arguments; ``limits``: its RenderLimits) in a
+        process forked for it; its outcome once it ended.
 
         Waits until the launcher is ready. A run that outlives its report's time by
         :data:`GRACE` is killed (``timeout``). :class:`ZygoteError` when the launcher
         refuses or cannot be reached: nothing ran.
         """
-        limit = job.report_timeout + GRACE if job.report_timeout else None
+        job = Run(str(notebook), str(executed), parameters, kernel, limits.cell_timeout,
+                  limits.report_timeout)
+        limit = job.report_timeout + GRACE
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             answer = ""
             try:
@@ -274,35 +279,22 @@ def _run(job: Run, server: socket.socket, conn: socket.socket) -> None:
 
 
 def _execute(job: Run) -> Outcome:
-    """Execute the notebook with papermill in this process's IPython shell."""
-    import logging
-    import math
-
-    import papermill as pm
-    from nbclient.exceptions import CellTimeoutError
+    """Execute the notebook with papermill, as every render does, in this process's
+    IPython shell."""
     from papermill.exceptions import PapermillExecutionError
 
+    from izreport.core.config import RenderLimits
     from izreport.pipeline import shell_engine
+    from izreport.pipeline.execute import OverTime, papermill_execute
 
-    logging.getLogger("papermill").addHandler(logging.NullHandler())
-    deadline = time.monotonic() + (job.report_timeout or math.inf)
-
-    def timeout(_cell: Any) -> float:
-        left = deadline - time.monotonic()
-        return max(0.001, min(job.cell_timeout or math.inf, left))
-
-    notebook = Path(job.notebook)
     try:
-        pm.execute_notebook(job.notebook, job.executed, parameters=job.parameters,
-                            kernel_name=job.kernel, progress_bar=False, log_output=False,
-                            report_mode=False, cwd=str(notebook.parent),
-                            request_save_on_cell_execute=False, timeout_func=timeout,
-                            engine_name=shell_engine.engine(), keep_at=job.executed)
+        papermill_execute(Path(job.notebook), Path(job.executed), job.parameters,
+                          RenderLimits(job.cell_timeout, job.report_timeout),
+                          shell_engine.engine(), kernel_name=job.kernel)
     except PapermillExecutionError as exc:
         return Outcome("failed", exc.exec_count, exc.ename, exc.evalue)
-    except CellTimeoutError:
-        over = job.report_timeout and time.monotonic() >= deadline - 1
-        return Outcome("timeout", timeout="report" if over else "cell")
+    except OverTime as exc:
+        return Outcome("timeout", timeout="report" if exc.whole_report else "cell")
     return Outcome("ok")
 
 
