@@ -21,6 +21,7 @@ nbclient's ``CellTimeoutError``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import signal
 import sys
@@ -29,16 +30,6 @@ from typing import Any
 
 #: The engine's name in papermill's registry.
 NAME = "izreport-shell"
-#: As an IPython kernel describes its language (nbconvert picks the lexer from it).
-LANGUAGE_INFO = {
-    "name": "python",
-    "version": sys.version.split()[0],
-    "mimetype": "text/x-python",
-    "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
-    "pygments_lexer": "ipython3",
-    "nbconvert_exporter": "python",
-    "file_extension": ".py",
-}
 
 
 class _Sink:
@@ -259,12 +250,11 @@ def run_cell(shell: Any, sink: _Sink, cell: Any, timeout: float | None) -> bool:
     return result is None or not result.success
 
 
+@functools.cache
 def engine() -> str:
     """Register the engine with papermill (once); its name."""
+    from ipykernel.ipkernel import IPythonKernel
     from papermill.engines import Engine, papermill_engines
-
-    if NAME in papermill_engines._engines:
-        return NAME
 
     class ShellEngine(Engine):  # type: ignore[misc]
         @classmethod
@@ -282,7 +272,8 @@ def engine() -> str:
             sink = _Sink()
             shell = _shell(sink)
             nb = nb_man.nb
-            nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+            # as a kernel describes its language (nbconvert picks the lexer from it)
+            nb.metadata["language_info"] = dict(IPythonKernel.language_info)
             try:
                 for index, cell in enumerate(nb.cells):
                     try:

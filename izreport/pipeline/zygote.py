@@ -42,13 +42,14 @@ from typing import Any
 #: 6 s of CPU instead of 2,5 s (measured with JupyterLab's environment).
 REPORT_IMPORTS = ("altair", "pandas", "izreport.blocks.report", "izreport.blocks.charts")
 #: What the launcher imports before it forks: the report's imports, papermill and the
-#: IPython shell the notebook runs in (with a kernel's compiler), what the shell imports
-#: as it starts (its magics, logger, debugger, completer and object inspector) and what
-#: shows a DataFrame: without them each report spends 0,1 s importing them.
-PRELOAD = ("papermill", "nbformat", "ipykernel.compiler", "IPython.core.interactiveshell",
-           "IPython.core.shellapp", "IPython.core.application", "IPython.core.crashhandler",
-           "IPython.core.logger", "IPython.core.magics", "IPython.core.debugger",
-           "IPython.core.completerlib", "IPython.core.oinspect", "IPython.utils.wildcard",
+#: IPython shell the notebook runs in (with a kernel's compiler and language description),
+#: what the shell imports as it starts (its magics, logger, debugger, completer and object
+#: inspector) and what shows a DataFrame: without them each report spends 0,1 s importing.
+PRELOAD = ("papermill", "nbformat", "ipykernel.compiler", "ipykernel.ipkernel",
+           "IPython.core.interactiveshell", "IPython.core.shellapp",
+           "IPython.core.application", "IPython.core.crashhandler", "IPython.core.logger",
+           "IPython.core.magics", "IPython.core.debugger", "IPython.core.completerlib",
+           "IPython.core.oinspect", "IPython.utils.wildcard",
            "izreport.pipeline.shell_engine", "izreport.pipeline.execute",
            *REPORT_IMPORTS, "pandas.io.formats.html", "pandas.io.formats.string")
 #: What running a report imports the first time, where installed (internal modules of the
